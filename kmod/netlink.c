@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The "sovereign" generic netlink family: ops table, handlers, notifications. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "sovereign.h"
+
+enum sov_mcgrp {
+	SOV_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group sov_mcgrps[] = {
+	[SOV_MCGRP_EVENTS] = { .name = SOV_GENL_MCGRP_EVENTS },
+};
+
+typedef int (*sov_fill_t)(struct sk_buff *skb);
+
+static int sov_fill_info(struct sk_buff *skb)
+{
+	return sov_info_fill(skb, sov_subsystems, ARRAY_SIZE(sov_subsystems),
+			     sov_enabled_subsys, sov_uptime_ns());
+}
+
+static int sov_fill_config(struct sk_buff *skb)
+{
+	return sov_config_fill(skb, &sov_config);
+}
+
+/* Build one message of @cmd filled by @fill; portid 0 means a notification. */
+static struct sk_buff *sov_nl_build(struct genl_info *info, u8 cmd,
+				    sov_fill_t fill)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return ERR_PTR(-ENOMEM);
+
+	if (info)
+		hdr = genlmsg_put_reply(msg, info, &sov_genl_family, 0, cmd);
+	else
+		hdr = genlmsg_put(msg, 0, 0, &sov_genl_family, 0, cmd);
+	if (!hdr || fill(msg)) {
+		nlmsg_free(msg);
+		return ERR_PTR(-EMSGSIZE);
+	}
+	genlmsg_end(msg, hdr);
+	return msg;
+}
+
+static int sov_nl_reply(struct genl_info *info, u8 cmd, sov_fill_t fill)
+{
+	struct sk_buff *msg = sov_nl_build(info, cmd, fill);
+
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	return genlmsg_reply(msg, info);
+}
+
+static void sov_nl_notify(struct net *net, u8 cmd, sov_fill_t fill)
+{
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&sov_genl_family, net, SOV_MCGRP_EVENTS))
+		return;
+	msg = sov_nl_build(NULL, cmd, fill);
+	if (IS_ERR(msg)) {
+		sov_warn("dropping notification %u: %ld\n", cmd, PTR_ERR(msg));
+		return;
+	}
+	genlmsg_multicast_netns(&sov_genl_family, net, msg, 0,
+				SOV_MCGRP_EVENTS, GFP_KERNEL);
+}
+
+static int sov_nl_info_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return sov_nl_reply(info, SOV_CMD_INFO_GET, sov_fill_info);
+}
+
+static int sov_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return sov_nl_reply(info, SOV_CMD_CONFIG_GET, sov_fill_config);
+}
+
+/* Ops are serialised by genl_mutex (no parallel_ops), so copy-apply-commit is safe. */
+static int sov_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sov_config cfg = sov_config;
+	bool changed;
+	int err;
+
+	err = sov_config_apply(&cfg, info->attrs, info->extack, &changed);
+	if (err)
+		return err;
+	if (!changed)
+		return 0;
+
+	sov_config_commit(&cfg);
+	sov_info("log level set to %u\n", cfg.log_level);
+	sov_nl_notify(genl_info_net(info), SOV_CMD_CONFIG_NTF, sov_fill_config);
+	return 0;
+}
+
+/*
+ * GET ops carry no policy: with resv_start_op 0 the core then rejects any
+ * attribute. Module-wide settings need CAP_NET_ADMIN in the initial user
+ * namespace (GENL_ADMIN_PERM), not merely in a container's.
+ */
+static const struct genl_ops sov_genl_ops[] = {
+	{
+		.cmd	= SOV_CMD_INFO_GET,
+		.doit	= sov_nl_info_get_doit,
+	},
+	{
+		.cmd	= SOV_CMD_CONFIG_GET,
+		.doit	= sov_nl_config_get_doit,
+	},
+	{
+		.cmd	= SOV_CMD_CONFIG_SET,
+		.doit	= sov_nl_config_set_doit,
+		.policy	= sov_config_set_policy,
+		.maxattr = ARRAY_SIZE(sov_config_set_policy) - 1,
+		.flags	= GENL_ADMIN_PERM,
+	},
+};
+
+struct genl_family sov_genl_family = {
+	.name		= SOV_GENL_NAME,
+	.version	= SOV_GENL_VERSION,
+	.netnsok	= true,
+	.module		= THIS_MODULE,
+	.ops		= sov_genl_ops,
+	.n_ops		= ARRAY_SIZE(sov_genl_ops),
+	.resv_start_op	= 0,
+	.mcgrps		= sov_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(sov_mcgrps),
+};
+
+int sov_netlink_init(void)
+{
+	return genl_register_family(&sov_genl_family);
+}
+
+void sov_netlink_exit(void)
+{
+	genl_unregister_family(&sov_genl_family);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared by the parts of sovereign.ko (and its KUnit suites). */
+#ifndef _SOV_SOVEREIGN_H
+#define _SOV_SOVEREIGN_H
+
+#include <linux/kern_levels.h>
+#include <linux/printk.h>
+#include <linux/types.h>
+#include <net/genetlink.h>
+
+#include "../uapi/linux/sovereign.h"
+#include "version.h"
+
+/* Module-wide settings, changed only through SOV_CMD_CONFIG_SET. */
+struct sov_config {
+	u32 log_level;
+};
+
+#define SOV_LOG_LEVEL_DEFAULT	LOGLEVEL_INFO
+
+extern struct sov_config sov_config;
+extern const struct nla_policy sov_config_set_policy[SOV_A_CONFIG_MAX + 1];
+
+int sov_config_apply(struct sov_config *cfg, struct nlattr **tb,
+		     struct netlink_ext_ack *extack, bool *changed);
+void sov_config_commit(const struct sov_config *cfg);
+int sov_config_fill(struct sk_buff *skb, const struct sov_config *cfg);
+
+/* The module's own messages obey the configured log level. */
+#define sov_printk(lvl, klvl, fmt, ...)					\
+	do {								\
+		if ((lvl) <= READ_ONCE(sov_config.log_level))		\
+			printk(klvl pr_fmt(fmt), ##__VA_ARGS__);	\
+	} while (0)
+#define sov_err(fmt, ...)	sov_printk(LOGLEVEL_ERR, KERN_ERR, fmt, ##__VA_ARGS__)
+#define sov_warn(fmt, ...)	sov_printk(LOGLEVEL_WARNING, KERN_WARNING, fmt, ##__VA_ARGS__)
+#define sov_notice(fmt, ...)	sov_printk(LOGLEVEL_NOTICE, KERN_NOTICE, fmt, ##__VA_ARGS__)
+#define sov_info(fmt, ...)	sov_printk(LOGLEVEL_INFO, KERN_INFO, fmt, ##__VA_ARGS__)
+#define sov_dbg(fmt, ...)	sov_printk(LOGLEVEL_DEBUG, KERN_DEBUG, fmt, ##__VA_ARGS__)
+
+/*
+ * A subsystem of the module. @init is NULL when the subsystem is not built
+ * into this module; subsystems start in table order and stop in reverse.
+ */
+struct sov_subsys_desc {
+	const char *name;
+	int (*init)(void);
+	void (*exit)(void);
+};
+
+extern const struct sov_subsys_desc sov_subsystems[__SOV_SUBSYS_CNT];
+
+int sov_subsys_start(const struct sov_subsys_desc *tbl, unsigned int n,
+		     unsigned long *enabled);
+void sov_subsys_stop(const struct sov_subsys_desc *tbl, unsigned int n,
+		     unsigned long *enabled);
+
+int sov_info_fill(struct sk_buff *skb, const struct sov_subsys_desc *tbl,
+		  unsigned int n, unsigned long enabled, u64 uptime_ns);
+
+/* netlink.c */
+extern struct genl_family sov_genl_family;
+int sov_netlink_init(void);
+void sov_netlink_exit(void);
+
+/* main.c */
+extern unsigned long sov_enabled_subsys;
+u64 sov_uptime_ns(void);
+
+#endif /* _SOV_SOVEREIGN_H */

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install every Debian package Sovereign needs. Idempotent; silent when all is present.
+#   scripts/deps.sh           install what is missing
+#   scripts/deps.sh --check   exit 1 (and list them) if anything is missing, install nothing
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential make pkg-config bc flex bison libelf-dev libssl-dev dwarves kmod cpio xz-utils
+	python3 perl git
+	# the 6.1 kernel: headers for out-of-tree builds, image + modules for the VM, source for UML/KUnit
+	linux-headers-amd64 linux-image-amd64 linux-source-6.1
+	# BPF
+	clang llvm libbpf-dev bpftool libxdp-dev
+	# userspace libraries
+	libmnl-dev libuv1-dev libjson-c-dev libcmocka-dev
+	# VM and the tools used inside it
+	qemu-system-x86 busybox-static iproute2 util-linux procps
+	# lint
+	sparse
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	[[ $p == \#* ]] && continue
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+if [ "${1:-}" = --check ]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	exit 1
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	echo "deps: run 'sudo scripts/deps.sh' to install them" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp /tmp/sovereign-deps.XXXXXX)
+if ! apt-get update -q >"$log" 2>&1; then
+	echo "deps: 'apt-get update' failed; see $log" >&2
+	exit 1
+fi
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$log" 2>&1; then
+	echo "deps: could not install: ${missing[*]}" >&2
+	grep -E '^(E:|Unable|Package .* has no installation)' "$log" >&2 || tail -n 5 "$log" >&2
+	echo "deps: full log in $log" >&2
+	exit 1
+fi
+for p in "${missing[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	if [ "$st" != installed ]; then
+		echo "deps: package '$p' did not install; see $log" >&2
+		exit 1
+	fi
+done
+rm -f "$log"
+echo "deps: done" >&2
