@@ -8,7 +8,7 @@ set -euo pipefail
 PKGS=(
 	# build
 	build-essential make pkg-config bc flex bison libelf-dev libssl-dev dwarves kmod cpio xz-utils
-	python3 perl git
+	python3 python3-yaml perl git
 	# the 6.1 kernel: headers for out-of-tree builds, image + modules for the VM, source for UML/KUnit
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	# BPF
@@ -21,11 +21,19 @@ PKGS=(
 	sparse
 )
 
-missing=()
+want=()
 for p in "${PKGS[@]}"; do
-	[[ $p == \#* ]] && continue
-	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-	[ "$st" = installed ] || missing+=("$p")
+	[[ $p == \#* ]] || want+=("$p")
+done
+# one dpkg-query for all: this runs before every make verb
+installed() {
+	dpkg-query -W -f='${Package} ${db:Status-Status}\n' "$@" 2>/dev/null |
+		awk '$2 == "installed" { print $1 }'
+}
+mapfile -t have < <(installed "${want[@]}")
+missing=()
+for p in "${want[@]}"; do
+	[[ " ${have[*]} " == *" $p "* ]] || missing+=("$p")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
@@ -56,9 +64,9 @@ if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$log" 2>&1
 	echo "deps: full log in $log" >&2
 	exit 1
 fi
+mapfile -t have < <(installed "${missing[@]}")
 for p in "${missing[@]}"; do
-	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-	if [ "$st" != installed ]; then
+	if [[ " ${have[*]} " != *" $p "* ]]; then
 		echo "deps: package '$p' did not install; see $log" >&2
 		exit 1
 	fi

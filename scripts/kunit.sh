@@ -13,6 +13,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
 cache=${SOV_CACHE:-/var/cache/sovereign}
 kunitconfig=$repo/tests/kunit/.kunitconfig
 out=$repo/build/check
@@ -26,25 +27,13 @@ die() {
 	exit 1
 }
 
-debver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
-	die "linux-source-6.1 is not installed (run scripts/deps.sh)"
-tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n1)
-[ -n "$tarball" ] || die "no /usr/src/linux-source-6.1.tar.* (reinstall linux-source-6.1)"
+src=$(scripts/kernel-src.sh) || die "no kernel source"
+debver=${src##*/linux-source-}
 
 # One kunit run per machine at a time: the source tree's drivers/sovereign
 # link points at whichever clone is running.
 exec 9>"$cache/kunit.lock"
 flock 9
-
-src=$cache/linux-source-$debver
-if [ ! -f "$src/.sov-extracted" ]; then
-	echo "kunit: extracting $tarball (once per machine)"
-	rm -rf "$src" "$src.tmp"
-	mkdir -p "$src.tmp"
-	tar -xf "$tarball" -C "$src.tmp" --strip-components=1
-	touch "$src.tmp/.sov-extracted"
-	mv "$src.tmp" "$src"
-fi
 
 # Link this clone in as drivers/sovereign.
 ln -sfn "$repo" "$src/drivers/sovereign"

@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sovereign: top-level verbs. `make help` lists them.
+#
+# Every verb first makes sure the Debian packages it needs are installed
+# (scripts/deps.sh, cheap when all are present).
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+BUILD   ?= build
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+# Debian bookworm's 6.1 kernel: the module target (not the host's kernel)
+KREL    ?= $(shell ls /lib/modules 2>/dev/null | grep '^6\.1\.' | sort -V | tail -n1)
+KDIR    ?= /lib/modules/$(KREL)/build
+
+VERSION := $(shell sed -n 's/^\#define SOV_VERSION "\(.*\)"/\1/p' kmod/version.h)
+PKGS    := libmnl libuv json-c libbpf
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP $(PKG_CFLAGS) -I$(BUILD)/bpf
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRCS    := $(wildcard lib/*/*.c)
+SOVCTL_SRCS := $(filter-out tools/sovctl/main.c,$(wildcard tools/sovctl/*.c))
+SOVD_SRCS   := $(wildcard tools/sovereignd/*.c)
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+
+obj      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+asan_obj = $(patsubst %.c,$(BUILD)/asan/%.o,$(1))
+
+LIBSOV      := $(BUILD)/lib/libsovereign.a
+LIBSOV_ASAN := $(BUILD)/lib/libsovereign-asan.a
+SOVCTL      := $(BUILD)/bin/sovctl
+SOVEREIGND  := $(BUILD)/bin/sovereignd
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+DEPS_STAMP  := $(BUILD)/.deps-ok
+
+.PHONY: all help deps kmod userspace check check-unit check-bpf check-kunit \
+	check-vm run shell lint install clean
+.DELETE_ON_ERROR:
+
+help:
+	@echo "Sovereign $(VERSION): make VERB"
+	@echo "  all          build sovereign.ko, BPF objects, libsovereign, sovctl, sovereignd (default)"
+	@echo "  run          boot the QEMU VM with the module and daemon and show the tour"
+	@echo "  shell        boot the same VM with an interactive shell"
+	@echo "  check        every test layer; ends with 'N passed, N failed'"
+	@echo "  check-unit   host unit tests (cmocka, ASan+UBSan)"
+	@echo "  check-bpf    BPF_PROG_TEST_RUN fixtures on the host"
+	@echo "  check-kunit  KUnit suites under UML"
+	@echo "  check-vm     selftests in the QEMU VM (Debian $(KREL))"
+	@echo "  lint         checkpatch --strict and sparse on the kernel code"
+	@echo "  install      install tools, the tc plugin and the systemd unit (DESTDIR, PREFIX)"
+	@echo "  clean        remove build output (keeps the machine-wide UML cache)"
+
+# Rechecked when the package list changes; `make deps` forces a check.
+$(DEPS_STAMP): scripts/deps.sh
+	@scripts/deps.sh
+	@mkdir -p $(@D) && touch $@
+deps:
+	@scripts/deps.sh
+
+all: kmod userspace
+
+kmod: $(DEPS_STAMP)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_SOVEREIGN=m modules
+
+-include mk/bpf.mk
+
+userspace: $(SOVCTL) $(SOVEREIGND)
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+
+$(LIBSOV): $(call obj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(LIBSOV_ASAN): $(call asan_obj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(SOVCTL): $(call obj,$(SOVCTL_SRCS) tools/sovctl/main.c) $(LIBSOV)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# sovereignd embeds the BPF skeletons
+$(call obj,tools/sovereignd/bpf_loader.c): $(BUILD)/bpf/floor.skel.h
+$(SOVEREIGND): $(call obj,$(SOVD_SRCS)) $(LIBSOV)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/asan/tests/unit/%.o $(call asan_obj,$(SOVCTL_SRCS)) $(LIBSOV_ASAN)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+check: all $(UNIT_BINS) $(BUILD)/bin/bpf-fixture-runner
+	@scripts/check.sh unit bpf kunit vm
+
+check-unit: $(UNIT_BINS) $(SOVCTL)
+	@scripts/check.sh unit
+
+check-bpf: bpf $(BUILD)/bin/bpf-fixture-runner
+	@scripts/check.sh bpf
+
+check-kunit: $(DEPS_STAMP)
+	@scripts/check.sh kunit
+
+check-vm: all
+	@scripts/check.sh vm
+
+run: all
+	@scripts/vm/run.sh -- scripts/vm/tour.sh
+
+shell: all
+	@scripts/vm/run.sh --shell
+
+lint: $(DEPS_STAMP)
+	@scripts/lint.sh
+
+PREFIX ?= /usr/local
+install: all
+	install -D -m 0755 $(SOVCTL) $(DESTDIR)$(PREFIX)/sbin/sovctl
+	install -D -m 0755 $(SOVEREIGND) $(DESTDIR)$(PREFIX)/sbin/sovereignd
+	install -D -m 0644 tools/sovereignd/sovereignd.service \
+		$(DESTDIR)/etc/systemd/system/sovereignd.service
+	install -D -m 0644 kmod/sovereign.ko \
+		$(DESTDIR)/lib/modules/$(KREL)/extra/sovereign.ko
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_SOVEREIGN=m clean >/dev/null 2>&1
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/lib $(BUILD)/bin $(BUILD)/tests \
+		$(BUILD)/bpf $(BUILD)/check $(BUILD)/vm
+
+-include $(shell find $(BUILD)/obj $(BUILD)/asan -name '*.d' 2>/dev/null)

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host unit tests (make check-unit): every build/tests/test_* (cmocka, built
+# with ASan+UBSan) and the uapi/spec consistency check, all as TAP.
+# Writes build/check/unit.counts and build/check/unit.log.
+set -uo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+out=build/check
+log=$out/unit.log
+mkdir -p "$out"
+: >"$log"
+
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+passed=0 failed=0
+tally() {	# $1: name, $2: exit status, stdin: TAP
+	local tap p f
+	tap=$(cat)
+	printf '%s\n' "$tap" >>"$log"
+	p=$(grep -cE '^ok ' <<<"$tap")
+	f=$(grep -cE '^not ok ' <<<"$tap")
+	# a crash (sanitizer abort) after some "ok" lines is still a failure
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok - $1 exited with status $2" >>"$log"
+	fi
+	passed=$((passed + p)) failed=$((failed + f))
+	printf '  %-28s %3d passed, %d failed\n' "$1" "$p" "$f"
+	grep -E '^not ok|^# (ERROR|FAIL)|ERROR: (Address|Undefined|Leak)Sanitizer|runtime error' \
+		<<<"$tap" | sed 's/^/    /'
+}
+
+shopt -s nullglob
+bins=(build/tests/test_*)
+[ ${#bins[@]} -gt 0 ] || echo "unit: no test binaries in build/tests (run make check-unit)" >&2
+for t in "${bins[@]}"; do
+	echo "# $t" >>"$log"
+	tap=$("$t" 2>&1)
+	tally "${t##*/}" $? <<<"$tap"
+done
+echo "# uapi_spec_check" >>"$log"
+tap=$(tests/unit/uapi_spec_check.py 2>&1)
+tally uapi_spec_check $? <<<"$tap"
+
+echo "passed=$passed failed=$failed skipped=0" >"$out/unit.counts"
+echo "unit: $passed passed, $failed failed (log: $log)"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sovctl [OPTIONS] OBJECT COMMAND [ARGS]: option parsing and dispatch. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../kmod/version.h"
+#include "print.h"
+#include "sovctl.h"
+
+struct sovctl_opts sovctl;
+
+bool matches(const char *arg, const char *word)
+{
+	size_t n = strlen(arg);
+
+	return n && n <= strlen(word) && !strncmp(arg, word, n);
+}
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	return EXIT_USAGE;
+}
+
+int op_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	return EXIT_FAIL;
+}
+
+void verbose(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!sovctl.verbose)
+		return;
+	fputs("sovctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: sovctl [OPTIONS] OBJECT { COMMAND | help }\n"
+	      "       sovctl help | version | status\n"
+	      "where  OBJECT := { module | daemon | status }\n"
+	      "       OPTIONS := { -j[son] | -p[retty] | -v[erbose] | -s[ocket] PATH }\n"
+	      "\n"
+	      "  status            module, daemon and BPF state in one view\n"
+	      "  module            sovereign.ko: show, set, monitor\n"
+	      "  daemon            sovereignd: status\n"
+	      "  version           print the version of sovctl (and of the module)\n"
+	      "\n"
+	      "Exit status: 0 success, 1 the operation failed, 2 usage error.\n"
+	      "See 'sovctl OBJECT help' for the commands of an object.\n", f);
+}
+
+static int do_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return EXIT_OK;
+}
+
+static int do_version(int argc, char **argv)
+{
+	if (argc > 0)
+		return usage_error("'version' takes no arguments, got \"%s\"", argv[0]);
+	print_begin(sovctl.json, sovctl.pretty, stdout);
+	print_string("sovctl", "sovctl %s\n", SOV_VERSION);
+	print_u64("genl_version", "netlink family \"" SOV_GENL_NAME "\" version %llu\n",
+		  SOV_GENL_VERSION);
+	print_end();
+	return EXIT_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} objects[] = {
+	{ "help", do_help },
+	{ "version", do_version },
+	{ "status", do_status },
+	{ "module", do_module },
+	{ "daemon", do_daemon },
+};
+
+int sovctl_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int i;
+	int c;
+
+	memset(&sovctl, 0, sizeof(sovctl));
+	sovctl.ctl_path = SOV_CTL_PATH;
+	sovctl.bpf_dir = "/sys/fs/bpf/sovereign";
+	optind = 1;
+	opterr = 0;
+	/* "+": stop at the first non-option, so OBJECT COMMAND args are ours */
+	while ((c = getopt_long(argc, argv, "+jpvs:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			sovctl.json = true;
+			break;
+		case 'p':
+			sovctl.pretty = true;
+			break;
+		case 'v':
+			sovctl.verbose = true;
+			break;
+		case 's':
+			sovctl.ctl_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			return do_version(0, NULL);
+		default:
+			if (optopt)
+				usage_error("option '-%c' %s", optopt,
+					    strchr("s", optopt) ? "needs an argument" :
+					    "is not known");
+			else
+				usage_error("option \"%s\" is not known", argv[optind - 1]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (sovctl.pretty && !sovctl.json)
+		sovctl.json = true;	/* -p alone means pretty JSON */
+
+	if (argc == 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		if (matches(argv[0], objects[i].name))
+			return objects[i].fn(argc - 1, argv + 1);
+	}
+	usage_error("object \"%s\" is unknown, try \"sovctl help\"", argv[0]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control socket: netlink-framed requests from sovctl over a unix
+ * stream. Every request gets an answer; a malformed one gets an error that
+ * says what was wrong, and a client that sends garbage framing is dropped.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../kmod/version.h"
+#include "log.h"
+#include "sovereignd.h"
+
+#define MAX_CLIENTS 64
+
+struct client {
+	uv_pipe_t pipe;
+	struct sovd *d;
+	size_t len;
+	unsigned char buf[SOV_NL_BUFSZ];
+};
+
+struct reply {
+	uv_write_t req;
+	size_t len;
+	unsigned char buf[];
+};
+
+static void on_closed(uv_handle_t *h)
+{
+	struct client *c = h->data;
+
+	c->d->nclients--;
+	free(c);
+}
+
+static void drop(struct client *c)
+{
+	if (!uv_is_closing((uv_handle_t *)&c->pipe))
+		uv_close((uv_handle_t *)&c->pipe, on_closed);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+	struct reply *r = (struct reply *)req;
+
+	if (status < 0)
+		log_debug("ctl: write failed: %s", uv_strerror(status));
+	free(r);
+}
+
+static void send_buf(struct client *c, const void *buf, size_t len)
+{
+	struct reply *r = malloc(sizeof(*r) + len);
+	uv_buf_t b;
+
+	if (!r) {
+		log_err("ctl: out of memory; dropping client");
+		drop(c);
+		return;
+	}
+	memcpy(r->buf, buf, len);
+	r->len = len;
+	b = uv_buf_init((char *)r->buf, (unsigned int)len);
+	if (uv_write(&r->req, (uv_stream_t *)&c->pipe, &b, 1, on_written) < 0) {
+		free(r);
+		drop(c);
+	}
+}
+
+static void send_error(struct client *c, const struct nlmsghdr *req, int error,
+		       const char *msg)
+{
+	unsigned char buf[512];
+	size_t len = sov_nl_put_error(buf, sizeof(buf), req, error, msg);
+
+	if (error)
+		log_debug("ctl: request %u refused: %s", req->nlmsg_seq,
+			  msg ? msg : strerror(-error));
+	if (len)
+		send_buf(c, buf, len);
+}
+
+static void reply_daemon_get(struct client *c, const struct nlmsghdr *req)
+{
+	struct sovd *d = c->d;
+	unsigned char buf[1024];
+	struct nlmsghdr *nlh;
+
+	nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_DAEMON_GET,
+			     SOV_GENL_VERSION, 0, req->nlmsg_seq);
+	nlh->nlmsg_pid = req->nlmsg_pid;
+	mnl_attr_put_strz(nlh, SOV_A_DAEMON_VERSION, SOV_VERSION);
+	mnl_attr_put_u32(nlh, SOV_A_DAEMON_PID, (uint32_t)getpid());
+	mnl_attr_put_u64(nlh, SOV_A_DAEMON_UPTIME_NS, sovd_now_ns() - d->start_ns);
+	mnl_attr_put_u8(nlh, SOV_A_DAEMON_MODULE_STATE, (uint8_t)d->module_state);
+	mnl_attr_put_u64(nlh, SOV_A_DAEMON_MODULE_EVENTS, d->module_events);
+	mnl_attr_put_u32(nlh, SOV_A_DAEMON_MODULE_CHANGES, d->module_changes);
+	mnl_attr_put_u64(nlh, SOV_A_DAEMON_REQUESTS, d->requests);
+	mnl_attr_put_u32(nlh, SOV_A_DAEMON_LOG_LEVEL, (uint32_t)sovd_log_level);
+	mnl_attr_put_strz(nlh, SOV_A_DAEMON_BPF_PIN_PATH, d->bpf_pin_path);
+	mnl_attr_put_u32(nlh, SOV_A_DAEMON_BPF_PROGS, d->bpf_progs);
+	send_buf(c, nlh, nlh->nlmsg_len);
+}
+
+static void handle(struct client *c, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[SOV_A_DAEMON_MAX + 1];
+	const struct genlmsghdr *gh;
+	struct sov_nl_err err;
+	char msg[128];
+
+	c->d->requests++;
+	if (nlh->nlmsg_type != SOV_CTL_FAMILY_ID) {
+		snprintf(msg, sizeof(msg),
+			 "unknown message type %u: expected %u (sovereign control)",
+			 nlh->nlmsg_type, SOV_CTL_FAMILY_ID);
+		send_error(c, nlh, -EOPNOTSUPP, msg);
+		return;
+	}
+	if (!(nlh->nlmsg_flags & NLM_F_REQUEST)) {
+		send_error(c, nlh, -EINVAL, "expected a request (NLM_F_REQUEST)");
+		return;
+	}
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*gh)) {
+		send_error(c, nlh, -EINVAL, "message shorter than its genl header");
+		return;
+	}
+	gh = mnl_nlmsg_get_payload(nlh);
+	switch (gh->cmd) {
+	case SOV_CMD_DAEMON_GET:
+		/* strict like the kernel: this command takes no attributes */
+		if (sov_nl_parse(nlh, tb, 0, NULL, &err)) {
+			send_error(c, nlh, err.error, "DAEMON_GET takes no attributes");
+			return;
+		}
+		reply_daemon_get(c, nlh);
+		break;
+	default:
+		snprintf(msg, sizeof(msg), "command %u is not served by sovereignd",
+			 gh->cmd);
+		send_error(c, nlh, -EOPNOTSUPP, msg);
+		return;
+	}
+	if (nlh->nlmsg_flags & NLM_F_ACK)
+		send_error(c, nlh, 0, NULL);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct client *c = h->data;
+
+	(void)hint;
+	*b = uv_buf_init((char *)c->buf + c->len,
+			 (unsigned int)(sizeof(c->buf) - c->len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct client *c = s->data;
+	size_t off = 0;
+
+	(void)b;
+	if (n < 0) {
+		drop(c);
+		return;
+	}
+	c->len += (size_t)n;
+	for (;;) {
+		ssize_t flen = sov_frame_len(c->buf + off, c->len - off);
+
+		if (flen < 0) {
+			log_warn("ctl: malformed frame from a client; closing it");
+			drop(c);
+			return;
+		}
+		if (flen == 0)
+			break;
+		handle(c, (const struct nlmsghdr *)(c->buf + off));
+		off += (size_t)flen;
+	}
+	memmove(c->buf, c->buf + off, c->len - off);
+	c->len -= off;
+	if (c->len == sizeof(c->buf)) {
+		log_warn("ctl: request larger than %zu bytes; closing the client",
+			 sizeof(c->buf));
+		drop(c);
+	}
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct sovd *d = server->data;
+	struct client *c;
+
+	if (status < 0) {
+		log_warn("ctl: accept: %s", uv_strerror(status));
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->d = d;
+	uv_pipe_init(d->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	d->nclients++;
+	if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 ||
+	    d->nclients > MAX_CLIENTS) {
+		if (d->nclients > MAX_CLIENTS)
+			log_warn("ctl: more than %d clients; refusing one", MAX_CLIENTS);
+		drop(c);
+		return;
+	}
+	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+}
+
+int sovd_ctl_start(struct sovd *d)
+{
+	int ret;
+
+	uv_pipe_init(d->loop, &d->server, 0);
+	d->server.data = d;
+	unlink(d->ctl_path);	/* stale: we hold the instance lock */
+	ret = uv_pipe_bind(&d->server, d->ctl_path);
+	if (ret) {
+		log_err("cannot bind %s: %s", d->ctl_path, uv_strerror(ret));
+		return ret;
+	}
+	/* the socket is the daemon's admin interface: root only */
+	if (chmod(d->ctl_path, 0600))
+		log_warn("chmod %s: %s", d->ctl_path, strerror(errno));
+	ret = uv_listen((uv_stream_t *)&d->server, 16, on_connection);
+	if (ret) {
+		log_err("cannot listen on %s: %s", d->ctl_path, uv_strerror(ret));
+		return ret;
+	}
+	log_info("listening on %s", d->ctl_path);
+	return 0;
+}
+
+static void close_client(uv_handle_t *h, void *arg)
+{
+	struct sovd *d = arg;
+
+	if (h->type == UV_NAMED_PIPE && h != (uv_handle_t *)&d->server)
+		drop(h->data);
+}
+
+void sovd_ctl_stop(struct sovd *d)
+{
+	uv_walk(d->loop, close_client, d);
+	if (!uv_is_closing((uv_handle_t *)&d->server))
+		uv_close((uv_handle_t *)&d->server, NULL);
+	unlink(d->ctl_path);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sovereignd's state, shared by its parts. */
+#ifndef SOVEREIGND_H
+#define SOVEREIGND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "../../lib/nl/nl.h"
+#include "../../uapi/linux/sovereign.h"
+
+struct sovd_bpf;
+
+struct sovd {
+	uv_loop_t *loop;
+	uint64_t start_ns;
+	const char *ctl_path;
+	uint64_t requests;
+
+	/* control socket */
+	uv_pipe_t server;
+	unsigned int nclients;
+
+	/* module link: one socket for requests, one for notifications */
+	struct sov_genl req;
+	struct sov_genl mon;
+	uv_poll_t mon_poll;
+	uint32_t events_grp;
+	enum sov_module_state module_state;
+	uint64_t module_events;
+	uint32_t module_changes;
+
+	/* BPF */
+	bool bpf_enabled;
+	char bpf_pin_path[256];
+	uint32_t bpf_progs;
+	struct sovd_bpf *bpf;
+
+	uv_signal_t sigint, sigterm;
+};
+
+uint64_t sovd_now_ns(void);
+
+int sovd_ctl_start(struct sovd *d);
+void sovd_ctl_stop(struct sovd *d);
+
+int sovd_module_start(struct sovd *d);
+void sovd_module_stop(struct sovd *d);
+
+int sovd_bpf_start(struct sovd *d);
+void sovd_bpf_stop(struct sovd *d);
+
+#endif
