@@ -38,7 +38,7 @@ LIBSOV      := $(BUILD)/lib/libsovereign.a
 LIBSOV_ASAN := $(BUILD)/lib/libsovereign-asan.a
 SOVCTL      := $(BUILD)/bin/sovctl
 SOVEREIGND  := $(BUILD)/bin/sovereignd
-UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 DEPS_STAMP  := $(BUILD)/.deps-ok
 
 .PHONY: all help deps kmod userspace check check-unit check-bpf check-kunit \
@@ -101,7 +101,7 @@ $(SOVEREIGND): $(call obj,$(SOVD_SRCS)) $(LIBSOV)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/asan/tests/unit/%.o $(call asan_obj,$(SOVCTL_SRCS)) $(LIBSOV_ASAN)
+$(BUILD)/tests/unit/%: $(BUILD)/asan/tests/unit/%.o $(call asan_obj,$(SOVCTL_SRCS)) $(LIBSOV_ASAN)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka
 

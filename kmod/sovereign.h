@@ -27,16 +27,17 @@ void sov_config_commit(const struct sov_config *cfg);
 int sov_config_fill(struct sk_buff *skb, const struct sov_config *cfg);
 
 /* The module's own messages obey the configured log level. */
-#define sov_printk(lvl, klvl, fmt, ...)					\
-	do {								\
-		if ((lvl) <= READ_ONCE(sov_config.log_level))		\
-			printk(klvl pr_fmt(fmt), ##__VA_ARGS__);	\
-	} while (0)
-#define sov_err(fmt, ...)	sov_printk(LOGLEVEL_ERR, KERN_ERR, fmt, ##__VA_ARGS__)
-#define sov_warn(fmt, ...)	sov_printk(LOGLEVEL_WARNING, KERN_WARNING, fmt, ##__VA_ARGS__)
-#define sov_notice(fmt, ...)	sov_printk(LOGLEVEL_NOTICE, KERN_NOTICE, fmt, ##__VA_ARGS__)
-#define sov_info(fmt, ...)	sov_printk(LOGLEVEL_INFO, KERN_INFO, fmt, ##__VA_ARGS__)
-#define sov_dbg(fmt, ...)	sov_printk(LOGLEVEL_DEBUG, KERN_DEBUG, fmt, ##__VA_ARGS__)
+#define sov_log_on(lvl)		((lvl) <= READ_ONCE(sov_config.log_level))
+#define sov_err(fmt, ...)						\
+	do { if (sov_log_on(LOGLEVEL_ERR)) pr_err(fmt, ##__VA_ARGS__); } while (0)
+#define sov_warn(fmt, ...)						\
+	do { if (sov_log_on(LOGLEVEL_WARNING)) pr_warn(fmt, ##__VA_ARGS__); } while (0)
+#define sov_notice(fmt, ...)						\
+	do { if (sov_log_on(LOGLEVEL_NOTICE)) pr_notice(fmt, ##__VA_ARGS__); } while (0)
+#define sov_info(fmt, ...)						\
+	do { if (sov_log_on(LOGLEVEL_INFO)) pr_info(fmt, ##__VA_ARGS__); } while (0)
+#define sov_dbg(fmt, ...)						\
+	do { if (sov_log_on(LOGLEVEL_DEBUG)) pr_debug(fmt, ##__VA_ARGS__); } while (0)
 
 /*
  * A subsystem of the module. @init is NULL when the subsystem is not built

@@ -260,24 +260,48 @@ static int parse_attr(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* Like the kernel's strict parsing, bytes left after the last attribute are an error. */
+static int parse_attrs(const struct nlattr *first, size_t len,
+		       struct parse_ctx *p)
+{
+	const struct nlattr *a = first;
+	size_t left = len;
+
+	while (mnl_attr_ok(a, (int)left)) {
+		size_t step = MNL_ALIGN(a->nla_len);
+
+		if (parse_attr(a, p) != MNL_CB_OK)
+			return p->err->error;
+		if (step >= left) {
+			left = 0;
+			break;
+		}
+		left -= step;
+		a = (const struct nlattr *)((const char *)a + step);
+	}
+	if (left) {
+		sov_nl_err_set(p->err, -EINVAL,
+			       "%zu bytes left over after the last attribute", left);
+		return p->err->error;
+	}
+	return 0;
+}
+
 int sov_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		 unsigned int max, const enum mnl_attr_data_type *types,
 		 struct sov_nl_err *err)
 {
 	struct parse_ctx p = { tb, max, types, err };
+	size_t payload = mnl_nlmsg_get_payload_len(nlh);
 
 	memset(tb, 0, (max + 1) * sizeof(*tb));
 	sov_nl_err_clear(err);
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr)) {
+	if (payload < sizeof(struct genlmsghdr)) {
 		sov_nl_err_set(err, -EINVAL, "message shorter than its genl header");
 		return err->error;
 	}
-	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), parse_attr, &p) < 0) {
-		if (!err->error)
-			sov_nl_err_set(err, -EINVAL, "malformed attributes");
-		return err->error;
-	}
-	return 0;
+	return parse_attrs(mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr)),
+			   payload - MNL_ALIGN(sizeof(struct genlmsghdr)), &p);
 }
 
 int sov_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
@@ -288,12 +312,8 @@ int sov_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 
 	memset(tb, 0, (max + 1) * sizeof(*tb));
 	sov_nl_err_clear(err);
-	if (mnl_attr_parse_nested(nest, parse_attr, &p) < 0) {
-		if (!err->error)
-			sov_nl_err_set(err, -EINVAL, "malformed nested attributes");
-		return err->error;
-	}
-	return 0;
+	return parse_attrs(mnl_attr_get_payload(nest),
+			   mnl_attr_get_payload_len(nest), &p);
 }
 
 ssize_t sov_frame_len(const void *buf, size_t len)

@@ -93,6 +93,7 @@ static struct kunit_suite config_test_suite = {
 	.name = "sovereign_config",
 	.test_cases = config_test_cases,
 };
+
 kunit_test_suite(config_test_suite);
 
 MODULE_LICENSE("GPL");

@@ -117,6 +117,7 @@ static struct kunit_suite info_test_suite = {
 	.name = "sovereign_info",
 	.test_cases = info_test_cases,
 };
+
 kunit_test_suite(info_test_suite);
 
 MODULE_LICENSE("GPL");

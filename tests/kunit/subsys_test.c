@@ -17,17 +17,18 @@ static void record(int v)
 		calls[ncalls++] = v;
 }
 
-#define FAKE(n)								\
-	static int fake_init##n(void)					\
-	{								\
-		record(n + 1);						\
-		return fail_at == (n) ? -ENOMEM : 0;			\
-	}								\
-	static void fake_exit##n(void) { record(-(n + 1)); }
-FAKE(0)
-FAKE(1)
-FAKE(2)
-FAKE(3)
+static int fake_init(int n)
+{
+	record(n + 1);
+	return fail_at == n ? -ENOMEM : 0;
+}
+
+static int fake_init0(void) { return fake_init(0); }
+static int fake_init1(void) { return fake_init(1); }
+static int fake_init3(void) { return fake_init(3); }
+static void fake_exit0(void) { record(-1); }
+static void fake_exit1(void) { record(-2); }
+static void fake_exit3(void) { record(-4); }
 
 static const struct sov_subsys_desc fake_tbl[FAKE_N] = {
 	{ "a", fake_init0, fake_exit0 },
@@ -116,6 +117,7 @@ static struct kunit_suite subsys_test_suite = {
 	.init = subsys_test_init,
 	.test_cases = subsys_test_cases,
 };
+
 kunit_test_suite(subsys_test_suite);
 
 MODULE_LICENSE("GPL");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host unit tests (make check-unit): every build/tests/test_* (cmocka, built
+# Host unit tests (make check-unit): every build/tests/unit/test_* (cmocka, built
 # with ASan+UBSan) and the uapi/spec consistency check, all as TAP.
 # Writes build/check/unit.counts and build/check/unit.log.
 set -uo pipefail
@@ -36,7 +36,7 @@ tally() {	# $1: name, $2: exit status, stdin: TAP
 }
 
 shopt -s nullglob
-bins=(build/tests/test_*)
+bins=(build/tests/unit/test_*)
 [ ${#bins[@]} -gt 0 ] || echo "unit: no test binaries in build/tests (run make check-unit)" >&2
 for t in "${bins[@]}"; do
 	echo "# $t" >>"$log"
