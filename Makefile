@@ -66,12 +66,12 @@ $(DEPS_STAMP): scripts/deps.sh
 deps:
 	@scripts/deps.sh
 
-all: kmod userspace
+all: kmod bpf userspace
 
 kmod: $(DEPS_STAMP)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_SOVEREIGN=m modules
 
--include mk/bpf.mk
+include mk/bpf.mk
 
 userspace: $(SOVCTL) $(SOVEREIGND)
 
@@ -105,7 +105,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/asan/tests/unit/%.o $(call asan_obj,$(SOVCTL_SRC
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka
 
-check: all $(UNIT_BINS) $(BUILD)/bin/bpf-fixture-runner
+check: all bpf $(UNIT_BINS) $(BUILD)/bin/bpf-fixture-runner
 	@scripts/check.sh unit bpf kunit vm
 
 check-unit: $(UNIT_BINS) $(SOVCTL)

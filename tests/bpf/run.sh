@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/bpf/run.sh - run the BPF fixture runner over tests/bpf/fixtures/*.fixture.
+#
+#   BUILD=build tests/bpf/run.sh
+#
+# Needs the BPF objects and the runner built first (make check-bpf does
+# both) and the privileges to load BPF programs (root).  Mounts nothing:
+# BPF_PROG_TEST_RUN needs no bpffs and no network device.
+#
+# Writes $BUILD/check/bpf.log (the runner's TAP and stderr) and
+# $BUILD/check/bpf.counts ("passed=N failed=N skipped=N", counted from the
+# TAP).  Exits non-zero if a case failed, the runner failed, or no case ran.
+set -uo pipefail
+
+cd "$(dirname "$0")/../.." || exit 1
+BUILD=${BUILD:-build}
+export BUILD
+runner=${BPF_RUNNER:-$BUILD/bin/bpf-fixture-runner}
+outdir=$BUILD/check
+log=$outdir/bpf.log
+counts=$outdir/bpf.counts
+mkdir -p "$outdir" || exit 1
+
+shopt -s nullglob
+fixtures=(tests/bpf/fixtures/*.fixture)
+shopt -u nullglob
+
+if [ ! -x "$runner" ]; then
+	echo "bpf: runner $runner not built (make $runner)" | tee "$log" >&2
+	rc=2
+elif [ ${#fixtures[@]} -eq 0 ]; then
+	echo "bpf: no fixtures in tests/bpf/fixtures" | tee "$log" >&2
+	rc=2
+else
+	"$runner" "${fixtures[@]}" >"$log" 2>&1
+	rc=$?
+fi
+
+passed=$(grep -E '^ok [0-9]+' "$log" | grep -vcE '# SKIP' || true)
+skipped=$(grep -E '^ok [0-9]+' "$log" | grep -cE '# SKIP' || true)
+failed=$(grep -cE '^not ok [0-9]+' "$log" || true)
+planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$log" | head -n 1)
+echo "passed=$passed failed=$failed skipped=$skipped" >"$counts"
+
+echo "bpf: $passed passed, $failed failed (log: $log)"
+
+status=0
+if [ "$failed" -gt 0 ]; then
+	grep -E -A 30 '^not ok ' "$log" | grep -E '^(not ok |# )' | head -n 60 >&2
+	status=1
+fi
+if grep -q '^Bail out!' "$log"; then
+	grep -vE '^(TAP version|Bail out!)' "$log" | head -n 40 >&2
+	status=1
+fi
+ran=$((passed + failed + skipped))
+if [ -n "$planned" ] && [ "$ran" -ne "$planned" ]; then
+	echo "bpf: runner planned $planned cases but reported $ran (exit status $rc)" >&2
+	status=1
+fi
+if [ $((passed + failed)) -eq 0 ]; then
+	echo "bpf: no case ran" >&2
+	status=1
+fi
+if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
+	echo "bpf: runner exited with status $rc" >&2
+	status=1
+fi
+exit $status
