@@ -117,7 +117,7 @@ check-bpf: bpf $(BUILD)/bin/bpf-fixture-runner
 check-kunit: $(DEPS_STAMP)
 	@scripts/check.sh kunit
 
-check-vm: all
+check-vm: all $(BUILD)/bin/bpf-fixture-runner
 	@scripts/check.sh vm
 
 run: all

@@ -137,6 +137,17 @@ static __always_inline int sov_parse_l4(struct sov_pkt *p, void *l4, __u32 l4_ro
 	return SOV_PARSE_OTHER_L4;
 }
 
+/*
+ * 6.1's verifier does not bound the result of a byte swap, and refuses to add
+ * an unbounded scalar to a packet pointer. The compiler knows a swapped u16
+ * fits and would drop a plain mask, so the mask is done in asm.
+ */
+static __always_inline __u32 sov_bound16(__u32 v)
+{
+	asm volatile("%0 &= 0xffff" : "+r"(v));
+	return v;
+}
+
 static __always_inline int sov_parse_ipv4(struct sov_pkt *p)
 {
 	struct iphdr *iph = p->l3;
@@ -149,7 +160,7 @@ static __always_inline int sov_parse_ipv4(struct sov_pkt *p)
 	hlen = iph->ihl * 4;
 	if (hlen < sizeof(*iph))
 		return SOV_PARSE_MALFORMED;
-	tot = bpf_ntohs(iph->tot_len);
+	tot = sov_bound16(bpf_ntohs(iph->tot_len));
 	if (tot < hlen)
 		return SOV_PARSE_MALFORMED;
 	/* tot <= 65535: the pointer comparison cannot wrap */
@@ -174,7 +185,7 @@ static __always_inline int sov_parse_ipv6(struct sov_pkt *p)
 		return SOV_PARSE_MALFORMED;
 	if (ip6->version != 6)
 		return SOV_PARSE_MALFORMED;
-	plen = bpf_ntohs(ip6->payload_len);
+	plen = sov_bound16(bpf_ntohs(ip6->payload_len));
 	if ((void *)(ip6 + 1) + plen > p->data_end)
 		return SOV_PARSE_MALFORMED;
 	p->ip6 = ip6;

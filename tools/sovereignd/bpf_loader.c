@@ -24,15 +24,20 @@ struct sovd_bpf {
 	struct floor *floor;
 };
 
+/* libbpf's messages, one log line per text line (verifier logs are long). */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[512];
+	int prio = level == LIBBPF_WARN ? LOG_WARNING : LOG_DEBUG;
+	char text[4096], *line, *save = NULL;
 
-	if (level == LIBBPF_DEBUG && sovd_log_level < LOG_DEBUG)
+	if (prio > sovd_log_level)
 		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = '\0';
-	sovd_log(level == LIBBPF_WARN ? LOG_WARNING : LOG_DEBUG, "libbpf: %s", line);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "libbpf: ", 8))
+			line += 8;
+		sovd_log(prio, "libbpf: %s", line);
+	}
 	return 0;
 }
 
