@@ -3,10 +3,17 @@
 # Sovereign: top-level verbs. `make help` lists them.
 #
 # Every verb first makes sure the Debian packages it needs are installed
-# (scripts/deps.sh, cheap when all are present).
+# (scripts/deps.sh: one dpkg-query when all are present), before anything
+# below asks pkg-config or /lib/modules.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
+
+ifeq ($(filter help clean,$(MAKECMDGOALS)),)
+ifneq ($(shell scripts/deps.sh >&2 && echo ok),ok)
+$(error scripts/deps.sh could not install what Sovereign needs (see above))
+endif
+endif
 
 BUILD   ?= build
 CC      ?= gcc
@@ -19,7 +26,7 @@ KDIR    ?= /lib/modules/$(KREL)/build
 VERSION := $(shell sed -n 's/^\#define SOV_VERSION "\(.*\)"/\1/p' kmod/version.h)
 PKGS    := libmnl libuv json-c libbpf
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
@@ -39,7 +46,6 @@ LIBSOV_ASAN := $(BUILD)/lib/libsovereign-asan.a
 SOVCTL      := $(BUILD)/bin/sovctl
 SOVEREIGND  := $(BUILD)/bin/sovereignd
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
-DEPS_STAMP  := $(BUILD)/.deps-ok
 
 .PHONY: all help deps kmod userspace check check-unit check-bpf check-kunit \
 	check-vm run shell lint install clean
@@ -59,27 +65,23 @@ help:
 	@echo "  install      install tools, the tc plugin and the systemd unit (DESTDIR, PREFIX)"
 	@echo "  clean        remove build output (keeps the machine-wide UML cache)"
 
-# Rechecked when the package list changes; `make deps` forces a check.
-$(DEPS_STAMP): scripts/deps.sh
-	@scripts/deps.sh
-	@mkdir -p $(@D) && touch $@
 deps:
 	@scripts/deps.sh
 
 all: kmod bpf userspace
 
-kmod: $(DEPS_STAMP)
+kmod:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_SOVEREIGN=m modules
 
 include mk/bpf.mk
 
 userspace: $(SOVCTL) $(SOVEREIGND)
 
-$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/asan/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/asan/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
 
@@ -114,7 +116,7 @@ check-unit: $(UNIT_BINS) $(SOVCTL)
 check-bpf: bpf $(BUILD)/bin/bpf-fixture-runner
 	@scripts/check.sh bpf
 
-check-kunit: $(DEPS_STAMP)
+check-kunit:
 	@scripts/check.sh kunit
 
 check-vm: all $(BUILD)/bin/bpf-fixture-runner
@@ -124,9 +126,9 @@ run: all
 	@scripts/vm/run.sh -- scripts/vm/tour.sh
 
 shell: all
-	@scripts/vm/run.sh --shell
+	@scripts/vm/run.sh --setup ". scripts/vm/up.sh" --shell
 
-lint: $(DEPS_STAMP)
+lint:
 	@scripts/lint.sh
 
 PREFIX ?= /usr/local

@@ -11,6 +11,7 @@
 #   scripts/vm/run.sh [--out DIR] [--mem MB] --shell
 #       Interactive bash in the VM (^A x kills it). Without a terminal on stdin, stdin is
 #       run as a script instead, so `run.sh --shell </dev/null` just boots and powers off.
+#   --setup CMD runs CMD (sourced, in the repo root) before the command or the shell.
 #
 # In the guest: SOV_VM=1, SOV_VM_OUT=/sov-out (the host's --out DIR, default build/vm/out,
 # writable 9p), SOV_KREL=<guest kernel release>; host variables named SOV_*, SOVCTL,
@@ -39,12 +40,14 @@ timeout_set=0
 mem=${SOV_VM_MEM:-1024}
 smp=${SOV_VM_SMP:-2}
 mode=run
+setup=:
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; timeout_set=1; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--shell) mode=shell; shift ;;
+	--setup) setup=${2:?}; shift 2 ;;
 	--) shift; break ;;
 	-h|--help) usage ;;
 	*) echo "run.sh: unknown option '$1'" >&2; usage ;;
@@ -121,12 +124,13 @@ rm -f "$out/exit-status" "$out/dmesg.log" "$out/console.log" "$out/.sov-env" "$o
 	printf 'cd %q || exit 125\n' "$root"
 } >"$out/.sov-env"
 if [ $mode = run ]; then
-	printf '. %s/.sov-env\n%s\n' "$GUEST_OUT" "$cmd" >"$out/.sov-run"
+	printf '. %s/.sov-env\n%s\n%s\n' "$GUEST_OUT" "$setup" "$cmd" >"$out/.sov-run"
 else
 	rows=$(stty size 2>/dev/null | cut -d' ' -f1) cols=$(stty size 2>/dev/null | cut -d' ' -f2)
 	{
 		echo "[ -r /etc/bash.bashrc ] && . /etc/bash.bashrc"
 		echo ". $GUEST_OUT/.sov-env"
+		echo "$setup"
 		printf 'export TERM=%q\n' "${TERM:-vt100}"
 		[ -n "$rows" ] && echo "stty rows $rows cols $cols 2>/dev/null"
 		echo "PS1='(sov-vm) \\w\\\$ '"

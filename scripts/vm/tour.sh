@@ -5,16 +5,13 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
-export PATH=$repo/build/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
 echo "== Sovereign tour: kernel $(uname -r), repo $repo"
-step insmod kmod/sovereign.ko
-mkdir -p /run/sovereign
-sovereignd >/tmp/sovereignd.log 2>&1 &
-daemon=$!
-for _ in $(seq 50); do [ -S /run/sovereign/ctl ] && break; sleep 0.2; done
+echo "$ insmod kmod/sovereign.ko; sovereignd &"
+. scripts/vm/up.sh
+daemon=$SOVEREIGND_PID
 
 step sovctl status
 step sovctl -j status

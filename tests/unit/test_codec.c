@@ -139,6 +139,36 @@ static void test_data_then_ack(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* A dump: several multi-part messages, then NLMSG_DONE (maybe carrying an errno). */
+static void test_dump_done(void **state)
+{
+	struct nlmsghdr *req = make_req();
+	struct nlmsghdr *nlh;
+	struct sov_nl_err err;
+	size_t len = 0;
+	int i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		nlh = sov_nl_put_hdr(buf + len, 0x20, 3, 1, NLM_F_MULTI, 77);
+		len += nlh->nlmsg_len;
+	}
+	assert_int_equal(sov_nl_process(buf, len, 77, req, count_cb, &n, &err), 1);
+	assert_int_equal(n, 3);
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	nlh->nlmsg_seq = 77;
+	*(int *)mnl_nlmsg_put_extra_header(nlh, sizeof(int)) = 0;
+	assert_int_equal(sov_nl_process(buf, nlh->nlmsg_len, 77, req, count_cb, &n,
+					&err), 0);
+	/* a dump that failed half-way */
+	*(int *)mnl_nlmsg_get_payload(nlh) = -EMSGSIZE;
+	assert_int_equal(sov_nl_process(buf, nlh->nlmsg_len, 77, req, count_cb, &n,
+					&err), -EMSGSIZE);
+}
+
 static void test_frame_len(void **state)
 {
 	struct nlmsghdr *req = make_req();
@@ -206,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_extack),
 		cmocka_unit_test(test_wrong_seq_is_refused),
 		cmocka_unit_test(test_data_then_ack),
+		cmocka_unit_test(test_dump_done),
 		cmocka_unit_test(test_frame_len),
 		cmocka_unit_test(test_parse_strict),
 		cmocka_unit_test(test_parse_truncated),

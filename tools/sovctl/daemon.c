@@ -75,23 +75,25 @@ static const char *module_state_name(uint8_t s)
 	}
 }
 
-void daemon_print(const struct daemon_info *di)
+void daemon_print(const struct daemon_info *di, const char *indent)
 {
 	char dur[64];
 
 	print_string("version", "version %s", di->version);
 	print_u64("pid", "  pid %llu", di->pid);
 	print_u64("uptime_ns", NULL, di->uptime_ns);
-	print_text("  up %s\n", print_fmt_duration(di->uptime_ns, dur, sizeof(dur)));
+	print_text("  up %s\n%s", print_fmt_duration(di->uptime_ns, dur, sizeof(dur)),
+		   indent);
 	print_string("module", "module %s", module_state_name(di->module_state));
-	print_u64("module_events", "  events %llu", di->module_events);
-	print_u64("module_changes", "  load/unload seen %llu\n", di->module_changes);
+	print_u64("module_events", ", %llu events", di->module_events);
+	print_u64("module_changes", ", %llu loads/unloads seen\n", di->module_changes);
+	print_text("%s", indent);
 	print_u64("requests", "requests %llu", di->requests);
 	print_u64("log_level", "  log-level %llu", di->log_level);
-	print_text(" (%s)\n", log_level_name(di->log_level));
+	print_text(" (%s)\n%s", log_level_name(di->log_level), indent);
 	print_string("bpf_pin_path", di->bpf_pin_path[0] ? "bpf %s" : "bpf disabled",
 		     di->bpf_pin_path);
-	print_u64("bpf_progs", "  programs %llu\n", di->bpf_progs);
+	print_u64("bpf_progs", ", %llu programs\n", di->bpf_progs);
 }
 
 static int daemon_status(int argc, char **argv)
@@ -111,7 +113,7 @@ static int daemon_status(int argc, char **argv)
 		return report_nl_error("daemon status", &err, NULL, 0);
 	print_begin(sovctl.json, sovctl.pretty, stdout);
 	print_text("sovereignd: ");
-	daemon_print(&di);
+	daemon_print(&di, "            ");
 	print_end();
 	return EXIT_OK;
 }

@@ -106,7 +106,7 @@ int module_query(struct sov_genl *g, struct module_info *mi,
 	return sov_genl_transact(g, nlh, config_cb, &mi->log_level, err);
 }
 
-void module_print(const struct module_info *mi)
+void module_print(const struct module_info *mi, const char *indent)
 {
 	char dur[64];
 	unsigned int i;
@@ -115,19 +115,22 @@ void module_print(const struct module_info *mi)
 	print_string("kernel_release", "  kernel %s", mi->release);
 	print_u64("uptime_ns", NULL, mi->uptime_ns);
 	print_text("  up %s\n", print_fmt_duration(mi->uptime_ns, dur, sizeof(dur)));
+	print_text("%s", indent);
 	print_u64("log_level", "log-level %llu", mi->log_level);
 	print_text(" (%s)\n", log_level_name(mi->log_level));
 	print_open_array("subsystems");
-	print_text("subsystems:\n");
+	print_text("%ssubsystems:", indent);
 	for (i = 0; i < mi->nsubsys; i++) {
 		print_open_object(NULL);
-		print_string("name", "  %-12s", mi->subsys[i].name);
+		print_string("name", " %s", mi->subsys[i].name);
 		print_bool("compiled", NULL, mi->subsys[i].compiled);
 		print_bool("enabled", NULL, mi->subsys[i].enabled);
-		print_text(" %s\n", !mi->subsys[i].compiled ? "not built" :
-			   mi->subsys[i].enabled ? "enabled" : "disabled");
+		print_text(" (%s)%s", !mi->subsys[i].compiled ? "not built" :
+			   mi->subsys[i].enabled ? "enabled" : "disabled",
+			   i + 1 < mi->nsubsys ? "," : "");
 		print_close_object();
 	}
+	print_text("\n");
 	print_close_array();
 }
 
@@ -147,8 +150,8 @@ static int module_show(int argc, char **argv)
 	if (ret)
 		return report_nl_error("module info", &err, NULL, 0);
 	print_begin(sovctl.json, sovctl.pretty, stdout);
-	print_text("module sovereign: ");
-	module_print(&mi);
+	print_text("sovereign: ");
+	module_print(&mi, "           ");
 	print_end();
 	return EXIT_OK;
 }

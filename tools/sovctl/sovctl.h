@@ -61,7 +61,8 @@ struct module_info {
 
 int module_query(struct sov_genl *g, struct module_info *mi,
 		 struct sov_nl_err *err);
-void module_print(const struct module_info *mi);
+/* Text continuation lines start with @indent. */
+void module_print(const struct module_info *mi, const char *indent);
 
 struct daemon_info {
 	char version[32];
@@ -78,7 +79,7 @@ struct daemon_info {
 
 int daemon_query(struct sov_ctl *c, struct daemon_info *di,
 		 struct sov_nl_err *err);
-void daemon_print(const struct daemon_info *di);
+void daemon_print(const struct daemon_info *di, const char *indent);
 
 const char *log_level_name(uint32_t level);
 int log_level_parse(const char *s, uint32_t *level);

@@ -8,6 +8,8 @@
 #include "print.h"
 #include "sovctl.h"
 
+#define INDENT "         "	/* under "module:  " */
+
 static void status_module(void)
 {
 	struct module_info mi;
@@ -30,7 +32,7 @@ static void status_module(void)
 			     err.msg[0] ? err.msg : strerror(-err.error));
 	} else {
 		print_bool("loaded", NULL, true);
-		module_print(&mi);
+		module_print(&mi, INDENT);
 	}
 	sov_genl_close(&g);
 	print_close_object();
@@ -59,7 +61,7 @@ static void status_daemon(char *pin_dir, size_t size)
 			     err.msg[0] ? err.msg : strerror(-err.error));
 	} else {
 		print_bool("running", NULL, true);
-		daemon_print(&di);
+		daemon_print(&di, INDENT);
 		if (di.bpf_pin_path[0])
 			snprintf(pin_dir, size, "%s", di.bpf_pin_path);
 	}
@@ -71,7 +73,7 @@ static void pin_cb(const struct sov_bpf_pin *pin, void *data)
 {
 	(void)data;
 	print_open_object(NULL);
-	print_string("path", "  %-28s", pin->path);
+	print_string("path", INDENT "%-20s", pin->path);
 	print_string("kind", " %-4s", pin->kind);
 	print_string("type", " %-14s", pin->type);
 	print_string("name", " %-15s", pin->name);
@@ -84,20 +86,19 @@ static void status_bpf(const char *pin_dir)
 	int n;
 
 	print_open_object("bpf");
-	print_string("pin_dir", "bpf:     %s", pin_dir);
-	print_text("\n");
+	print_string("pin_dir", "bpf:     pinned in %s\n", pin_dir);
 	print_open_array("pins");
 	n = sov_bpf_pins_list(pin_dir, pin_cb, NULL);
 	print_close_array();
 	if (n == -ENOENT)
-		print_string("error", "  no pins (sovereignd has not loaded BPF on this host)\n",
+		print_string("error", INDENT "no pins (sovereignd has not loaded BPF on this host)\n",
 			     "no pins");
 	else if (n == -ENOTSUP)
-		print_string("error", "  %s\n", "not a bpffs mount");
+		print_string("error", INDENT "%s\n", "not a bpffs mount");
 	else if (n < 0)
-		print_string("error", "  %s\n", strerror(-n));
+		print_string("error", INDENT "%s\n", strerror(-n));
 	else if (n == 0)
-		print_text("  no pinned objects\n");
+		print_text(INDENT "no pinned objects\n");
 	print_close_object();
 }
 
