@@ -50,6 +50,8 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 .PHONY: all help deps kmod userspace check check-unit check-bpf check-kunit \
 	check-vm run shell lint install clean
 .DELETE_ON_ERROR:
+# keep intermediate objects (and keep "N passed, N failed" the last line of make check)
+.SECONDARY:
 
 help:
 	@echo "Sovereign $(VERSION): make VERB"
