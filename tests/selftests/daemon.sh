@@ -67,6 +67,15 @@ check_contains "$("$NLRAW" ctl $ctl 5 type=17)" "errno=95 msg=unknown message ty
 check_contains "$("$NLRAW" ctl-garbage $ctl)" "errno=closed" "garbage frame"
 "$SOVCTL" daemon status >/dev/null || ksft_fail "daemon stopped serving after bad clients"
 
+# -d detaches; the pid file names the detached process
+dd=$(mktemp -d /tmp/sovd.XXXXXX)
+"$SOVEREIGND" -d -s "$dd/ctl" --no-bpf -l debug || ksft_fail "sovereignd -d failed"
+wait_for 10 test -S "$dd/ctl" || ksft_fail "detached daemon has no socket"
+dpid=$(cat "$dd/sovereignd.pid")
+check_contains "$("$SOVCTL" -s "$dd/ctl" daemon status)" "pid $dpid" "detached daemon"
+kill -TERM "$dpid"
+wait_for 5 eval '! kill -0 '"$dpid"' 2>/dev/null' || ksft_fail "detached daemon ignored SIGTERM"
+
 # SIGTERM: clean exit, socket removed
 kill -TERM $pid
 wait $pid

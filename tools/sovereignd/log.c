@@ -9,7 +9,7 @@
 #include "log.h"
 
 int sovd_log_level = LOG_INFO;
-static int journald;
+static int journald, use_syslog;
 
 static const char *const names[] = {
 	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
@@ -19,6 +19,13 @@ void sovd_log_init(void)
 {
 	journald = getenv("JOURNAL_STREAM") != NULL;
 	setvbuf(stderr, NULL, _IOLBF, 0);
+}
+
+/* Detached from the terminal: stderr is /dev/null, so go to syslog. */
+void sovd_log_to_syslog(void)
+{
+	openlog("sovereignd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	use_syslog = 1;
 }
 
 int sovd_log_level_parse(const char *s)
@@ -45,6 +52,12 @@ void sovd_log(int level, const char *fmt, ...)
 
 	if (level > sovd_log_level)
 		return;
+	if (use_syslog) {
+		va_start(ap, fmt);
+		vsyslog(level, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	if (journald) {
 		fprintf(stderr, "<%d>", level);
 	} else {

@@ -8,6 +8,7 @@
 extern int sovd_log_level;
 
 void sovd_log_init(void);
+void sovd_log_to_syslog(void);
 int sovd_log_level_parse(const char *s);
 void sovd_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

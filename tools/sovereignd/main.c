@@ -32,7 +32,8 @@ static void usage(FILE *f)
 	      "  -l, --log-level LVL   emerg..debug or 0-7 (default info)\n"
 	      "  -b, --bpf-dir DIR     where BPF objects are pinned (default " SOV_BPF_PIN_DIR ")\n"
 	      "      --no-bpf          do not load BPF programs\n"
-	      "  -d, --daemonize       detach from the terminal (default: foreground)\n"
+	      "  -d, --daemonize       detach from the terminal and log to syslog\n"
+	      "                        (default: foreground, log to stderr)\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         print the version\n"
 	      "Stops cleanly on SIGTERM or SIGINT. One instance per socket directory.\n", f);
@@ -145,9 +146,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (daemonize && daemon(0, 0)) {
-		log_err("daemon: %s", strerror(errno));
-		return 1;
+	if (daemonize) {
+		if (daemon(0, 0)) {
+			log_err("daemon: %s", strerror(errno));
+			return 1;
+		}
+		sovd_log_to_syslog();
 	}
 
 	lockfd = take_instance_lock(d.ctl_path);
