@@ -45,7 +45,8 @@ LIBSOV      := $(BUILD)/lib/libsovereign.a
 LIBSOV_ASAN := $(BUILD)/lib/libsovereign-asan.a
 SOVCTL      := $(BUILD)/bin/sovctl
 SOVEREIGND  := $(BUILD)/bin/sovereignd
-UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS)) \
+	       $(BUILD)/tests/unit/sovereignd-asan
 
 .PHONY: all help deps kmod userspace check check-unit check-bpf check-kunit \
 	check-vm run shell lint install clean
@@ -108,6 +109,12 @@ $(SOVEREIGND): $(call obj,$(SOVD_SRCS)) $(LIBSOV)
 $(BUILD)/tests/unit/%: $(BUILD)/asan/tests/unit/%.o $(call asan_obj,$(SOVCTL_SRCS)) $(LIBSOV_ASAN)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+# the daemon again, sanitized, for tests/unit/test_daemon.c
+$(call asan_obj,tools/sovereignd/bpf_loader.c): $(BUILD)/bpf/floor.skel.h
+$(BUILD)/tests/unit/sovereignd-asan: $(call asan_obj,$(SOVD_SRCS)) $(LIBSOV_ASAN)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 check: all bpf $(UNIT_BINS) $(BUILD)/bin/bpf-fixture-runner
 	@scripts/check.sh unit bpf kunit vm

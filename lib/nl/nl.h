@@ -19,7 +19,7 @@
 #include <linux/genetlink.h>
 
 #define SOV_NL_BUFSZ	(64 * 1024)
-#define SOV_NL_MAXMSG	(1024 * 1024)	/* larger frames are refused */
+#define SOV_NL_MAXMSG	SOV_NL_BUFSZ	/* larger frames are refused */
 
 struct sov_nl_err {
 	int error;		/* 0 or a negative errno */

@@ -173,7 +173,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		ssize_t flen = sov_frame_len(c->buf + off, c->len - off);
 
 		if (flen < 0) {
-			log_warn("ctl: malformed frame from a client; closing it");
+			log_warn("ctl: impossible frame length from a client (at most %d bytes); closing it",
+				 SOV_NL_MAXMSG);
 			drop(c);
 			return;
 		}
@@ -184,11 +185,6 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	}
 	memmove(c->buf, c->buf + off, c->len - off);
 	c->len -= off;
-	if (c->len == sizeof(c->buf)) {
-		log_warn("ctl: request larger than %zu bytes; closing the client",
-			 sizeof(c->buf));
-		drop(c);
-	}
 }
 
 static void on_connection(uv_stream_t *server, int status)
