@@ -173,16 +173,6 @@ static int parse_u64(const char *s, size_t n, uint64_t *out)
 	return (*end || errno) ? -1 : 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static void bytes_append(struct fx_bytes *b, const void *p, size_t n)
 {
 	b->data = xrealloc(b->data, b->len + n);
@@ -207,7 +197,7 @@ static int hex_token(struct pstate *ps, const struct tok *t, struct fx_bytes *ou
 	size_t i;
 
 	for (i = 0; i < t->len; i++)
-		if (hexval((unsigned char)t->s[i]) < 0)
+		if (pkt_hexval((unsigned char)t->s[i]) < 0)
 			return perr(ps, t->line, "%s: expected hex bytes, got '%.*s'%s", what,
 				    (int)t->len, t->s,
 				    is_keyword(t->s, t->len) ? " (keywords must start a line)" :
@@ -216,8 +206,8 @@ static int hex_token(struct pstate *ps, const struct tok *t, struct fx_bytes *ou
 		return perr(ps, t->line, "%s: odd number of hex digits in '%.*s'", what,
 			    (int)t->len, t->s);
 	for (i = 0; i < t->len; i += 2) {
-		uint8_t v = (uint8_t)(hexval((unsigned char)t->s[i]) << 4 |
-				      hexval((unsigned char)t->s[i + 1]));
+		uint8_t v = (uint8_t)(pkt_hexval((unsigned char)t->s[i]) << 4 |
+				      pkt_hexval((unsigned char)t->s[i + 1]));
 
 		bytes_append(out, &v, 1);
 	}

@@ -142,7 +142,7 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, v & 0xffff);
 }
 
-static int hexval(int c)
+int pkt_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -162,8 +162,8 @@ int pkt_parse_mac(const char *s, size_t n, uint8_t mac[6])
 
 		if (i + 2 > n)
 			return -1;
-		hi = hexval((unsigned char)s[i]);
-		lo = hexval((unsigned char)s[i + 1]);
+		hi = pkt_hexval((unsigned char)s[i]);
+		lo = pkt_hexval((unsigned char)s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		mac[k] = (uint8_t)(hi << 4 | lo);
@@ -285,7 +285,7 @@ static int parse_hex(struct builder *b, const char *s, size_t n, size_t pos,
 		}
 		start = i;
 		while (i < n && !isspace((unsigned char)s[i])) {
-			if (hexval((unsigned char)s[i]) < 0)
+			if (pkt_hexval((unsigned char)s[i]) < 0)
 				return fail(b, pos + i, "expected hex digits, got '%c'", s[i]);
 			i++;
 		}
@@ -295,8 +295,8 @@ static int parse_hex(struct builder *b, const char *s, size_t n, size_t pos,
 		for (; start < i; start += 2) {
 			if (*len >= cap)
 				return fail(b, pos + start, "too many bytes (maximum %zu)", cap);
-			out[(*len)++] = (uint8_t)(hexval((unsigned char)s[start]) << 4 |
-						  hexval((unsigned char)s[start + 1]));
+			out[(*len)++] = (uint8_t)(pkt_hexval((unsigned char)s[start]) << 4 |
+						  pkt_hexval((unsigned char)s[start + 1]));
 		}
 	}
 	return 0;
@@ -313,6 +313,25 @@ static int arg_hex(struct builder *b, struct layer *l, const char *key,
 	if (parse_hex(b, a->val, a->vlen, a->pos, out, cap, len))
 		return -1;
 	return 1;
+}
+
+/*
+ * IPv4 and TCP options: "opts=HEX", zero-padded to 32-bit words, at most 40
+ * bytes. *padded gets the padded length; the header length in words is
+ * then 5 + *padded / 4.
+ */
+static int arg_opts(struct builder *b, struct layer *l, const char *proto,
+		    uint8_t opts[40], size_t *padded)
+{
+	size_t optlen;
+
+	if (arg_hex(b, l, "opts", opts, 40, &optlen) < 0)
+		return -1;
+	*padded = (optlen + 3) & ~(size_t)3;
+	if (*padded > 40)
+		return fail(b, l->pos, "%s: options longer than 40 bytes", proto);
+	memset(opts + optlen, 0, *padded - optlen);
+	return 0;
 }
 
 /* ---- lexing --------------------------------------------------------- */
@@ -498,7 +517,7 @@ static int emit_ipv4(struct builder *b, struct layer *l)
 	uint64_t ttl = 64, tos = 0, id = 0, df = 0, mf = 0, frag = 0, proto = 0;
 	uint64_t ihl, len = 0, csum = 0, version = 4;
 	uint8_t opts[40];
-	size_t optlen, padded;
+	size_t padded;
 	uint8_t *p;
 	int r;
 
@@ -512,11 +531,7 @@ static int emit_ipv4(struct builder *b, struct layer *l)
 	TRY(arg_num(b, l, "frag", 0x1fff, &frag));
 	TRY(r = arg_num(b, l, "proto", 255, &proto));
 	l->auto_next = !r;
-	TRY(arg_hex(b, l, "opts", opts, sizeof(opts), &optlen));
-	padded = (optlen + 3) & ~(size_t)3;
-	if (padded > sizeof(opts))
-		return fail(b, l->pos, "ipv4: options longer than 40 bytes");
-	memset(opts + optlen, 0, padded - optlen);
+	TRY(arg_opts(b, l, "ipv4", opts, &padded));
 	ihl = 5 + padded / 4;
 	TRY(arg_num(b, l, "ihl", 15, &ihl));
 	TRY(r = arg_num(b, l, "len", 0xffff, &len));
@@ -622,7 +637,7 @@ static int emit_tcp(struct builder *b, struct layer *l)
 	uint64_t sport = 1234, dport = 80, seq = 0, ack = 0, flags = 0x02;
 	uint64_t win = 65535, doff, csum = 0, urg = 0;
 	uint8_t opts[40];
-	size_t optlen, padded;
+	size_t padded;
 	uint8_t *p;
 	int r;
 
@@ -633,11 +648,7 @@ static int emit_tcp(struct builder *b, struct layer *l)
 	TRY(tcp_flags(b, l, &flags));
 	TRY(arg_num(b, l, "win", 0xffff, &win));
 	TRY(arg_num(b, l, "urg", 0xffff, &urg));
-	TRY(arg_hex(b, l, "opts", opts, sizeof(opts), &optlen));
-	padded = (optlen + 3) & ~(size_t)3;
-	if (padded > sizeof(opts))
-		return fail(b, l->pos, "tcp: options longer than 40 bytes");
-	memset(opts + optlen, 0, padded - optlen);
+	TRY(arg_opts(b, l, "tcp", opts, &padded));
 	doff = 5 + padded / 4;
 	TRY(arg_num(b, l, "doff", 15, &doff));
 	TRY(r = arg_num(b, l, "csum", 0xffff, &csum));

@@ -36,6 +36,9 @@ int pkt_is_description(const char *text);
 int pkt_build(const char *desc, uint8_t *buf, size_t cap, size_t *len,
 	      struct pkt_err *err);
 
+/* Value of one hex digit, or -1. */
+int pkt_hexval(int c);
+
 /* "aa:bb:cc:dd:ee:ff" -> 6 bytes; returns 0 or -1. */
 int pkt_parse_mac(const char *s, size_t n, uint8_t mac[6]);
 

@@ -18,15 +18,20 @@ bool matches(const char *arg, const char *word)
 	return n && n <= strlen(word) && !strncmp(arg, word, n);
 }
 
+static void report(const char *fmt, va_list ap)
+{
+	fputs("Error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs("\n", stderr);
+}
+
 int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("Error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report(fmt, ap);
 	va_end(ap);
-	fputs("\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -34,11 +39,9 @@ int op_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("Error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report(fmt, ap);
 	va_end(ap);
-	fputs("\n", stderr);
 	return EXIT_FAIL;
 }
 
