@@ -18,7 +18,7 @@ PKGS=(
 	# VM and the tools used inside it
 	qemu-system-x86 busybox-static iproute2 util-linux procps
 	# lint
-	sparse
+	sparse shellcheck
 )
 
 want=()

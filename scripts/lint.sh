@@ -6,7 +6,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 src=$(scripts/kernel-src.sh)
-krel=${KREL:-$(ls /lib/modules | grep '^6\.1\.' | sort -V | tail -n1)}
+krel=${KREL:-$(find /lib/modules -mindepth 1 -maxdepth 1 -name '6.1.*' -printf '%f\n' | sort -V | tail -n1)}
 rc=0
 
 mapfile -t files < <(git ls-files kmod tests/kunit uapi | grep -E '\.[ch]$')
@@ -20,6 +20,10 @@ fi
 while read -r f; do
 	head -n2 "$f" | grep -q 'SPDX-License-Identifier' || { echo "$f: no SPDX tag"; rc=1; }
 done < <(git ls-files '*.c' '*.h' '*.sh' '*.py' 'Makefile' 'Kbuild' '*/Kbuild' 'Kconfig' '*.mk')
+
+mapfile -t scripts < <(git ls-files '*.sh' .ci/run scripts/vm/init)
+echo "lint: shellcheck on ${#scripts[@]} scripts"
+shellcheck -S warning "${scripts[@]}" || rc=1
 
 echo "lint: sparse (C=2) on sovereign.ko against $krel"
 out=$(make -s -C "/lib/modules/$krel/build" M="$repo" CONFIG_SOVEREIGN=m C=2 \

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 # Sourced inside the VM (make shell, make run): load sovereign.ko, start
 # sovereignd in the background, put our tools first on PATH.

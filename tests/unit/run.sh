@@ -7,7 +7,7 @@
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$repo"
+cd "$repo" || exit 1
 out=build/check
 log=$out/unit.log
 mkdir -p "$out"
