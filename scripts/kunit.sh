@@ -46,6 +46,12 @@ hash=$(sha256sum "$kunitconfig" | cut -c1-12)
 build=$cache/kunit-build-$debver-$hash
 mkdir -p "$build" "$repo/build"
 ln -sfn "$build" "$repo/build/kunit"
+# Objects built from another clone may be newer than this clone's sources
+# while differing from them: rebuild our own objects when the clone changes.
+if [ "$(cat "$build/.sov-repo" 2>/dev/null)" != "$repo" ]; then
+	rm -rf "$build/drivers/sovereign"
+	echo "$repo" >"$build/.sov-repo"
+fi
 
 echo "kunit: building UML in $build (cached; cold build takes ~6 min)"
 set +e
