@@ -304,6 +304,23 @@ int sov_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
 			   payload - MNL_ALIGN(sizeof(struct genlmsghdr)), &p);
 }
 
+void sov_nl_parse_known(const struct nlmsghdr *nlh, const struct nlattr **tb,
+			unsigned int max, const enum mnl_attr_data_type *types)
+{
+	const struct nlattr *a;
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr))
+		return;
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		unsigned int t = mnl_attr_get_type(a);
+
+		if (t && t <= max && (types[t] == MNL_TYPE_UNSPEC ||
+				      mnl_attr_validate(a, types[t]) == 0))
+			tb[t] = a;
+	}
+}
+
 int sov_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			unsigned int max, const enum mnl_attr_data_type *types,
 			struct sov_nl_err *err)

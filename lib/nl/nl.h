@@ -66,6 +66,13 @@ size_t sov_nl_put_error(void *buf, size_t size, const struct nlmsghdr *req,
 int sov_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		 unsigned int max, const enum mnl_attr_data_type *types,
 		 struct sov_nl_err *err);
+/*
+ * The reader's side of the same: keep each attribute of a known type
+ * (<= @max) whose type and length match @types, skip the others. Replies
+ * from a newer peer may carry attributes this build does not know.
+ */
+void sov_nl_parse_known(const struct nlmsghdr *nlh, const struct nlattr **tb,
+			unsigned int max, const enum mnl_attr_data_type *types);
 int sov_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			unsigned int max, const enum mnl_attr_data_type *types,
 			struct sov_nl_err *err);

@@ -212,6 +212,23 @@ static void test_parse_strict(void **state)
 	assert_int_equal(err.attr_type, 1);
 }
 
+/* Readers skip what they do not know, or what is malformed, and keep the rest. */
+static void test_parse_known(void **state)
+{
+	const struct nlattr *tb[3];
+	struct nlmsghdr *nlh;
+
+	(void)state;
+	nlh = sov_nl_put_hdr(req_buf, 0x20, 3, 1, 0, 1);
+	mnl_attr_put_u16(nlh, 1, 5);		/* wrong length for a u32 */
+	mnl_attr_put_strz(nlh, 2, "kept");
+	mnl_attr_put_u32(nlh, 9, 1);		/* from a newer peer */
+	sov_nl_parse_known(nlh, tb, 2, types);
+	assert_null(tb[1]);
+	assert_non_null(tb[2]);
+	assert_string_equal(mnl_attr_get_str(tb[2]), "kept");
+}
+
 static void test_parse_truncated(void **state)
 {
 	const struct nlattr *tb[3];
@@ -239,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_dump_done),
 		cmocka_unit_test(test_frame_len),
 		cmocka_unit_test(test_parse_strict),
+		cmocka_unit_test(test_parse_known),
 		cmocka_unit_test(test_parse_truncated),
 	};
 

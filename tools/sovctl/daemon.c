@@ -22,16 +22,9 @@ static const enum mnl_attr_data_type daemon_types[SOV_A_DAEMON_MAX + 1] = {
 static int daemon_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct daemon_info *di = data;
-	const struct nlattr *tb[SOV_A_DAEMON_MAX + 1] = {};
-	const struct nlattr *a;
+	const struct nlattr *tb[SOV_A_DAEMON_MAX + 1];
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		unsigned int t = mnl_attr_get_type(a);
-
-		if (t <= SOV_A_DAEMON_MAX && daemon_types[t] != MNL_TYPE_UNSPEC &&
-		    mnl_attr_validate(a, daemon_types[t]) == 0)
-			tb[t] = a;
-	}
+	sov_nl_parse_known(nlh, tb, SOV_A_DAEMON_MAX, daemon_types);
 #define U(attr, field, get) if (tb[attr]) di->field = get(tb[attr])
 	U(SOV_A_DAEMON_PID, pid, mnl_attr_get_u32);
 	U(SOV_A_DAEMON_UPTIME_NS, uptime_ns, mnl_attr_get_u64);

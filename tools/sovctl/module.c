@@ -40,17 +40,11 @@ static void copy_str(char *dst, size_t size, const struct nlattr *a)
 static int info_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct module_info *mi = data;
-	const struct nlattr *tb[SOV_A_INFO_MAX + 1] = {};
+	const struct nlattr *tb[SOV_A_INFO_MAX + 1];
 	const struct nlattr *a, *st[SOV_A_SUBSYS_MAX + 1];
 	struct sov_nl_err err;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		unsigned int t = mnl_attr_get_type(a);
-
-		if (t <= SOV_A_INFO_MAX && (info_types[t] == MNL_TYPE_UNSPEC ||
-					    mnl_attr_validate(a, info_types[t]) == 0))
-			tb[t] = a;
-	}
+	sov_nl_parse_known(nlh, tb, SOV_A_INFO_MAX, info_types);
 	copy_str(mi->version, sizeof(mi->version), tb[SOV_A_INFO_VERSION]);
 	copy_str(mi->release, sizeof(mi->release), tb[SOV_A_INFO_KERNEL_RELEASE]);
 	if (tb[SOV_A_INFO_UPTIME_NS])
@@ -79,14 +73,12 @@ static int info_cb(const struct nlmsghdr *nlh, void *data)
 
 static int config_cb(const struct nlmsghdr *nlh, void *data)
 {
+	const struct nlattr *tb[SOV_A_CONFIG_MAX + 1];
 	uint32_t *level = data;
-	const struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(a) == SOV_A_CONFIG_LOG_LEVEL &&
-		    mnl_attr_validate(a, config_types[SOV_A_CONFIG_LOG_LEVEL]) == 0)
-			*level = mnl_attr_get_u32(a);
-	}
+	sov_nl_parse_known(nlh, tb, SOV_A_CONFIG_MAX, config_types);
+	if (tb[SOV_A_CONFIG_LOG_LEVEL])
+		*level = mnl_attr_get_u32(tb[SOV_A_CONFIG_LOG_LEVEL]);
 	return MNL_CB_OK;
 }
 

@@ -11,6 +11,28 @@
 #include "log.h"
 #include "sovereignd.h"
 
+static const enum mnl_attr_data_type info_types[SOV_A_INFO_MAX + 1] = {
+	[SOV_A_INFO_VERSION] = MNL_TYPE_NUL_STRING,
+	[SOV_A_INFO_KERNEL_RELEASE] = MNL_TYPE_NUL_STRING,
+};
+
+static int info_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SOV_A_INFO_MAX + 1];
+
+	(void)data;
+	sov_nl_parse_known(nlh, tb, SOV_A_INFO_MAX, info_types);
+	if (!tb[SOV_A_INFO_VERSION] || !tb[SOV_A_INFO_KERNEL_RELEASE])
+		return MNL_CB_OK;
+	if (strcmp(mnl_attr_get_str(tb[SOV_A_INFO_VERSION]), SOV_VERSION))
+		log_warn("module is version %s, daemon %s",
+			 mnl_attr_get_str(tb[SOV_A_INFO_VERSION]), SOV_VERSION);
+	log_info("module: version %s on kernel %s",
+		 mnl_attr_get_str(tb[SOV_A_INFO_VERSION]),
+		 mnl_attr_get_str(tb[SOV_A_INFO_KERNEL_RELEASE]));
+	return MNL_CB_OK;
+}
+
 static void log_module_version(struct sovd *d)
 {
 	unsigned char buf[128];
@@ -19,7 +41,7 @@ static void log_module_version(struct sovd *d)
 
 	nlh = sov_nl_put_hdr(buf, d->req.family, SOV_CMD_INFO_GET,
 			     SOV_GENL_VERSION, 0, 0);
-	if (sov_genl_transact(&d->req, nlh, NULL, NULL, &err))
+	if (sov_genl_transact(&d->req, nlh, info_cb, NULL, &err))
 		log_warn("module: INFO_GET failed: %s",
 			 err.msg[0] ? err.msg : strerror(-err.error));
 }
@@ -72,6 +94,10 @@ static void module_detach(struct sovd *d)
 	log_notice("module unloaded; still serving, waiting for it to return");
 }
 
+static const enum mnl_attr_data_type config_types[SOV_A_CONFIG_MAX + 1] = {
+	[SOV_A_CONFIG_LOG_LEVEL] = MNL_TYPE_U32,
+};
+
 static int on_message(const struct nlmsghdr *nlh, void *data)
 {
 	struct sovd *d = data;
@@ -95,13 +121,12 @@ static int on_message(const struct nlmsghdr *nlh, void *data)
 	gh = mnl_nlmsg_get_payload(nlh);
 	d->module_events++;
 	if (gh->cmd == SOV_CMD_CONFIG_NTF) {
-		const struct nlattr *a;
+		const struct nlattr *tb[SOV_A_CONFIG_MAX + 1];
 
-		mnl_attr_for_each(a, nlh, sizeof(*gh))
-			if (mnl_attr_get_type(a) == SOV_A_CONFIG_LOG_LEVEL &&
-			    !mnl_attr_validate(a, MNL_TYPE_U32))
-				log_info("module: log-level is now %u",
-					 mnl_attr_get_u32(a));
+		sov_nl_parse_known(nlh, tb, SOV_A_CONFIG_MAX, config_types);
+		if (tb[SOV_A_CONFIG_LOG_LEVEL])
+			log_info("module: log-level is now %u",
+				 mnl_attr_get_u32(tb[SOV_A_CONFIG_LOG_LEVEL]));
 	} else {
 		log_debug("module: event cmd %u", gh->cmd);
 	}
