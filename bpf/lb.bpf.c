@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lb.bpf.c - Sovereign's XDP L4 load balancer (encap mode, the Katran model).
+ *
+ * Packet path: parse (parse.bpf.h) -> service lookup by VIP:port/proto ->
+ * connection table (5-tuple -> backend, so established flows never re-hash)
+ * -> for a new flow: sticky session, else the service's policy -> IPIP or
+ * IP6IP6 encapsulation towards the backend, XDP_TX. The backend decapsulates
+ * and answers the client directly (direct server return).
+ *
+ * Everything the control plane changes while packets flow is switched
+ * atomically: Maglev tables and active lists are written into the idle bank,
+ * then the service entry (a hash map value, replaced whole) flips its bank.
+ *
+ * Verdicts never depend on half-parsed data: anything malformed is passed to
+ * the stack untouched and counted (LB_R_MALFORMED), never forwarded.
+ */
+#include "parse.bpf.h"
+#include "lb.h"
+#include "lb_hash.h"
+
+#include <stdbool.h>
+
+#define AF_INET		2
+#define AF_INET6	10
+#define IP_DF		0x4000
+#define NSEC_PER_SEC	1000000000ULL
+
+/* ICMP and ICMPv6 share this 8-byte layout (linux/icmp.h drags in libc) */
+struct lb_icmp_hdr {
+	__u8 type;
+	__u8 code;
+	__be16 checksum;
+	__be32 rest;
+};
+
+#define LB_ICMP_DEST_UNREACH	3
+#define LB_ICMP_FRAG_NEEDED	4
+#define LB_ICMPV6_PKT_TOOBIG	2
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB_MAX_SERVICES);
+	__type(key, struct lb_vip_key);
+	__type(value, struct lb_service);
+} lb_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB_MAX_SERVICES);
+	__type(key, struct lb_vip_addr);
+	__type(value, __u32);			/* LB_SVC_F_* of the address */
+} lb_vip_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_SERVICES * LB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct lb_backend);
+} lb_backends SEC(".maps");
+
+/* [bank][service][slot] -> global backend id */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * LB_MAX_SERVICES * LB_MAGLEV_SIZE);
+	__type(key, __u32);
+	__type(value, __u32);
+} lb_maglev SEC(".maps");
+
+/* [bank][service] -> the live backends, for the list-based policies */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * LB_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct lb_active);
+} lb_active SEC(".maps");
+
+/* Per-CPU LRU lists over one table: no cross-CPU lock on the hot path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB_CONN_MAX);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct lb_flow_key);
+	__type(value, struct lb_flow);
+} lb_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB_STICKY_MAX);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct lb_sticky_key);
+	__type(value, struct lb_sticky);
+} lb_sticky SEC(".maps");
+
+/* open connections per backend, for least-conn */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_SERVICES * LB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, __s64);
+} lb_conn_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, __u32);
+} lb_rr SEC(".maps");
+
+struct lb_swrr_state {
+	__s32 current[LB_MAX_BACKENDS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct lb_swrr_state);
+} lb_swrr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_config);
+} lb_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_R_MAX);
+	__type(key, __u32);
+	__type(value, struct lb_counter);
+} lb_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct lb_flow_counter);
+} lb_svc_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_MAX_SERVICES * LB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct lb_flow_counter);
+} lb_backend_stats SEC(".maps");
+
+static __always_inline int lb_count(__u32 reason, __u32 len, int verdict)
+{
+	struct lb_counter *c = bpf_map_lookup_elem(&lb_stats, &reason);
+
+	if (c) {
+		c->packets++;
+		c->bytes += len;
+	}
+	return verdict;
+}
+
+static __always_inline void lb_flow_count(void *map, __u32 idx, __u32 len,
+					  bool new_flow)
+{
+	struct lb_flow_counter *c = bpf_map_lookup_elem(map, &idx);
+
+	if (c) {
+		c->packets++;
+		c->bytes += len;
+		c->new_flows += new_flow;
+	}
+}
+
+static __always_inline void lb_conn_add(__u32 backend, __s64 delta)
+{
+	__s64 *n = bpf_map_lookup_elem(&lb_conn_counts, &backend);
+
+	if (n)
+		__sync_fetch_and_add(n, delta);
+}
+
+/* A backend may serve @svc's flows: it is the service's and it is up. */
+static __always_inline bool lb_backend_ok(const struct lb_service *svc, __u32 id)
+{
+	struct lb_backend *be;
+
+	if (id / LB_MAX_BACKENDS != svc->index)
+		return false;
+	be = bpf_map_lookup_elem(&lb_backends, &id);
+	return be && (be->flags & LB_BE_F_UP);
+}
+
+static __always_inline __u32 lb_pick_maglev(const struct lb_service *svc, __u32 hash)
+{
+	__u32 size = svc->table_size, idx, *id;
+
+	if (!size || size > LB_MAGLEV_SIZE)
+		return LB_NO_BACKEND;
+	idx = (svc->bank & 1) * (LB_MAX_SERVICES * LB_MAGLEV_SIZE) +
+	      svc->index * LB_MAGLEV_SIZE + hash % size;
+	id = bpf_map_lookup_elem(&lb_maglev, &idx);
+	return id ? *id : LB_NO_BACKEND;
+}
+
+static __always_inline struct lb_active *lb_active_of(const struct lb_service *svc)
+{
+	__u32 idx = (svc->bank & 1) * LB_MAX_SERVICES + svc->index;
+
+	return bpf_map_lookup_elem(&lb_active, &idx);
+}
+
+/*
+ * Keep the compiler from folding away a bound the verifier needs to see. Use
+ * it on 64-bit copies: a 32-bit value may be checked in one register and
+ * used, unbounded, in another.
+ */
+#define lb_barrier_var(v) asm volatile("" : "+r"(v))
+
+static __always_inline __u32 lb_pick_rr(const struct lb_service *svc)
+{
+	struct lb_active *act = lb_active_of(svc);
+	__u32 idx = svc->index, *ctr, n;
+	__u64 i;
+
+	ctr = bpf_map_lookup_elem(&lb_rr, &idx);
+	if (!act || !ctr)
+		return LB_NO_BACKEND;
+	n = act->count;
+	if (!n || n > LB_MAX_BACKENDS)
+		return LB_NO_BACKEND;
+	i = *ctr % n;
+	*ctr += 1;
+	lb_barrier_var(i);
+	if (i >= LB_MAX_BACKENDS)
+		return LB_NO_BACKEND;
+	return act->ids[i];
+}
+
+/*
+ * The list-based policies scan up to LB_MAX_BACKENDS entries. They do it
+ * through bpf_loop() so the verifier checks the body once, not once per
+ * backend: with 256 backends an unrolled scan exceeds its budget.
+ */
+struct lb_scan {
+	__u32 active_idx;	/* lb_active key */
+	__u32 svc;		/* service index */
+	__u32 count;
+	__u32 best;		/* position in the active list, or LB_MAX_BACKENDS */
+	__s64 best_val;
+	__s32 total;
+};
+
+static long lb_swrr_step(__u32 index, void *data)
+{
+	__u64 i = index;
+	struct lb_scan *sc = data;
+	struct lb_swrr_state *st;
+	struct lb_active *act;
+	struct lb_backend *be;
+	__u32 id;
+
+	lb_barrier_var(i);
+	if (i >= sc->count || i >= LB_MAX_BACKENDS)
+		return 1;
+	act = bpf_map_lookup_elem(&lb_active, &sc->active_idx);
+	st = bpf_map_lookup_elem(&lb_swrr, &sc->svc);
+	if (!act || !st)
+		return 1;
+	id = act->ids[i];
+	be = bpf_map_lookup_elem(&lb_backends, &id);
+	if (!be || !be->weight)
+		return 0;
+	st->current[i] += be->weight;
+	sc->total += be->weight;
+	if (sc->best == LB_MAX_BACKENDS || st->current[i] > sc->best_val) {
+		sc->best = i;
+		sc->best_val = st->current[i];
+	}
+	return 0;
+}
+
+/* nginx's smooth weighted round-robin, with per-CPU state. */
+static __always_inline __u32 lb_pick_weighted(const struct lb_service *svc)
+{
+	struct lb_active *act = lb_active_of(svc);
+	struct lb_scan sc = {
+		.active_idx = (svc->bank & 1) * LB_MAX_SERVICES + svc->index,
+		.svc = svc->index,
+		.best = LB_MAX_BACKENDS,
+	};
+	struct lb_swrr_state *st;
+	__u64 best;
+
+	if (!act)
+		return LB_NO_BACKEND;
+	sc.count = act->count;
+	bpf_loop(LB_MAX_BACKENDS, lb_swrr_step, &sc, 0);
+	st = bpf_map_lookup_elem(&lb_swrr, &sc.svc);
+	best = sc.best;
+	lb_barrier_var(best);
+	if (!st || best >= LB_MAX_BACKENDS)
+		return LB_NO_BACKEND;
+	st->current[best] -= sc.total;
+	return act->ids[best];
+}
+
+static long lb_least_conn_step(__u32 index, void *data)
+{
+	__u64 i = index;
+	struct lb_scan *sc = data;
+	struct lb_active *act;
+	__s64 *n;
+	__u32 id;
+
+	lb_barrier_var(i);
+	if (i >= sc->count || i >= LB_MAX_BACKENDS)
+		return 1;
+	act = bpf_map_lookup_elem(&lb_active, &sc->active_idx);
+	if (!act)
+		return 1;
+	id = act->ids[i];
+	n = bpf_map_lookup_elem(&lb_conn_counts, &id);
+	if (n && (sc->best == LB_MAX_BACKENDS || *n < sc->best_val)) {
+		sc->best = i;
+		sc->best_val = *n;
+	}
+	return 0;
+}
+
+static __always_inline __u32 lb_pick_least_conn(const struct lb_service *svc)
+{
+	struct lb_active *act = lb_active_of(svc);
+	struct lb_scan sc = {
+		.active_idx = (svc->bank & 1) * LB_MAX_SERVICES + svc->index,
+		.svc = svc->index,
+		.best = LB_MAX_BACKENDS,
+	};
+	__u64 best;
+
+	if (!act)
+		return LB_NO_BACKEND;
+	sc.count = act->count;
+	bpf_loop(LB_MAX_BACKENDS, lb_least_conn_step, &sc, 0);
+	best = sc.best;
+	lb_barrier_var(best);
+	if (best >= LB_MAX_BACKENDS)
+		return LB_NO_BACKEND;
+	return act->ids[best];
+}
+
+/* A new flow: sticky session first, then the service's policy. */
+static __always_inline __u32 lb_pick_new(const struct lb_service *svc,
+					 const struct lb_flow_key *fk, __u64 now)
+{
+	struct lb_sticky_key sk = {};
+	struct lb_sticky *st, nst = {};
+	__u32 id;
+
+	if (svc->sticky_timeout_s) {
+		__builtin_memcpy(sk.addr, fk->src, sizeof(sk.addr));
+		sk.service = svc->index;
+		sk.family = fk->family;
+		st = bpf_map_lookup_elem(&lb_sticky, &sk);
+		if (st && now - st->last_seen_ns <
+			  (__u64)svc->sticky_timeout_s * NSEC_PER_SEC &&
+		    lb_backend_ok(svc, st->backend)) {
+			st->last_seen_ns = now;
+			return st->backend;
+		}
+	}
+
+	switch (svc->policy) {
+	case LB_POLICY_ROUND_ROBIN:
+		id = lb_pick_rr(svc);
+		break;
+	case LB_POLICY_WEIGHTED:
+		id = lb_pick_weighted(svc);
+		break;
+	case LB_POLICY_LEAST_CONN:
+		id = lb_pick_least_conn(svc);
+		break;
+	case LB_POLICY_IP_HASH:
+		id = lb_pick_maglev(svc, lb_hash_client(fk->src));
+		break;
+	default:	/* maglev; custom is not accepted by the control plane yet */
+		id = lb_pick_maglev(svc, lb_hash_flow(fk));
+		break;
+	}
+	if (id == LB_NO_BACKEND || !lb_backend_ok(svc, id))
+		return LB_NO_BACKEND;
+
+	if (svc->sticky_timeout_s) {
+		nst.backend = id;
+		nst.last_seen_ns = now;
+		bpf_map_update_elem(&lb_sticky, &sk, &nst, BPF_ANY);
+	}
+	return id;
+}
+
+/*
+ * The backend of a flow: the connection table's, while that backend is up
+ * (else the flow fails over like a new one), or a new pick recorded there.
+ */
+static __always_inline __u32 lb_pick(const struct lb_service *svc,
+				     const struct lb_flow_key *fk,
+				     const struct tcphdr *tcp, __u32 len, bool *new_flow)
+{
+	bool closing = tcp && (tcp->fin || tcp->rst);
+	struct lb_flow *flow, nf = {};
+	__u64 now = bpf_ktime_get_ns();
+	__u32 id;
+
+	flow = bpf_map_lookup_elem(&lb_conns, fk);
+	if (flow) {
+		if (lb_backend_ok(svc, flow->backend)) {
+			flow->last_seen_ns = now;
+			if (closing && !(flow->flags & LB_FLOW_F_CLOSED)) {
+				flow->flags |= LB_FLOW_F_CLOSED;
+				lb_conn_add(flow->backend, -1);
+			}
+			return flow->backend;
+		}
+		if (!(flow->flags & LB_FLOW_F_CLOSED))
+			lb_conn_add(flow->backend, -1);
+	}
+
+	id = lb_pick_new(svc, fk, now);
+	if (id == LB_NO_BACKEND)
+		return id;
+	*new_flow = true;
+	nf.backend = id;
+	nf.last_seen_ns = now;
+	nf.flags = closing ? LB_FLOW_F_CLOSED : 0;
+	if (bpf_map_update_elem(&lb_conns, fk, &nf, BPF_ANY))
+		lb_count(LB_R_CONN_FULL, len, 0);	/* forwarded statelessly */
+	else if (!closing)
+		lb_conn_add(id, 1);
+	return id;
+}
+
+static __always_inline __u16 lb_csum_ipv4(struct iphdr *iph)
+{
+	__u16 *w = (__u16 *)iph;
+	__u32 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*iph) / 2); i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/*
+ * Wrap the IP packet at p->l3 in an outer IPv4/IPv6 header to the backend
+ * and send it back out (XDP_TX). A VLAN tag, if any, is dropped: the outer
+ * Ethernet header goes to the configured next hop.
+ */
+static __always_inline int lb_encap(struct xdp_md *ctx, struct sov_pkt *p,
+				    const struct lb_backend *be, __u32 len, __u32 reason)
+{
+	__u32 key = 0, l3_off = p->vlan ? 18 : 14, inner_len, outer;
+	struct lb_config *cfg = bpf_map_lookup_elem(&lb_config, &key);
+	__be32 v6_head = 0;
+	__u8 tos = 0;
+	__be16 df = 0;
+	void *data, *data_end;
+	struct ethhdr *eth;
+
+	if (!cfg)
+		return lb_count(LB_R_ENCAP_FAIL, len, XDP_DROP);
+	if (p->ip4) {
+		if (be->family != AF_INET)
+			return lb_count(LB_R_ENCAP_FAIL, len, XDP_DROP);
+		inner_len = sov_bound16(bpf_ntohs(p->ip4->tot_len));
+		tos = p->ip4->tos;
+		df = p->ip4->frag_off & bpf_htons(IP_DF);
+		outer = sizeof(struct iphdr);
+	} else if (p->ip6) {
+		if (be->family != AF_INET6)
+			return lb_count(LB_R_ENCAP_FAIL, len, XDP_DROP);
+		inner_len = sizeof(struct ipv6hdr) +
+			    sov_bound16(bpf_ntohs(p->ip6->payload_len));
+		/* version, traffic class and flow label carry over */
+		v6_head = *(__be32 *)p->ip6;
+		outer = sizeof(struct ipv6hdr);
+	} else {
+		return lb_count(LB_R_ENCAP_FAIL, len, XDP_DROP);
+	}
+
+	if (bpf_xdp_adjust_head(ctx, 0 - (int)(outer + sizeof(*eth) - l3_off)))
+		return lb_count(LB_R_ENCAP_FAIL, len, XDP_DROP);
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) + outer > data_end)
+		return lb_count(LB_R_ENCAP_FAIL, len, XDP_DROP);
+	__builtin_memcpy(eth->h_dest, cfg->gw_mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, cfg->src_mac, ETH_ALEN);
+
+	if (outer == sizeof(struct iphdr)) {
+		struct iphdr *iph = (void *)(eth + 1);
+
+		if ((void *)(iph + 1) > data_end)
+			return lb_count(LB_R_ENCAP_FAIL, len, XDP_DROP);
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		iph->version = 4;
+		iph->ihl = 5;
+		iph->tos = tos;
+		iph->tot_len = bpf_htons(inner_len + sizeof(*iph));
+		iph->id = 0;
+		iph->frag_off = df;
+		iph->ttl = LB_TUNNEL_TTL;
+		iph->protocol = IPPROTO_IPIP;
+		iph->check = 0;
+		iph->saddr = cfg->src4;
+		iph->daddr = be->addr[0];
+		iph->check = lb_csum_ipv4(iph);
+	} else {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > data_end)
+			return lb_count(LB_R_ENCAP_FAIL, len, XDP_DROP);
+		eth->h_proto = bpf_htons(ETH_P_IPV6);
+		*(__be32 *)ip6 = v6_head;
+		ip6->payload_len = bpf_htons(inner_len);
+		ip6->nexthdr = IPPROTO_IPV6;
+		ip6->hop_limit = LB_TUNNEL_TTL;
+		__builtin_memcpy(&ip6->saddr, cfg->src6, sizeof(ip6->saddr));
+		__builtin_memcpy(&ip6->daddr, be->addr, sizeof(ip6->daddr));
+	}
+	return lb_count(reason, len, XDP_TX);
+}
+
+static __always_inline void lb_flow_key_fill(struct lb_flow_key *fk, struct sov_pkt *p)
+{
+	if (p->ip4) {
+		fk->src[0] = p->ip4->saddr;
+		fk->dst[0] = p->ip4->daddr;
+		fk->family = AF_INET;
+	} else if (p->ip6) {
+		__builtin_memcpy(fk->src, &p->ip6->saddr, sizeof(fk->src));
+		__builtin_memcpy(fk->dst, &p->ip6->daddr, sizeof(fk->dst));
+		fk->family = AF_INET6;
+	}
+	fk->proto = p->l4_proto;
+	if (p->tcp) {
+		fk->sport_be = p->tcp->source;
+		fk->dport_be = p->tcp->dest;
+	} else if (p->udp) {
+		fk->sport_be = p->udp->source;
+		fk->dport_be = p->udp->dest;
+	}
+}
+
+static __always_inline int lb_forward(struct xdp_md *ctx, struct sov_pkt *p, __u32 len)
+{
+	struct lb_flow_key fk = {};
+	struct lb_vip_key vk = {};
+	struct lb_service *svc;
+	struct lb_backend *be;
+	bool new_flow = false;
+	__u32 id;
+
+	lb_flow_key_fill(&fk, p);
+	__builtin_memcpy(vk.addr, fk.dst, sizeof(vk.addr));
+	vk.port_be = fk.dport_be;
+	vk.proto = fk.proto;
+	vk.family = fk.family;
+	svc = bpf_map_lookup_elem(&lb_services, &vk);
+	if (!svc)
+		return lb_count(LB_R_NOT_SERVICE, len, XDP_PASS);
+	if (svc->index >= LB_MAX_SERVICES)
+		return lb_count(LB_R_NO_BACKEND, len, XDP_PASS);
+
+	id = lb_pick(svc, &fk, p->tcp, len, &new_flow);
+	if (id == LB_NO_BACKEND) {
+		struct lb_flow_counter *c;
+		__u32 idx = svc->index;
+
+		c = bpf_map_lookup_elem(&lb_svc_stats, &idx);
+		if (c)
+			c->no_backend++;
+		return lb_count(LB_R_NO_BACKEND, len,
+				svc->flags & LB_SVC_F_FALLBACK_PASS ? XDP_PASS : XDP_DROP);
+	}
+	be = bpf_map_lookup_elem(&lb_backends, &id);
+	if (!be)
+		return lb_count(LB_R_NO_BACKEND, len, XDP_DROP);
+	lb_flow_count(&lb_svc_stats, svc->index, len, new_flow);
+	lb_flow_count(&lb_backend_stats, id, len, new_flow);
+	return lb_encap(ctx, p, be, len, LB_R_FORWARDED);
+}
+
+/* Fragments carry no ports: a VIP's fragments are dropped unless the VIP says pass. */
+static __always_inline int lb_fragment(struct sov_pkt *p, __u32 len)
+{
+	struct lb_vip_addr va = {};
+	__u32 *flags;
+
+	if (p->ip4) {
+		va.addr[0] = p->ip4->daddr;
+		va.family = AF_INET;
+	} else if (p->ip6) {
+		__builtin_memcpy(va.addr, &p->ip6->daddr, sizeof(va.addr));
+		va.family = AF_INET6;
+	}
+	flags = bpf_map_lookup_elem(&lb_vip_addrs, &va);
+	if (!flags)
+		return lb_count(LB_R_NOT_SERVICE, len, XDP_PASS);
+	if (*flags & LB_SVC_F_FRAG_PASS)
+		return lb_count(LB_R_FRAG_PASS, len, XDP_PASS);
+	return lb_count(LB_R_FRAG_DROP, len, XDP_DROP);
+}
+
+/*
+ * ICMP "fragmentation needed" / ICMPv6 "packet too big" about a packet a
+ * backend sent from the VIP: the quoted header names the flow (reversed), so
+ * the error goes to the backend that owns the flow, which lowers its path
+ * MTU. Only flows known to the connection table are followed; anything else
+ * is the stack's.
+ */
+static __always_inline int lb_icmp(struct xdp_md *ctx, struct sov_pkt *p, __u32 len)
+{
+	struct lb_flow_key fk = {};
+	struct lb_vip_key vk = {};
+	struct lb_service *svc;
+	struct lb_backend *be;
+	struct lb_flow *flow;
+	__u16 *ports;
+
+	if (p->ip4 && p->l4_proto == IPPROTO_ICMP) {
+		struct lb_icmp_hdr *icmp = (void *)p->ip4 + p->ip4->ihl * 4;
+		struct iphdr *in;
+
+		if ((void *)(icmp + 1) > p->data_end)
+			return lb_count(LB_R_MALFORMED, len, XDP_PASS);
+		if (icmp->type != LB_ICMP_DEST_UNREACH || icmp->code != LB_ICMP_FRAG_NEEDED)
+			return lb_count(LB_R_ICMP_PASS, len, XDP_PASS);
+		in = (void *)(icmp + 1);
+		if ((void *)(in + 1) > p->data_end || in->ihl != 5)
+			return lb_count(LB_R_ICMP_PASS, len, XDP_PASS);
+		ports = (void *)(in + 1);
+		if ((void *)(ports + 2) > p->data_end)
+			return lb_count(LB_R_ICMP_PASS, len, XDP_PASS);
+		fk.src[0] = in->daddr;
+		fk.dst[0] = in->saddr;
+		fk.family = AF_INET;
+		fk.proto = in->protocol;
+	} else if (p->ip6 && p->l4_proto == IPPROTO_ICMPV6) {
+		struct lb_icmp_hdr *icmp6 = (void *)(p->ip6 + 1);
+		struct ipv6hdr *in;
+
+		if ((void *)(icmp6 + 1) > p->data_end)
+			return lb_count(LB_R_MALFORMED, len, XDP_PASS);
+		if (icmp6->type != LB_ICMPV6_PKT_TOOBIG)
+			return lb_count(LB_R_ICMP_PASS, len, XDP_PASS);
+		in = (void *)(icmp6 + 1);
+		if ((void *)(in + 1) > p->data_end)
+			return lb_count(LB_R_ICMP_PASS, len, XDP_PASS);
+		ports = (void *)(in + 1);
+		if ((void *)(ports + 2) > p->data_end)
+			return lb_count(LB_R_ICMP_PASS, len, XDP_PASS);
+		__builtin_memcpy(fk.src, &in->daddr, sizeof(fk.src));
+		__builtin_memcpy(fk.dst, &in->saddr, sizeof(fk.dst));
+		fk.family = AF_INET6;
+		fk.proto = in->nexthdr;
+	} else {
+		return lb_count(LB_R_ICMP_PASS, len, XDP_PASS);
+	}
+	/* the quoted packet went VIP:vport -> client:cport */
+	fk.sport_be = ports[1];
+	fk.dport_be = ports[0];
+
+	__builtin_memcpy(vk.addr, fk.dst, sizeof(vk.addr));
+	vk.port_be = fk.dport_be;
+	vk.proto = fk.proto;
+	vk.family = fk.family;
+	svc = bpf_map_lookup_elem(&lb_services, &vk);
+	flow = bpf_map_lookup_elem(&lb_conns, &fk);
+	if (!svc || !flow || !lb_backend_ok(svc, flow->backend))
+		return lb_count(LB_R_ICMP_PASS, len, XDP_PASS);
+	be = bpf_map_lookup_elem(&lb_backends, &flow->backend);
+	if (!be)
+		return lb_count(LB_R_ICMP_PASS, len, XDP_PASS);
+	return lb_encap(ctx, p, be, len, LB_R_ICMP_FORWARDED);
+}
+
+SEC("xdp")
+int sov_lb(struct xdp_md *ctx)
+{
+	__u32 len = ctx->data_end - ctx->data;
+	struct sov_pkt p;
+
+	switch (sov_parse_packet(ctx, &p)) {
+	case SOV_PARSE_OK:
+		return lb_forward(ctx, &p, len);
+	case SOV_PARSE_FRAGMENT:
+		return lb_fragment(&p, len);
+	case SOV_PARSE_OTHER_L4:
+		return lb_icmp(ctx, &p, len);
+	case SOV_PARSE_NOT_IP:
+		return lb_count(LB_R_NOT_IP, len, XDP_PASS);
+	default:
+		return lb_count(LB_R_MALFORMED, len, XDP_PASS);
+	}
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lb.h - the XDP load balancer's maps and their value layouts, shared by
+ * bpf/lb.bpf.c and userspace (lib/lb, sovereignd, sovctl, fixtures).
+ *
+ * Sizes are compile-time constants that can be raised with -D (bpf/lb_big.bpf.c
+ * builds 64 services x 256 backends). A backend is named everywhere by its
+ * global id: service index * LB_MAX_BACKENDS + slot.
+ *
+ * All multi-byte fields are host order unless the name says _be. Addresses
+ * are stored as 4 x __be32 words; IPv4 uses word 0, the rest zero. Numeric
+ * values of the enums are ABI for fixtures and userspace: append only.
+ */
+#ifndef SOV_BPF_LB_H
+#define SOV_BPF_LB_H
+
+#include <linux/types.h>
+
+#ifndef LB_MAX_SERVICES
+#define LB_MAX_SERVICES		8
+#endif
+#ifndef LB_MAX_BACKENDS
+#define LB_MAX_BACKENDS		32	/* per service */
+#endif
+#ifndef LB_MAGLEV_SIZE
+#define LB_MAGLEV_SIZE		4093	/* largest per-service table (a prime) */
+#endif
+#ifndef LB_CONN_MAX
+#define LB_CONN_MAX		65536	/* connection-table entries */
+#endif
+#ifndef LB_STICKY_MAX
+#define LB_STICKY_MAX		16384	/* sticky-session entries */
+#endif
+
+#define LB_NO_BACKEND		0xffffffffU
+#define LB_TUNNEL_TTL		64
+
+enum lb_policy {
+	LB_POLICY_MAGLEV = 0,		/* consistent hash of the 5-tuple */
+	LB_POLICY_ROUND_ROBIN = 1,	/* per-CPU rotation over the active list */
+	LB_POLICY_WEIGHTED = 2,		/* smooth weighted round-robin, per CPU */
+	LB_POLICY_LEAST_CONN = 3,	/* fewest open connections */
+	LB_POLICY_IP_HASH = 4,		/* consistent hash of the client address */
+	LB_POLICY_CUSTOM = 5,		/* a user program in lb_custom_progs */
+	LB_POLICY_MAX
+};
+
+/* struct lb_service.flags */
+#define LB_SVC_F_FALLBACK_PASS	(1U << 0)	/* no backend: XDP_PASS, else drop */
+#define LB_SVC_F_FRAG_PASS	(1U << 1)	/* fragments to the VIP: pass, else drop */
+
+/* struct lb_backend.flags */
+#define LB_BE_F_UP		(1U << 0)	/* healthy: may take flows */
+
+/* Key of lb_services: what a client connects to. */
+struct lb_vip_key {
+	__be32 addr[4];
+	__be16 port_be;
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 family;		/* AF_INET or AF_INET6 */
+};
+
+/* Key of lb_vip_addrs: VIP addresses alone, for fragments and ICMP errors. */
+struct lb_vip_addr {
+	__be32 addr[4];
+	__u32 family;
+};
+
+struct lb_service {
+	__u32 index;		/* 0 .. LB_MAX_SERVICES-1: row of every per-service map */
+	__u32 policy;		/* enum lb_policy */
+	__u32 flags;		/* LB_SVC_F_* */
+	__u32 bank;		/* 0/1: which lb_maglev / lb_active bank is live */
+	__u32 table_size;	/* prime <= LB_MAGLEV_SIZE: live Maglev table length */
+	__u32 sticky_timeout_s;	/* 0: no sticky sessions */
+};
+
+struct lb_backend {
+	__be32 addr[4];
+	__u32 family;		/* must match the service's */
+	__u32 flags;		/* LB_BE_F_* */
+	__u32 weight;		/* 1..1000, for the weighted policies */
+};
+
+/* The live set of backends of one service, in one bank. */
+struct lb_active {
+	__u32 count;
+	__u32 ids[LB_MAX_BACKENDS];	/* global backend ids */
+};
+
+/* Key of lb_conns: the client's 5-tuple. */
+struct lb_flow_key {
+	__be32 src[4];
+	__be32 dst[4];
+	__be16 sport_be;
+	__be16 dport_be;
+	__u8 proto;
+	__u8 family;
+	__u16 pad;
+};
+
+/* struct lb_flow.flags */
+#define LB_FLOW_F_CLOSED	(1U << 0)	/* FIN/RST seen, counted out of least-conn */
+
+struct lb_flow {
+	__u32 backend;		/* global backend id */
+	__u32 flags;		/* LB_FLOW_F_* */
+	__u64 last_seen_ns;
+};
+
+struct lb_sticky_key {
+	__be32 addr[4];
+	__u32 service;		/* service index */
+	__u32 family;
+};
+
+struct lb_sticky {
+	__u32 backend;
+	__u32 pad;
+	__u64 last_seen_ns;
+};
+
+/* lb_config[0]: how encapsulated packets leave. */
+struct lb_config {
+	__u8 src_mac[6];	/* our interface */
+	__u8 gw_mac[6];		/* next hop towards the backends */
+	__be32 src4;		/* outer IPv4 source */
+	__be32 src6[4];		/* outer IPv6 source */
+};
+
+/* lb_stats: why a packet got its verdict (per CPU; userspace sums). */
+enum lb_reason {
+	LB_R_FORWARDED = 0,	/* encapsulated to a backend: XDP_TX */
+	LB_R_NOT_SERVICE = 1,	/* IP traffic for no service: XDP_PASS */
+	LB_R_NOT_IP = 2,	/* XDP_PASS */
+	LB_R_MALFORMED = 3,	/* truncated/inconsistent headers: XDP_PASS, never forwarded */
+	LB_R_FRAG_DROP = 4,	/* fragment for a VIP: XDP_DROP (LB_SVC_F_FRAG_PASS: pass) */
+	LB_R_FRAG_PASS = 5,
+	LB_R_NO_BACKEND = 6,	/* service without a live backend: fallback */
+	LB_R_ICMP_FORWARDED = 7,/* frag-needed / packet-too-big sent to the flow's backend */
+	LB_R_ICMP_PASS = 8,	/* other ICMP, or one whose flow is unknown */
+	LB_R_CONN_FULL = 9,	/* connection table insert failed: forwarded statelessly */
+	LB_R_ENCAP_FAIL = 10,	/* could not grow the packet: XDP_DROP */
+	LB_R_MAX
+};
+
+struct lb_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* lb_svc_stats[service], lb_backend_stats[backend id] (per CPU) */
+struct lb_flow_counter {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+	__u64 no_backend;	/* services only */
+};
+
+#endif /* SOV_BPF_LB_H */
