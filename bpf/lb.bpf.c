@@ -665,7 +665,8 @@ static __always_inline int lb_icmp(struct xdp_md *ctx, struct sov_pkt *p, __u32 
 		fk.family = AF_INET6;
 		fk.proto = in->nexthdr;
 	} else {
-		return lb_count(LB_R_ICMP_PASS, len, XDP_PASS);
+		/* neither TCP, UDP nor ICMP(v6): not a service's */
+		return lb_count(LB_R_NOT_SERVICE, len, XDP_PASS);
 	}
 	/* the quoted packet went VIP:vport -> client:cport */
 	fk.sport_be = ports[1];

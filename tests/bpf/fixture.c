@@ -285,6 +285,16 @@ static int bytes_token(struct pstate *ps, const struct tok *t, struct fx_bytes *
 		bytes_append(out, addr, af == AF_INET ? 4 : 16);
 		return 0;
 	}
+	if (plen == 5 && !memcmp(t->s, "zeros", 5)) {
+		static const uint8_t zero[256];
+		uint64_t n;
+
+		if (parse_u64(v, vlen, &n) || n > sizeof(zero))
+			return perr(ps, t->line, "%s: '%.*s': expected zeros:N with N <= %zu",
+				    what, (int)t->len, t->s, sizeof(zero));
+		bytes_append(out, zero, (size_t)n);
+		return 0;
+	}
 	if (plen == 3 && !memcmp(t->s, "mac", 3)) {
 		uint8_t mac[6];
 
@@ -295,7 +305,7 @@ static int bytes_token(struct pstate *ps, const struct tok *t, struct fx_bytes *
 		return 0;
 	}
 	return perr(ps, t->line,
-		    "%s: expected hex bytes or TYPE:VALUE (u8, u16, u32, u64, be16, be32, be64, ip4, ip6, mac), got '%.*s'",
+		    "%s: expected hex bytes or TYPE:VALUE (u8, u16, u32, u64, be16, be32, be64, ip4, ip6, mac, zeros), got '%.*s'",
 		    what, (int)t->len, t->s);
 }
 
