@@ -54,6 +54,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_RDONLY_PROG);	/* written by the control plane only */
 	__uint(max_entries, LB_MAX_SERVICES * LB_MAX_BACKENDS);
 	__type(key, __u32);
 	__type(value, struct lb_backend);
@@ -62,6 +63,7 @@ struct {
 /* [bank][service][slot] -> global backend id */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_RDONLY_PROG);	/* written by the control plane only */
 	__uint(max_entries, 2 * LB_MAX_SERVICES * LB_MAGLEV_SIZE);
 	__type(key, __u32);
 	__type(value, __u32);
@@ -70,6 +72,7 @@ struct {
 /* [bank][service] -> the live backends, for the list-based policies */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_RDONLY_PROG);	/* written by the control plane only */
 	__uint(max_entries, 2 * LB_MAX_SERVICES);
 	__type(key, __u32);
 	__type(value, struct lb_active);
@@ -120,6 +123,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_RDONLY_PROG);	/* written by the control plane only */
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct lb_config);

@@ -23,7 +23,7 @@
 #define LB_MAX_BACKENDS		32	/* per service */
 #endif
 #ifndef LB_MAGLEV_SIZE
-#define LB_MAGLEV_SIZE		4093	/* largest per-service table (a prime) */
+#define LB_MAGLEV_SIZE		32749	/* largest per-service table: a prime, >= 1000 x backends */
 #endif
 #ifndef LB_CONN_MAX
 #define LB_CONN_MAX		65536	/* connection-table entries */

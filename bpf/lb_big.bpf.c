@@ -6,5 +6,5 @@
  */
 #define LB_MAX_SERVICES	64
 #define LB_MAX_BACKENDS	256
-#define LB_MAGLEV_SIZE	32749	/* >= 100 x 256, prime */
+#define LB_MAGLEV_SIZE	65521	/* the largest prime below 2^16 */
 #include "lb.bpf.c"

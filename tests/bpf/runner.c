@@ -193,6 +193,9 @@ struct snap {
 	uint32_t max_entries;
 	size_t vbuf;		/* bytes for one lookup (all CPUs for per-CPU maps) */
 	uint8_t *data;		/* SNAP_ARRAY: max_entries * vbuf */
+	uint32_t *keys;		/* SNAP_ARRAY: 0 .. max_entries-1, for batch updates */
+	int prog_ro;		/* BPF_F_RDONLY_PROG: only `set` can change it */
+	int dirty;		/* a case's own `set` wrote it since the last reset */
 };
 
 static int ncpus;
@@ -236,13 +239,25 @@ static int snapshot_maps(struct bpf_object *obj, struct snap **out, size_t *n_ou
 		switch (bpf_map__type(m)) {
 		case BPF_MAP_TYPE_ARRAY:
 		case BPF_MAP_TYPE_PERCPU_ARRAY:
-			/* read-only to programs (.rodata, .kconfig): cannot change */
-			if (bpf_map__map_flags(m) & BPF_F_RDONLY_PROG)
-				break;
+			/*
+			 * Read-only to programs: only a case's `set` changes it,
+			 * so it is restored only then (the load balancer's
+			 * Maglev tables are large). Frozen ones (.rodata,
+			 * .kconfig) cannot change at all.
+			 */
+			if (bpf_map__map_flags(m) & BPF_F_RDONLY_PROG) {
+				if (!strcmp(bpf_map__name(m), ".rodata") ||
+				    !strcmp(bpf_map__name(m), ".kconfig"))
+					break;
+				x->prog_ro = 1;
+			}
 			x->kind = SNAP_ARRAY;
 			x->data = calloc(x->max_entries ? x->max_entries : 1, x->vbuf);
-			if (!x->data)
+			x->keys = calloc(x->max_entries ? x->max_entries : 1, sizeof(*x->keys));
+			if (!x->data || !x->keys)
 				return -1;
+			for (k = 0; k < x->max_entries; k++)
+				x->keys[k] = k;
 			for (k = 0; k < x->max_entries; k++)
 				if (bpf_map_lookup_elem(x->fd, &k, x->data + (size_t)k * x->vbuf)) {
 					fprintf(d, "# cannot snapshot map %s[%u]: %s\n",
@@ -264,6 +279,28 @@ static int snapshot_maps(struct bpf_object *obj, struct snap **out, size_t *n_ou
 	return 0;
 }
 
+/*
+ * Put an array back in one BPF_MAP_UPDATE_BATCH call: large arrays (the load
+ * balancer's Maglev tables hold half a million slots) would otherwise cost
+ * a syscall per slot before every case. 0 on success, -1 to fall back.
+ */
+static int reset_array_batch(struct snap *x)
+{
+	uint32_t done = 0;
+
+	while (done < x->max_entries) {
+		uint32_t count = x->max_entries - done;
+
+		if (bpf_map_update_batch(x->fd, x->keys + done,
+					 x->data + (size_t)done * x->vbuf, &count, NULL))
+			return -1;
+		if (!count)
+			return -1;
+		done += count;
+	}
+	return 0;
+}
+
 static int reset_maps(struct snap *s, size_t n, FILE *d)
 {
 	size_t i;
@@ -273,6 +310,11 @@ static int reset_maps(struct snap *s, size_t n, FILE *d)
 		uint32_t k;
 
 		if (x->kind == SNAP_ARRAY) {
+			if (x->prog_ro && !x->dirty)
+				continue;
+			x->dirty = 0;
+			if (reset_array_batch(x) == 0)
+				continue;
 			for (k = 0; k < x->max_entries; k++)
 				if (bpf_map_update_elem(x->fd, &k, x->data + (size_t)k * x->vbuf,
 							BPF_ANY)) {
@@ -300,8 +342,10 @@ static void free_snaps(struct snap *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(s[i].data);
+		free(s[i].keys);
+	}
 	free(s);
 }
 
@@ -552,9 +596,15 @@ static int run_case(FILE *d, struct bpf_object *obj, struct snap *snaps, size_t 
 	for (i = 0; i < fx->n_sets; i++)
 		if (apply_set(d, obj, fx->path, &fx->sets[i]))
 			return 0;
-	for (i = 0; i < c->n_sets; i++)
+	for (i = 0; i < c->n_sets; i++) {
+		size_t j;
+
+		for (j = 0; j < n_snaps; j++)
+			if (!strcmp(bpf_map__name(snaps[j].map), c->sets[i].map))
+				snaps[j].dirty = 1;
 		if (apply_set(d, obj, fx->path, &c->sets[i]))
 			return 0;
+	}
 
 	prog = bpf_object__find_program_by_name(obj, pname);
 	if (!prog) {
