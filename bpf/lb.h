@@ -48,6 +48,7 @@ enum lb_policy {
 /* struct lb_service.flags */
 #define LB_SVC_F_FALLBACK_PASS	(1U << 0)	/* no backend: XDP_PASS, else drop */
 #define LB_SVC_F_FRAG_PASS	(1U << 1)	/* fragments to the VIP: pass, else drop */
+#define LB_SVC_F_NAT		(1U << 2)	/* forwarding mode nat, else encap */
 
 /* struct lb_backend.flags */
 #define LB_BE_F_UP		(1U << 0)	/* healthy: may take flows */
@@ -80,6 +81,8 @@ struct lb_backend {
 	__u32 family;		/* must match the service's */
 	__u32 flags;		/* LB_BE_F_* */
 	__u32 weight;		/* 1..1000, for the weighted policies */
+	__be16 port_be;		/* nat mode: the backend's port; 0 = the VIP's */
+	__u16 pad;
 };
 
 /* The live set of backends of one service, in one bank. */
