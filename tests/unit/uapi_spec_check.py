@@ -28,7 +28,11 @@ def expected(spec):
                        d["name"], c_name("sov", d["name"]))
             want[key] = d["value"]
         else:
-            prefix = {"subsys": "SOV_SUBSYS", "module-state": "SOV_MODULE"}[d["name"]]
+            prefix = {"subsys": "SOV_SUBSYS", "module-state": "SOV_MODULE",
+                      "lb-policy": "SOV_LB_POLICY", "lb-mode": "SOV_LB_MODE",
+                      "lb-fallback": "SOV_LB_FALLBACK", "lb-hc-type": "SOV_LB_HC",
+                      "lb-health": "SOV_LB_HEALTH",
+                      "lb-xdp-mode": "SOV_LB_XDP"}[d["name"]]
             for i, e in enumerate(d["entries"]):
                 want[c_name(prefix, e)] = i
             if d["name"] == "subsys":

@@ -45,6 +45,20 @@
  * @SOV_CMD_CONFIG_NTF: notification with the complete SOV_A_CONFIG_* after
  *	a change; sent to SOV_GENL_MCGRP_EVENTS in the requester's netns.
  * @SOV_CMD_DAEMON_GET: daemon socket only: daemon status, SOV_A_DAEMON_*.
+ * @SOV_CMD_LB_SERVICE_GET: daemon socket; dump of the load balancer's
+ *	services, each a message with SOV_A_LB_* (service attributes, a
+ *	SOV_A_LB_BACKEND nest per backend, counters).
+ * @SOV_CMD_LB_SERVICE_ADD: daemon socket; VIP_ADDR, VIP_PORT, PROTO and
+ *	optionally POLICY, MODE, FALLBACK, STICKY_TIMEOUT_S, FRAG_PASS, HC_*.
+ * @SOV_CMD_LB_SERVICE_DEL: daemon socket; VIP_ADDR, VIP_PORT, PROTO.
+ * @SOV_CMD_LB_SERVICE_SET: daemon socket; the service's key plus the
+ *	attributes to change (as for ADD).
+ * @SOV_CMD_LB_BACKEND_ADD: daemon socket; the service's key, BE_ADDR,
+ *	optionally BE_PORT (nat mode) and BE_WEIGHT.
+ * @SOV_CMD_LB_BACKEND_DEL: daemon socket; the service's key, BE_ADDR, BE_PORT.
+ * @SOV_CMD_LB_BACKEND_SET: daemon socket; as DEL plus BE_WEIGHT.
+ * @SOV_CMD_LB_ATTACH: daemon socket; IFNAME and optionally XDP_MODE.
+ * @SOV_CMD_LB_DETACH: daemon socket; no attributes.
  */
 enum sov_cmd {
 	SOV_CMD_UNSPEC,
@@ -53,6 +67,15 @@ enum sov_cmd {
 	SOV_CMD_CONFIG_SET,
 	SOV_CMD_CONFIG_NTF,
 	SOV_CMD_DAEMON_GET,
+	SOV_CMD_LB_SERVICE_GET,
+	SOV_CMD_LB_SERVICE_ADD,
+	SOV_CMD_LB_SERVICE_DEL,
+	SOV_CMD_LB_SERVICE_SET,
+	SOV_CMD_LB_BACKEND_ADD,
+	SOV_CMD_LB_BACKEND_DEL,
+	SOV_CMD_LB_BACKEND_SET,
+	SOV_CMD_LB_ATTACH,
+	SOV_CMD_LB_DETACH,
 
 	__SOV_CMD_MAX,
 	SOV_CMD_MAX = __SOV_CMD_MAX - 1
@@ -173,6 +196,121 @@ enum sov_a_daemon {
 
 	__SOV_A_DAEMON_CNT,
 	SOV_A_DAEMON_MAX = __SOV_A_DAEMON_CNT - 1
+};
+
+/* SOV_A_LB_POLICY */
+enum sov_lb_policy {
+	SOV_LB_POLICY_MAGLEV,
+	SOV_LB_POLICY_ROUND_ROBIN,
+	SOV_LB_POLICY_WEIGHTED,
+	SOV_LB_POLICY_LEAST_CONN,
+	SOV_LB_POLICY_IP_HASH,
+	SOV_LB_POLICY_CUSTOM,
+};
+
+/* SOV_A_LB_MODE */
+enum sov_lb_mode {
+	SOV_LB_MODE_ENCAP,
+	SOV_LB_MODE_NAT,
+};
+
+/* SOV_A_LB_FALLBACK: what a service with no live backend does */
+enum sov_lb_fallback {
+	SOV_LB_FALLBACK_DROP,
+	SOV_LB_FALLBACK_PASS,
+};
+
+/* SOV_A_LB_HC_TYPE */
+enum sov_lb_hc_type {
+	SOV_LB_HC_NONE,
+	SOV_LB_HC_TCP,
+	SOV_LB_HC_HTTP,
+	SOV_LB_HC_UDP,
+};
+
+/* SOV_A_LB_BE_HEALTH */
+enum sov_lb_health {
+	SOV_LB_HEALTH_UNKNOWN,
+	SOV_LB_HEALTH_UP,
+	SOV_LB_HEALTH_DOWN,
+};
+
+/* SOV_A_LB_XDP_MODE */
+enum sov_lb_xdp_mode {
+	SOV_LB_XDP_NATIVE,
+	SOV_LB_XDP_GENERIC,
+};
+
+/**
+ * enum sov_a_lb - the load balancer's attributes (daemon socket)
+ * @SOV_A_LB_PAD: alignment padding for u64 attributes
+ * @SOV_A_LB_VIP_ADDR: binary, 4 (IPv4) or 16 (IPv6) bytes, network order
+ * @SOV_A_LB_VIP_PORT: u16, host order, 1-65535
+ * @SOV_A_LB_PROTO: u8, IPPROTO_TCP or IPPROTO_UDP
+ * @SOV_A_LB_POLICY: u32, enum sov_lb_policy (default maglev)
+ * @SOV_A_LB_MODE: u32, enum sov_lb_mode (default encap)
+ * @SOV_A_LB_FALLBACK: u32, enum sov_lb_fallback (default drop)
+ * @SOV_A_LB_STICKY_TIMEOUT_S: u32, seconds; 0 disables sticky sessions
+ * @SOV_A_LB_FRAG_PASS: u8, 1: fragments to the VIP go to the stack
+ * @SOV_A_LB_HC_TYPE: u32, enum sov_lb_hc_type (default none)
+ * @SOV_A_LB_HC_INTERVAL_S: u32, 1-60 (default 5)
+ * @SOV_A_LB_HC_TIMEOUT_MS: u32, 1 .. interval in ms - 1 (default 1000)
+ * @SOV_A_LB_HC_RISE: u32, 1-10 successes to come up (default 2)
+ * @SOV_A_LB_HC_FALL: u32, 1-10 failures to go down (default 3)
+ * @SOV_A_LB_HC_HTTP_PATH: string, path of the HTTP check (default "/")
+ * @SOV_A_LB_HC_HTTP_STATUS: u32, expected status (default 200)
+ * @SOV_A_LB_BE_ADDR: binary, 4 or 16 bytes, same family as the VIP
+ * @SOV_A_LB_BE_PORT: u16, nat mode: the backend's port (default the VIP's)
+ * @SOV_A_LB_BE_WEIGHT: u32, 1-1000 (default 1)
+ * @SOV_A_LB_IFNAME: string, interface to attach the XDP program to
+ * @SOV_A_LB_XDP_MODE: u32, enum sov_lb_xdp_mode (default native)
+ * @SOV_A_LB_SERVICE_INDEX: u32, reply: the service's row in the BPF maps
+ * @SOV_A_LB_BACKEND: nest of SOV_A_LB_BE_* (reply), one per backend
+ * @SOV_A_LB_BE_ID: u32, reply: the backend's global id in the BPF maps
+ * @SOV_A_LB_BE_HEALTH: u32, reply: enum sov_lb_health
+ * @SOV_A_LB_BE_CONNS: u64, reply: open connections (least-conn count)
+ * @SOV_A_LB_PACKETS: u64, reply: packets forwarded (service or backend)
+ * @SOV_A_LB_BYTES: u64, reply: bytes forwarded
+ * @SOV_A_LB_NEW_FLOWS: u64, reply: flows that picked a backend
+ * @SOV_A_LB_NO_BACKEND: u64, reply: packets that found no live backend
+ * @SOV_A_LB_TABLE_SIZE: u32, reply: Maglev table slots of the service
+ */
+enum sov_a_lb {
+	SOV_A_LB_UNSPEC,
+	SOV_A_LB_PAD,
+	SOV_A_LB_VIP_ADDR,
+	SOV_A_LB_VIP_PORT,
+	SOV_A_LB_PROTO,
+	SOV_A_LB_POLICY,
+	SOV_A_LB_MODE,
+	SOV_A_LB_FALLBACK,
+	SOV_A_LB_STICKY_TIMEOUT_S,
+	SOV_A_LB_FRAG_PASS,
+	SOV_A_LB_HC_TYPE,
+	SOV_A_LB_HC_INTERVAL_S,
+	SOV_A_LB_HC_TIMEOUT_MS,
+	SOV_A_LB_HC_RISE,
+	SOV_A_LB_HC_FALL,
+	SOV_A_LB_HC_HTTP_PATH,
+	SOV_A_LB_HC_HTTP_STATUS,
+	SOV_A_LB_BE_ADDR,
+	SOV_A_LB_BE_PORT,
+	SOV_A_LB_BE_WEIGHT,
+	SOV_A_LB_IFNAME,
+	SOV_A_LB_XDP_MODE,
+	SOV_A_LB_SERVICE_INDEX,
+	SOV_A_LB_BACKEND,
+	SOV_A_LB_BE_ID,
+	SOV_A_LB_BE_HEALTH,
+	SOV_A_LB_BE_CONNS,
+	SOV_A_LB_PACKETS,
+	SOV_A_LB_BYTES,
+	SOV_A_LB_NEW_FLOWS,
+	SOV_A_LB_NO_BACKEND,
+	SOV_A_LB_TABLE_SIZE,
+
+	__SOV_A_LB_CNT,
+	SOV_A_LB_MAX = __SOV_A_LB_CNT - 1
 };
 
 #endif /* _UAPI_LINUX_SOVEREIGN_H */
