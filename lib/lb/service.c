@@ -280,6 +280,9 @@ static int merge_settings(struct sov_lb_settings *out, const struct sov_lb_setti
 	if (s.sticky_s > 86400)
 		return fail(err, errlen, -EINVAL,
 			    "sticky timeout %u s out of range: expected 0 (off) to 86400 s", s.sticky_s);
+	if (s.hc_type == SOV_LB_HC_UDP)
+		return fail(err, errlen, -EOPNOTSUPP,
+			    "health check udp is not available yet: expected none, tcp or http");
 	if (s.hc_type > SOV_LB_HC_UDP)
 		return fail(err, errlen, -EINVAL,
 			    "health check type %u unknown: expected none, tcp, http or udp", s.hc_type);

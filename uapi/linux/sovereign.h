@@ -57,7 +57,8 @@
  *	optionally BE_PORT (nat mode) and BE_WEIGHT.
  * @SOV_CMD_LB_BACKEND_DEL: daemon socket; the service's key, BE_ADDR, BE_PORT.
  * @SOV_CMD_LB_BACKEND_SET: daemon socket; as DEL plus BE_WEIGHT.
- * @SOV_CMD_LB_ATTACH: daemon socket; IFNAME and optionally XDP_MODE.
+ * @SOV_CMD_LB_ATTACH: daemon socket; IFNAME, GW_MAC and optionally
+ *	XDP_MODE, SRC4, SRC6.
  * @SOV_CMD_LB_DETACH: daemon socket; no attributes.
  */
 enum sov_cmd {
@@ -274,6 +275,10 @@ enum sov_lb_xdp_mode {
  * @SOV_A_LB_NEW_FLOWS: u64, reply: flows that picked a backend
  * @SOV_A_LB_NO_BACKEND: u64, reply: packets that found no live backend
  * @SOV_A_LB_TABLE_SIZE: u32, reply: Maglev table slots of the service
+ * @SOV_A_LB_GW_MAC: binary, 6 bytes: next hop of encapsulated packets
+ * @SOV_A_LB_SRC4: binary, 4 bytes: outer IPv4 source (default: the interface's)
+ * @SOV_A_LB_SRC6: binary, 16 bytes: outer IPv6 source (default: the interface's)
+ * @SOV_A_LB_IFINDEX: u32, reply: interface the program is attached to
  */
 enum sov_a_lb {
 	SOV_A_LB_UNSPEC,
@@ -308,6 +313,10 @@ enum sov_a_lb {
 	SOV_A_LB_NEW_FLOWS,
 	SOV_A_LB_NO_BACKEND,
 	SOV_A_LB_TABLE_SIZE,
+	SOV_A_LB_GW_MAC,
+	SOV_A_LB_SRC4,
+	SOV_A_LB_SRC6,
+	SOV_A_LB_IFINDEX,
 
 	__SOV_A_LB_CNT,
 	SOV_A_LB_MAX = __SOV_A_LB_CNT - 1
