@@ -320,8 +320,12 @@ static void test_bpf_pins(void **state)
 		assert_true(wait_socket());
 		assert_int_equal(transact(SOV_CMD_DAEMON_GET, SOV_CTL_FAMILY_ID, false, &r,
 					  &err), 0);
-		assert_int_equal(r.bpf_progs, 2);
+		assert_int_equal(r.bpf_progs, 3);	/* floor: 2, lb: 1 */
 		snprintf(path, sizeof(path), "%s/floor_stats", bpfdir);
+		assert_int_equal(stat(path, &st), 0);
+		snprintf(path, sizeof(path), "%s/lb/lb_maglev", bpfdir);
+		assert_int_equal(stat(path, &st), 0);
+		snprintf(path, sizeof(path), "%s/lb/sov_lb", bpfdir);
 		assert_int_equal(stat(path, &st), 0);
 		assert_int_equal(stop(pid), 0);
 		assert_int_equal(stat(path, &st), 0);	/* pins outlive the daemon */

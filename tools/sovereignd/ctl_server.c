@@ -16,7 +16,7 @@
 
 #define MAX_CLIENTS 64
 
-struct client {
+struct sovd_client {
 	uv_pipe_t pipe;
 	struct sovd *d;
 	size_t len;
@@ -31,13 +31,13 @@ struct reply {
 
 static void on_closed(uv_handle_t *h)
 {
-	struct client *c = h->data;
+	struct sovd_client *c = h->data;
 
 	c->d->nclients--;
 	free(c);
 }
 
-static void drop(struct client *c)
+static void drop(struct sovd_client *c)
 {
 	if (!uv_is_closing((uv_handle_t *)&c->pipe))
 		uv_close((uv_handle_t *)&c->pipe, on_closed);
@@ -52,7 +52,7 @@ static void on_written(uv_write_t *req, int status)
 	free(r);
 }
 
-static void send_buf(struct client *c, const void *buf, size_t len)
+void sovd_client_send(struct sovd_client *c, const void *buf, size_t len)
 {
 	struct reply *r = malloc(sizeof(*r) + len);
 	uv_buf_t b;
@@ -71,7 +71,7 @@ static void send_buf(struct client *c, const void *buf, size_t len)
 	}
 }
 
-static void send_error(struct client *c, const struct nlmsghdr *req, int error,
+static void send_error(struct sovd_client *c, const struct nlmsghdr *req, int error,
 		       const char *msg)
 {
 	unsigned char buf[512];
@@ -81,10 +81,10 @@ static void send_error(struct client *c, const struct nlmsghdr *req, int error,
 		log_debug("ctl: request %u refused: %s", req->nlmsg_seq,
 			  msg ? msg : strerror(-error));
 	if (len)
-		send_buf(c, buf, len);
+		sovd_client_send(c, buf, len);
 }
 
-static void reply_daemon_get(struct client *c, const struct nlmsghdr *req)
+static void reply_daemon_get(struct sovd_client *c, const struct nlmsghdr *req)
 {
 	struct sovd *d = c->d;
 	unsigned char buf[1024];
@@ -103,15 +103,15 @@ static void reply_daemon_get(struct client *c, const struct nlmsghdr *req)
 	mnl_attr_put_u32(nlh, SOV_A_DAEMON_LOG_LEVEL, (uint32_t)sovd_log_level);
 	mnl_attr_put_strz(nlh, SOV_A_DAEMON_BPF_PIN_PATH, d->bpf_pin_path);
 	mnl_attr_put_u32(nlh, SOV_A_DAEMON_BPF_PROGS, d->bpf_progs);
-	send_buf(c, nlh, nlh->nlmsg_len);
+	sovd_client_send(c, nlh, nlh->nlmsg_len);
 }
 
-static void handle(struct client *c, const struct nlmsghdr *nlh)
+static void handle(struct sovd_client *c, const struct nlmsghdr *nlh)
 {
 	const struct nlattr *tb[SOV_A_DAEMON_MAX + 1];
 	const struct genlmsghdr *gh;
 	struct sov_nl_err err;
-	char msg[128];
+	char msg[256];
 
 	c->d->requests++;
 	if (nlh->nlmsg_type != SOV_CTL_FAMILY_ID) {
@@ -140,6 +140,19 @@ static void handle(struct client *c, const struct nlmsghdr *nlh)
 		reply_daemon_get(c, nlh);
 		break;
 	default:
+		if (sovd_lb_serves(gh->cmd)) {
+			int ret;
+
+			msg[0] = '\0';
+			ret = sovd_lb_request(c->d, c, nlh, msg, sizeof(msg));
+			if (ret < 0) {
+				send_error(c, nlh, ret, msg[0] ? msg : NULL);
+				return;
+			}
+			if (ret > 0)	/* a dump: it ended with NLMSG_DONE */
+				return;
+			break;
+		}
 		snprintf(msg, sizeof(msg), "command %u is not served by sovereignd",
 			 gh->cmd);
 		send_error(c, nlh, -EOPNOTSUPP, msg);
@@ -151,7 +164,7 @@ static void handle(struct client *c, const struct nlmsghdr *nlh)
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
-	struct client *c = h->data;
+	struct sovd_client *c = h->data;
 
 	(void)hint;
 	*b = uv_buf_init((char *)c->buf + c->len,
@@ -160,7 +173,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
-	struct client *c = s->data;
+	struct sovd_client *c = s->data;
 	size_t off = 0;
 
 	(void)b;
@@ -190,7 +203,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct sovd *d = server->data;
-	struct client *c;
+	struct sovd_client *c;
 
 	if (status < 0) {
 		log_warn("ctl: accept: %s", uv_strerror(status));

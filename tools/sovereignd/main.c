@@ -14,6 +14,7 @@
 
 #include "../../kmod/version.h"
 #include "../../lib/bpf/pins.h"
+#include "lb.h"
 #include "log.h"
 #include "sovereignd.h"
 
@@ -82,6 +83,8 @@ static void on_signal(uv_signal_t *h, int sig)
 	struct sovd *d = h->data;
 
 	log_notice("%s received; shutting down", strsignal(sig));
+	if (d->lb)
+		sovd_lb_health_stop_all(d->lb);
 	sovd_ctl_stop(d);
 	sovd_module_stop(d);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
@@ -171,6 +174,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (d.bpf_enabled && sovd_bpf_start(&d))
 		log_warn("bpf: continuing without BPF");
+	else if (d.bpf_enabled && sovd_lb_start(&d))
+		log_warn("lb: continuing without the load balancer");
 	if (!d.bpf_enabled)
 		d.bpf_pin_path[0] = '\0';
 	if (sovd_ctl_start(&d))
@@ -185,6 +190,7 @@ int main(int argc, char **argv)
 
 	uv_run(d.loop, UV_RUN_DEFAULT);
 
+	sovd_lb_stop(&d);
 	sovd_bpf_stop(&d);
 	uv_loop_close(d.loop);
 	log_notice("stopped");

@@ -12,6 +12,8 @@
 #include "../../uapi/linux/sovereign.h"
 
 struct sovd_bpf;
+struct sovd_lb;
+struct sovd_client;
 
 struct sovd {
 	uv_loop_t *loop;
@@ -37,6 +39,7 @@ struct sovd {
 	char bpf_pin_path[256];
 	uint32_t bpf_progs;
 	struct sovd_bpf *bpf;
+	struct sovd_lb *lb;
 
 	uv_signal_t sigint, sigterm;
 };
@@ -51,5 +54,19 @@ void sovd_module_stop(struct sovd *d);
 
 int sovd_bpf_start(struct sovd *d);
 void sovd_bpf_stop(struct sovd *d);
+
+/* ctl_server.c: queue @len bytes to a client */
+void sovd_client_send(struct sovd_client *c, const void *buf, size_t len);
+
+/* lb.c: the XDP load balancer's control */
+int sovd_lb_start(struct sovd *d);
+void sovd_lb_stop(struct sovd *d);
+bool sovd_lb_serves(uint8_t cmd);
+/*
+ * Serve one request: 0 = done (the caller acks), 1 = a dump that sent its
+ * own NLMSG_DONE, <0 = refused, with @msg saying why.
+ */
+int sovd_lb_request(struct sovd *d, struct sovd_client *c, const struct nlmsghdr *nlh,
+		    char *msg, size_t msglen);
 
 #endif

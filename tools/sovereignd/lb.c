@@ -1,0 +1,674 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sovereignd's load balancer: loads bpf/lb.bpf.o, pins its maps and program
+ * under <pin dir>/lb/, keeps the desired state (lib/lb/service.c) and renders
+ * it into the maps, serves the LB commands of the control socket, and
+ * attaches the program to an interface.
+ *
+ * The state lives in this process only (it is not persisted yet): a
+ * restarted daemon empties the service map it finds pinned rather than
+ * forward for services nobody knows about any more.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "lb.skel.h"
+#include "lb.h"
+#include "log.h"
+
+/* ---- map access for lib/lb ------------------------------------------------- */
+
+static int map_update(void *ctx, enum sov_lb_map map, const void *key, const void *value)
+{
+	struct sovd_lb *lb = ctx;
+
+	return bpf_map_update_elem(lb->fd[map], key, value, BPF_ANY) ? -errno : 0;
+}
+
+static int map_remove(void *ctx, enum sov_lb_map map, const void *key)
+{
+	struct sovd_lb *lb = ctx;
+
+	return bpf_map_delete_elem(lb->fd[map], key) ? -errno : 0;
+}
+
+static int map_update_range(void *ctx, enum sov_lb_map map, uint32_t first,
+			    const void *values, uint32_t n)
+{
+	struct sovd_lb *lb = ctx;
+	uint32_t *keys = malloc(n * sizeof(*keys)), i, done = 0;
+	int ret = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		keys[i] = first + i;
+	while (done < n) {
+		uint32_t count = n - done;
+
+		if (bpf_map_update_batch(lb->fd[map], keys + done,
+					 (const uint32_t *)values + done, &count, NULL)) {
+			ret = -errno;
+			break;
+		}
+		done += count;
+	}
+	free(keys);
+	return ret;
+}
+
+/* ---- start and stop -------------------------------------------------------- */
+
+static int pin_prog(struct sovd_lb *lb)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/%s", lb->pin_dir,
+		 bpf_program__name(lb->skel->progs.sov_lb));
+	unlink(path);
+	return bpf_program__pin(lb->skel->progs.sov_lb, path);
+}
+
+/* Services nobody knows any more must not keep forwarding. */
+static void forget_previous_run(struct sovd_lb *lb)
+{
+	struct lb_vip_key key, next;
+	struct lb_vip_addr akey, anext;
+	unsigned int n = 0;
+
+	while (!bpf_map_get_next_key(lb->fd[SOV_LB_MAP_SERVICES], NULL, &key)) {
+		if (bpf_map_delete_elem(lb->fd[SOV_LB_MAP_SERVICES], &key))
+			break;
+		n++;
+	}
+	while (!bpf_map_get_next_key(lb->fd[SOV_LB_MAP_VIP_ADDRS], NULL, &akey))
+		if (bpf_map_delete_elem(lb->fd[SOV_LB_MAP_VIP_ADDRS], &akey))
+			break;
+	(void)next;
+	(void)anext;
+	if (n)
+		log_notice("lb: removed %u services left in the pinned maps by a previous run (state is not persisted yet)",
+			   n);
+}
+
+int sovd_lb_start(struct sovd *d)
+{
+	struct sovd_lb *lb = calloc(1, sizeof(*lb));
+	struct bpf_map *map;
+	char path[400];
+	int err;
+
+	if (!lb)
+		return -ENOMEM;
+	lb->d = d;
+	snprintf(lb->pin_dir, sizeof(lb->pin_dir), "%s/lb", d->bpf_pin_path);
+	if (mkdir(lb->pin_dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		log_err("lb: cannot create %s: %s", lb->pin_dir, strerror(errno));
+		free(lb);
+		return err;
+	}
+	lb->skel = lb__open();
+	if (!lb->skel) {
+		err = -errno;
+		goto err_free;
+	}
+	bpf_object__for_each_map(map, lb->skel->obj) {
+		snprintf(path, sizeof(path), "%s/%s", lb->pin_dir, bpf_map__name(map));
+		bpf_map__set_pin_path(map, path);	/* reused when pinned already */
+	}
+	err = lb__load(lb->skel);
+	if (err)
+		goto err_destroy;
+	err = pin_prog(lb);
+	if (err)
+		goto err_destroy;
+
+	lb->fd[SOV_LB_MAP_SERVICES] = bpf_map__fd(lb->skel->maps.lb_services);
+	lb->fd[SOV_LB_MAP_VIP_ADDRS] = bpf_map__fd(lb->skel->maps.lb_vip_addrs);
+	lb->fd[SOV_LB_MAP_BACKENDS] = bpf_map__fd(lb->skel->maps.lb_backends);
+	lb->fd[SOV_LB_MAP_MAGLEV] = bpf_map__fd(lb->skel->maps.lb_maglev);
+	lb->fd[SOV_LB_MAP_ACTIVE] = bpf_map__fd(lb->skel->maps.lb_active);
+	lb->maps = (struct sov_lb_maps){
+		.update = map_update, .remove = map_remove,
+		.update_range = map_update_range, .ctx = lb,
+	};
+	sov_lb_init(&lb->model);
+	forget_previous_run(lb);
+	d->lb = lb;
+	d->bpf_progs++;
+	log_info("lb: program and maps pinned in %s", lb->pin_dir);
+	return 0;
+
+err_destroy:
+	lb__destroy(lb->skel);
+err_free:
+	free(lb);
+	log_err("lb: loading the load balancer failed: %s", strerror(-err));
+	return err;
+}
+
+void sovd_lb_stop(struct sovd *d)
+{
+	if (!d->lb)
+		return;
+	sovd_lb_health_stop_all(d->lb);
+	/* the program stays attached and the maps pinned: packets keep flowing */
+	lb__destroy(d->lb->skel);
+	free(d->lb);
+	d->lb = NULL;
+}
+
+void sovd_lb_recommit(struct sovd_lb *lb, struct sov_lb_service *svc, const char *why)
+{
+	char err[256], v[96];
+
+	if (sov_lb_commit(&lb->model, svc, &lb->maps, err, sizeof(err)))
+		log_err("lb: %s: re-rendering after %s failed: %s",
+			sov_lb_vip_format(&svc->vip, v, sizeof(v)), why, err);
+}
+
+/* ---- requests ---------------------------------------------------------------- */
+
+static const enum mnl_attr_data_type lb_types[SOV_A_LB_MAX + 1] = {
+	[SOV_A_LB_VIP_ADDR] = MNL_TYPE_BINARY,
+	[SOV_A_LB_VIP_PORT] = MNL_TYPE_U16,
+	[SOV_A_LB_PROTO] = MNL_TYPE_U8,
+	[SOV_A_LB_POLICY] = MNL_TYPE_U32,
+	[SOV_A_LB_MODE] = MNL_TYPE_U32,
+	[SOV_A_LB_FALLBACK] = MNL_TYPE_U32,
+	[SOV_A_LB_STICKY_TIMEOUT_S] = MNL_TYPE_U32,
+	[SOV_A_LB_FRAG_PASS] = MNL_TYPE_U8,
+	[SOV_A_LB_HC_TYPE] = MNL_TYPE_U32,
+	[SOV_A_LB_HC_INTERVAL_S] = MNL_TYPE_U32,
+	[SOV_A_LB_HC_TIMEOUT_MS] = MNL_TYPE_U32,
+	[SOV_A_LB_HC_RISE] = MNL_TYPE_U32,
+	[SOV_A_LB_HC_FALL] = MNL_TYPE_U32,
+	[SOV_A_LB_HC_HTTP_PATH] = MNL_TYPE_NUL_STRING,
+	[SOV_A_LB_HC_HTTP_STATUS] = MNL_TYPE_U32,
+	[SOV_A_LB_BE_ADDR] = MNL_TYPE_BINARY,
+	[SOV_A_LB_BE_PORT] = MNL_TYPE_U16,
+	[SOV_A_LB_BE_WEIGHT] = MNL_TYPE_U32,
+	[SOV_A_LB_IFNAME] = MNL_TYPE_NUL_STRING,
+	[SOV_A_LB_XDP_MODE] = MNL_TYPE_U32,
+	[SOV_A_LB_GW_MAC] = MNL_TYPE_BINARY,
+	[SOV_A_LB_SRC4] = MNL_TYPE_BINARY,
+	[SOV_A_LB_SRC6] = MNL_TYPE_BINARY,
+	/* reply-only attributes are refused in requests */
+	[SOV_A_LB_SERVICE_INDEX] = MNL_TYPE_UNSPEC,
+};
+
+static const bool request_attr[SOV_A_LB_MAX + 1] = {
+	[SOV_A_LB_VIP_ADDR] = true, [SOV_A_LB_VIP_PORT] = true, [SOV_A_LB_PROTO] = true,
+	[SOV_A_LB_POLICY] = true, [SOV_A_LB_MODE] = true, [SOV_A_LB_FALLBACK] = true,
+	[SOV_A_LB_STICKY_TIMEOUT_S] = true, [SOV_A_LB_FRAG_PASS] = true,
+	[SOV_A_LB_HC_TYPE] = true, [SOV_A_LB_HC_INTERVAL_S] = true,
+	[SOV_A_LB_HC_TIMEOUT_MS] = true, [SOV_A_LB_HC_RISE] = true, [SOV_A_LB_HC_FALL] = true,
+	[SOV_A_LB_HC_HTTP_PATH] = true, [SOV_A_LB_HC_HTTP_STATUS] = true,
+	[SOV_A_LB_BE_ADDR] = true, [SOV_A_LB_BE_PORT] = true, [SOV_A_LB_BE_WEIGHT] = true,
+	[SOV_A_LB_IFNAME] = true, [SOV_A_LB_XDP_MODE] = true, [SOV_A_LB_GW_MAC] = true,
+	[SOV_A_LB_SRC4] = true, [SOV_A_LB_SRC6] = true,
+};
+
+#define REFUSE(ret, ...) do { snprintf(msg, msglen, __VA_ARGS__); return (ret); } while (0)
+
+static int addr_attr(const struct nlattr *a, const char *what, int *family,
+		     uint8_t addr[16], char *msg, size_t msglen)
+{
+	uint16_t len = mnl_attr_get_payload_len(a);
+
+	memset(addr, 0, 16);
+	if (len != 4 && len != 16)
+		REFUSE(-EINVAL, "%s is %u bytes: expected 4 (IPv4) or 16 (IPv6)", what, len);
+	memcpy(addr, mnl_attr_get_payload(a), len);
+	*family = len == 4 ? AF_INET : AF_INET6;
+	return 0;
+}
+
+static int vip_of(const struct nlattr **tb, struct sov_lb_vip *vip, char *msg, size_t msglen)
+{
+	int ret;
+
+	memset(vip, 0, sizeof(*vip));
+	if (!tb[SOV_A_LB_VIP_ADDR] || !tb[SOV_A_LB_VIP_PORT] || !tb[SOV_A_LB_PROTO])
+		REFUSE(-EINVAL, "the service is named by VIP_ADDR, VIP_PORT and PROTO: %s missing",
+		       !tb[SOV_A_LB_VIP_ADDR] ? "VIP_ADDR" : !tb[SOV_A_LB_VIP_PORT] ?
+		       "VIP_PORT" : "PROTO");
+	ret = addr_attr(tb[SOV_A_LB_VIP_ADDR], "VIP_ADDR", &vip->family, vip->addr, msg, msglen);
+	if (ret)
+		return ret;
+	vip->port = mnl_attr_get_u16(tb[SOV_A_LB_VIP_PORT]);
+	vip->proto = mnl_attr_get_u8(tb[SOV_A_LB_PROTO]);
+	if (!vip->port)
+		REFUSE(-EINVAL, "VIP_PORT 0 out of range: expected 1-65535");
+	if (vip->proto != IPPROTO_TCP && vip->proto != IPPROTO_UDP)
+		REFUSE(-EINVAL, "PROTO %u unknown: expected %u (tcp) or %u (udp)", vip->proto,
+		       IPPROTO_TCP, IPPROTO_UDP);
+	return 0;
+}
+
+static void settings_of(const struct nlattr **tb, struct sov_lb_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+#define U32(attr, has, field) \
+	if (tb[attr]) { s->has = true; s->field = mnl_attr_get_u32(tb[attr]); }
+	U32(SOV_A_LB_POLICY, has_policy, policy);
+	U32(SOV_A_LB_MODE, has_mode, mode);
+	U32(SOV_A_LB_FALLBACK, has_fallback, fallback);
+	U32(SOV_A_LB_STICKY_TIMEOUT_S, has_sticky, sticky_s);
+	U32(SOV_A_LB_HC_TYPE, has_hc_type, hc_type);
+	U32(SOV_A_LB_HC_INTERVAL_S, has_hc_interval, hc.interval_s);
+	U32(SOV_A_LB_HC_TIMEOUT_MS, has_hc_timeout, hc.timeout_ms);
+	U32(SOV_A_LB_HC_RISE, has_hc_rise, hc.rise);
+	U32(SOV_A_LB_HC_FALL, has_hc_fall, hc.fall);
+	U32(SOV_A_LB_HC_HTTP_STATUS, has_hc_status, hc_status);
+#undef U32
+	if (tb[SOV_A_LB_FRAG_PASS]) {
+		s->has_frag_pass = true;
+		s->frag_pass = mnl_attr_get_u8(tb[SOV_A_LB_FRAG_PASS]);
+	}
+	if (tb[SOV_A_LB_HC_HTTP_PATH]) {
+		s->has_hc_path = true;
+		snprintf(s->hc_path, sizeof(s->hc_path), "%s",
+			 mnl_attr_get_str(tb[SOV_A_LB_HC_HTTP_PATH]));
+	}
+}
+
+/* Apply a change to a copy first: a refused or failed commit loses nothing. */
+static int with_rollback(struct sovd_lb *lb, const struct sov_lb_vip *vip,
+			 int (*change)(struct sovd_lb *lb, const struct nlattr **tb,
+				       const struct sov_lb_vip *vip, char *msg, size_t msglen),
+			 const struct nlattr **tb, char *msg, size_t msglen)
+{
+	struct sov_lb *saved = malloc(sizeof(*saved));
+	struct sov_lb_service *svc;
+	int ret;
+
+	if (!saved)
+		REFUSE(-ENOMEM, "out of memory");
+	memcpy(saved, &lb->model, sizeof(*saved));
+	ret = change(lb, tb, vip, msg, msglen);
+	if (ret >= 0) {
+		svc = sov_lb_find(&lb->model, vip);
+		if (svc) {
+			ret = sov_lb_commit(&lb->model, svc, &lb->maps, msg, msglen);
+			if (!ret)
+				sovd_lb_health_sync(lb, svc);
+		}
+	}
+	if (ret < 0) {
+		memcpy(&lb->model, saved, sizeof(*saved));
+		svc = sov_lb_find(&lb->model, vip);
+		if (svc)	/* put the maps back as the model says */
+			sov_lb_commit(&lb->model, svc, &lb->maps, NULL, 0);
+	}
+	free(saved);
+	return ret < 0 ? ret : 0;
+}
+
+static int do_service_add(struct sovd_lb *lb, const struct nlattr **tb,
+			  const struct sov_lb_vip *vip, char *msg, size_t msglen)
+{
+	struct sov_lb_settings s;
+
+	settings_of(tb, &s);
+	return sov_lb_service_add(&lb->model, vip, &s, msg, msglen);
+}
+
+static int do_service_set(struct sovd_lb *lb, const struct nlattr **tb,
+			  const struct sov_lb_vip *vip, char *msg, size_t msglen)
+{
+	struct sov_lb_settings s;
+
+	settings_of(tb, &s);
+	return sov_lb_service_set(&lb->model, vip, &s, msg, msglen);
+}
+
+static int backend_of(const struct nlattr **tb, int *family, uint8_t addr[16],
+		      uint16_t *port, char *msg, size_t msglen)
+{
+	if (!tb[SOV_A_LB_BE_ADDR])
+		REFUSE(-EINVAL, "BE_ADDR (the backend's address) missing");
+	*port = tb[SOV_A_LB_BE_PORT] ? mnl_attr_get_u16(tb[SOV_A_LB_BE_PORT]) : 0;
+	return addr_attr(tb[SOV_A_LB_BE_ADDR], "BE_ADDR", family, addr, msg, msglen);
+}
+
+static int do_backend_add(struct sovd_lb *lb, const struct nlattr **tb,
+			  const struct sov_lb_vip *vip, char *msg, size_t msglen)
+{
+	uint8_t addr[16];
+	uint16_t port;
+	int family, ret;
+
+	ret = backend_of(tb, &family, addr, &port, msg, msglen);
+	if (ret)
+		return ret;
+	return sov_lb_backend_add(&lb->model, vip, family, addr, port,
+				  tb[SOV_A_LB_BE_WEIGHT] ? mnl_attr_get_u32(tb[SOV_A_LB_BE_WEIGHT]) : 0,
+				  msg, msglen);
+}
+
+static int do_backend_set(struct sovd_lb *lb, const struct nlattr **tb,
+			  const struct sov_lb_vip *vip, char *msg, size_t msglen)
+{
+	uint8_t addr[16];
+	uint16_t port;
+	int family, ret;
+
+	ret = backend_of(tb, &family, addr, &port, msg, msglen);
+	if (ret)
+		return ret;
+	if (!tb[SOV_A_LB_BE_WEIGHT])
+		REFUSE(-EINVAL, "nothing to change: expected BE_WEIGHT");
+	return sov_lb_backend_set(&lb->model, vip, addr, port,
+				  mnl_attr_get_u32(tb[SOV_A_LB_BE_WEIGHT]), msg, msglen);
+}
+
+static int interface_source(const char *ifname, int family, void *out)
+{
+	struct ifaddrs *ifa, *i;
+	int ret = -ENOENT;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || strcmp(i->ifa_name, ifname) ||
+		    i->ifa_addr->sa_family != family)
+			continue;
+		if (family == AF_INET)
+			memcpy(out, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+		else
+			memcpy(out, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+		ret = 0;
+		break;
+	}
+	freeifaddrs(ifa);
+	return ret;
+}
+
+static int interface_mac(const char *ifname, uint8_t mac[6])
+{
+	unsigned int m[6];
+	char path[128];
+	FILE *f;
+	int i, n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", ifname);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]);
+	fclose(f);
+	if (n != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)m[i];
+	return 0;
+}
+
+static int do_attach(struct sovd_lb *lb, const struct nlattr **tb, char *msg, size_t msglen)
+{
+	struct lb_config cfg = {};
+	const char *ifname;
+	uint32_t mode = SOV_LB_XDP_NATIVE, key = 0, flags;
+	int ifindex, ret;
+
+	if (!tb[SOV_A_LB_IFNAME])
+		REFUSE(-EINVAL, "IFNAME (the interface to attach to) missing");
+	ifname = mnl_attr_get_str(tb[SOV_A_LB_IFNAME]);
+	ifindex = (int)if_nametoindex(ifname);
+	if (!ifindex)
+		REFUSE(-ENODEV, "interface \"%s\" does not exist", ifname);
+	if (!tb[SOV_A_LB_GW_MAC] || mnl_attr_get_payload_len(tb[SOV_A_LB_GW_MAC]) != 6)
+		REFUSE(-EINVAL, "GW_MAC (6 bytes: where forwarded packets go) missing");
+	if (tb[SOV_A_LB_XDP_MODE])
+		mode = mnl_attr_get_u32(tb[SOV_A_LB_XDP_MODE]);
+	if (mode > SOV_LB_XDP_GENERIC)
+		REFUSE(-EINVAL, "XDP_MODE %u unknown: expected 0 (native) or 1 (generic)", mode);
+	if (interface_mac(ifname, cfg.src_mac))
+		REFUSE(-EINVAL, "interface \"%s\" has no Ethernet address", ifname);
+	memcpy(cfg.gw_mac, mnl_attr_get_payload(tb[SOV_A_LB_GW_MAC]), 6);
+	if (tb[SOV_A_LB_SRC4] && mnl_attr_get_payload_len(tb[SOV_A_LB_SRC4]) == 4)
+		memcpy(&cfg.src4, mnl_attr_get_payload(tb[SOV_A_LB_SRC4]), 4);
+	else
+		interface_source(ifname, AF_INET, &cfg.src4);
+	if (tb[SOV_A_LB_SRC6] && mnl_attr_get_payload_len(tb[SOV_A_LB_SRC6]) == 16)
+		memcpy(cfg.src6, mnl_attr_get_payload(tb[SOV_A_LB_SRC6]), 16);
+	else
+		interface_source(ifname, AF_INET6, cfg.src6);
+	if (bpf_map_update_elem(bpf_map__fd(lb->skel->maps.lb_config), &key, &cfg, BPF_ANY))
+		REFUSE(-errno, "writing lb_config: %s", strerror(errno));
+
+	flags = mode == SOV_LB_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	if (lb->ifindex && (lb->ifindex != ifindex || lb->xdp_flags != flags))
+		bpf_xdp_detach(lb->ifindex, lb->xdp_flags, NULL);
+	ret = bpf_xdp_attach(ifindex, bpf_program__fd(lb->skel->progs.sov_lb), flags, NULL);
+	if (ret)
+		REFUSE(ret, "attaching XDP (%s) to %s failed: %s%s",
+		       mode == SOV_LB_XDP_GENERIC ? "generic" : "native", ifname, strerror(-ret),
+		       mode == SOV_LB_XDP_NATIVE ? " (try mode generic)" : "");
+	lb->ifindex = ifindex;
+	lb->xdp_flags = flags;
+	log_notice("lb: attached to %s (%s XDP)", ifname,
+		   mode == SOV_LB_XDP_GENERIC ? "generic" : "native");
+	return 0;
+}
+
+static int do_detach(struct sovd_lb *lb, char *msg, size_t msglen)
+{
+	char name[IF_NAMESIZE] = "?";
+
+	if (!lb->ifindex)
+		REFUSE(-ENOENT, "the load balancer is not attached");
+	if_indextoname((unsigned int)lb->ifindex, name);
+	if (bpf_xdp_detach(lb->ifindex, lb->xdp_flags, NULL))
+		REFUSE(-errno, "detaching from %s failed: %s", name, strerror(errno));
+	log_notice("lb: detached from %s", name);
+	lb->ifindex = 0;
+	return 0;
+}
+
+/* ---- the dump -------------------------------------------------------------------- */
+
+/* Sum a per-CPU value's u64 fields at @off over every possible CPU. */
+static uint64_t percpu_sum(int fd, uint32_t key, size_t vsize, size_t off)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t stride = (vsize + 7) & ~(size_t)7;
+	uint64_t sum = 0;
+	uint8_t *buf;
+	int i;
+
+	if (ncpu <= 0)
+		return 0;
+	buf = calloc((size_t)ncpu, stride);
+	if (!buf)
+		return 0;
+	if (!bpf_map_lookup_elem(fd, &key, buf))
+		for (i = 0; i < ncpu; i++) {
+			uint64_t v;
+
+			memcpy(&v, buf + (size_t)i * stride + off, sizeof(v));
+			sum += v;
+		}
+	free(buf);
+	return sum;
+}
+
+static void put_counters(struct nlmsghdr *nlh, int fd, uint32_t key, bool service)
+{
+	size_t vs = sizeof(struct lb_flow_counter);
+
+	mnl_attr_put_u64(nlh, SOV_A_LB_PACKETS, percpu_sum(fd, key, vs, 0));
+	mnl_attr_put_u64(nlh, SOV_A_LB_BYTES, percpu_sum(fd, key, vs, 8));
+	mnl_attr_put_u64(nlh, SOV_A_LB_NEW_FLOWS, percpu_sum(fd, key, vs, 16));
+	if (service)
+		mnl_attr_put_u64(nlh, SOV_A_LB_NO_BACKEND, percpu_sum(fd, key, vs, 24));
+}
+
+static void put_service(struct sovd_lb *lb, struct nlmsghdr *nlh,
+			const struct sov_lb_service *svc)
+{
+	const struct sov_lb_settings *s = &svc->set;
+	unsigned int i;
+
+	mnl_attr_put(nlh, SOV_A_LB_VIP_ADDR, svc->vip.family == AF_INET ? 4 : 16, svc->vip.addr);
+	mnl_attr_put_u16(nlh, SOV_A_LB_VIP_PORT, svc->vip.port);
+	mnl_attr_put_u8(nlh, SOV_A_LB_PROTO, svc->vip.proto);
+	mnl_attr_put_u32(nlh, SOV_A_LB_POLICY, s->policy);
+	mnl_attr_put_u32(nlh, SOV_A_LB_MODE, s->mode);
+	mnl_attr_put_u32(nlh, SOV_A_LB_FALLBACK, s->fallback);
+	mnl_attr_put_u32(nlh, SOV_A_LB_STICKY_TIMEOUT_S, s->sticky_s);
+	mnl_attr_put_u8(nlh, SOV_A_LB_FRAG_PASS, s->frag_pass);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_TYPE, s->hc_type);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_INTERVAL_S, s->hc.interval_s);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_TIMEOUT_MS, s->hc.timeout_ms);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_RISE, s->hc.rise);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_FALL, s->hc.fall);
+	mnl_attr_put_strz(nlh, SOV_A_LB_HC_HTTP_PATH, s->hc_path);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_HTTP_STATUS, s->hc_status);
+	mnl_attr_put_u32(nlh, SOV_A_LB_SERVICE_INDEX, svc->index);
+	mnl_attr_put_u32(nlh, SOV_A_LB_TABLE_SIZE, svc->table_size);
+	if (lb->ifindex)
+		mnl_attr_put_u32(nlh, SOV_A_LB_IFINDEX, (uint32_t)lb->ifindex);
+	put_counters(nlh, bpf_map__fd(lb->skel->maps.lb_svc_stats), svc->index, true);
+	for (i = 0; i < LB_MAX_BACKENDS; i++) {
+		const struct sov_lb_backend *be = &svc->be[i];
+		uint32_t id = sov_lb_backend_id(svc, be);
+		struct nlattr *nest;
+		int64_t conns = 0;
+		uint32_t health;
+
+		if (!be->used)
+			continue;
+		bpf_map_lookup_elem(bpf_map__fd(lb->skel->maps.lb_conn_counts), &id, &conns);
+		health = s->hc_type == SOV_LB_HC_NONE ? SOV_LB_HEALTH_UNKNOWN :
+			 be->health.state == SOV_HEALTH_UP ? SOV_LB_HEALTH_UP :
+			 be->health.state == SOV_HEALTH_DOWN ? SOV_LB_HEALTH_DOWN :
+			 SOV_LB_HEALTH_UNKNOWN;
+		nest = mnl_attr_nest_start(nlh, SOV_A_LB_BACKEND);
+		mnl_attr_put(nlh, SOV_A_LB_BE_ADDR, svc->vip.family == AF_INET ? 4 : 16, be->addr);
+		mnl_attr_put_u16(nlh, SOV_A_LB_BE_PORT, be->port);
+		mnl_attr_put_u32(nlh, SOV_A_LB_BE_WEIGHT, be->weight);
+		mnl_attr_put_u32(nlh, SOV_A_LB_BE_ID, id);
+		mnl_attr_put_u32(nlh, SOV_A_LB_BE_HEALTH, health);
+		mnl_attr_put_u64(nlh, SOV_A_LB_BE_CONNS, conns > 0 ? (uint64_t)conns : 0);
+		put_counters(nlh, bpf_map__fd(lb->skel->maps.lb_backend_stats), id, false);
+		mnl_attr_nest_end(nlh, nest);
+	}
+}
+
+static int dump_services(struct sovd_lb *lb, struct sovd_client *c, const struct nlmsghdr *req)
+{
+	static unsigned char buf[SOV_NL_BUFSZ];
+	struct nlmsghdr *nlh;
+	unsigned int i;
+	int *done;
+
+	for (i = 0; i < LB_MAX_SERVICES; i++) {
+		if (!lb->model.svc[i].used)
+			continue;
+		nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_LB_SERVICE_GET,
+				     SOV_GENL_VERSION, NLM_F_MULTI, req->nlmsg_seq);
+		nlh->nlmsg_pid = req->nlmsg_pid;
+		put_service(lb, nlh, &lb->model.svc[i]);
+		sovd_client_send(c, nlh, nlh->nlmsg_len);
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	nlh->nlmsg_seq = req->nlmsg_seq;
+	nlh->nlmsg_pid = req->nlmsg_pid;
+	done = mnl_nlmsg_put_extra_header(nlh, sizeof(*done));
+	*done = 0;
+	sovd_client_send(c, nlh, nlh->nlmsg_len);
+	return 1;
+}
+
+bool sovd_lb_serves(uint8_t cmd)
+{
+	return cmd >= SOV_CMD_LB_SERVICE_GET && cmd <= SOV_CMD_LB_DETACH;
+}
+
+int sovd_lb_request(struct sovd *d, struct sovd_client *c, const struct nlmsghdr *nlh,
+		    char *msg, size_t msglen)
+{
+	const struct genlmsghdr *gh = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[SOV_A_LB_MAX + 1];
+	struct sovd_lb *lb = d->lb;
+	struct sov_lb_vip vip;
+	struct sov_nl_err err;
+	unsigned int i;
+	char v[96];
+	int ret;
+
+	if (!lb)
+		REFUSE(-EOPNOTSUPP, "the load balancer is not running (sovereignd started with --no-bpf, or its BPF failed to load: see the daemon's log)");
+	if (sov_nl_parse(nlh, tb, SOV_A_LB_MAX, lb_types, &err))
+		REFUSE(err.error, "%s", err.msg);
+	for (i = 1; i <= SOV_A_LB_MAX; i++)
+		if (tb[i] && !request_attr[i])
+			REFUSE(-EINVAL, "attribute %u is reply-only", i);
+
+	switch (gh->cmd) {
+	case SOV_CMD_LB_SERVICE_GET:
+		return dump_services(lb, c, nlh);
+	case SOV_CMD_LB_ATTACH:
+		return do_attach(lb, tb, msg, msglen);
+	case SOV_CMD_LB_DETACH:
+		return do_detach(lb, msg, msglen);
+	}
+
+	ret = vip_of(tb, &vip, msg, msglen);
+	if (ret)
+		return ret;
+	sov_lb_vip_format(&vip, v, sizeof(v));
+	switch (gh->cmd) {
+	case SOV_CMD_LB_SERVICE_ADD:
+		ret = with_rollback(lb, &vip, do_service_add, tb, msg, msglen);
+		if (!ret)
+			log_info("lb: service %s added", v);
+		return ret;
+	case SOV_CMD_LB_SERVICE_SET:
+		return with_rollback(lb, &vip, do_service_set, tb, msg, msglen);
+	case SOV_CMD_LB_SERVICE_DEL:
+		ret = sov_lb_service_del(&lb->model, &vip, &lb->maps, msg, msglen);
+		if (!ret) {
+			sovd_lb_health_stop_all(lb);
+			for (i = 0; i < LB_MAX_SERVICES; i++)
+				if (lb->model.svc[i].used)
+					sovd_lb_health_sync(lb, &lb->model.svc[i]);
+			log_info("lb: service %s deleted", v);
+		}
+		return ret;
+	case SOV_CMD_LB_BACKEND_ADD:
+		return with_rollback(lb, &vip, do_backend_add, tb, msg, msglen);
+	case SOV_CMD_LB_BACKEND_SET:
+		return with_rollback(lb, &vip, do_backend_set, tb, msg, msglen);
+	case SOV_CMD_LB_BACKEND_DEL: {
+		uint8_t addr[16];
+		uint16_t port;
+		int family;
+
+		ret = backend_of(tb, &family, addr, &port, msg, msglen);
+		if (ret)
+			return ret;
+		ret = sov_lb_backend_del(&lb->model, &vip, addr, port, &lb->maps, msg, msglen);
+		if (!ret)
+			sovd_lb_health_sync(lb, sov_lb_find(&lb->model, &vip));
+		return ret;
+	}
+	}
+	REFUSE(-EOPNOTSUPP, "command %u is not a load balancer command", gh->cmd);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sovereignd's load balancer: state shared by lb.c and lb_health.c. */
+#ifndef SOVD_LB_H
+#define SOVD_LB_H
+
+#include "../../lib/lb/service.h"
+#include "sovereignd.h"
+
+struct lb;
+struct sovd_hc_slot;
+
+struct sovd_lb {
+	struct sovd *d;
+	struct lb *skel;
+	struct sov_lb model;
+	struct sov_lb_maps maps;
+	int fd[SOV_LB_MAP_ACTIVE + 1];
+	int ifindex;
+	uint32_t xdp_flags;
+	char pin_dir[300];
+	/* one health checker per backend slot; NULL when not checked */
+	struct sovd_hc_slot *hc[LB_MAX_SERVICES][LB_MAX_BACKENDS];
+};
+
+/* lb_health.c */
+void sovd_lb_health_sync(struct sovd_lb *lb, struct sov_lb_service *svc);
+void sovd_lb_health_stop_all(struct sovd_lb *lb);
+/* lb.c: a backend's health changed: re-render its service */
+void sovd_lb_recommit(struct sovd_lb *lb, struct sov_lb_service *svc, const char *why);
+
+#endif
