@@ -62,12 +62,13 @@ static void usage(FILE *f)
 {
 	fputs("Usage: sovctl [OPTIONS] OBJECT { COMMAND | help }\n"
 	      "       sovctl help | version | status\n"
-	      "where  OBJECT := { module | daemon | status }\n"
+	      "where  OBJECT := { module | daemon | lb | status }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -v[erbose] | -s[ocket] PATH }\n"
 	      "\n"
 	      "  status            module, daemon and BPF state in one view\n"
 	      "  module            sovereign.ko: show, set, monitor\n"
 	      "  daemon            sovereignd: status\n"
+	      "  lb                the XDP load balancer: services, backends, status\n"
 	      "  version           print the version of sovctl (and of the module)\n"
 	      "\n"
 	      "Exit status: 0 success, 1 the operation failed, 2 usage error.\n"
@@ -103,6 +104,7 @@ static const struct {
 	{ "status", do_status },
 	{ "module", do_module },
 	{ "daemon", do_daemon },
+	{ "lb", do_lb },
 };
 
 int sovctl_main(int argc, char **argv)

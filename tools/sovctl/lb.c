@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sovctl lb: the XDP load balancer. Changes go to sovereignd, which owns the
+ * state; status with no daemon running is read from the pinned maps.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../../lib/bpf/pins.h"
+#include "../../lib/lb/service.h"
+#include "lb.h"
+#include "print.h"
+#include "sovctl.h"
+
+static const char *const lb_attr_names[SOV_A_LB_MAX + 1] = {
+	[SOV_A_LB_VIP_ADDR] = "vip", [SOV_A_LB_VIP_PORT] = "port", [SOV_A_LB_PROTO] = "proto",
+	[SOV_A_LB_POLICY] = "policy", [SOV_A_LB_MODE] = "mode",
+	[SOV_A_LB_FALLBACK] = "fallback", [SOV_A_LB_STICKY_TIMEOUT_S] = "sticky",
+	[SOV_A_LB_FRAG_PASS] = "fragments", [SOV_A_LB_HC_TYPE] = "health",
+	[SOV_A_LB_HC_INTERVAL_S] = "interval", [SOV_A_LB_HC_TIMEOUT_MS] = "timeout",
+	[SOV_A_LB_HC_RISE] = "rise", [SOV_A_LB_HC_FALL] = "fall",
+	[SOV_A_LB_HC_HTTP_PATH] = "path", [SOV_A_LB_HC_HTTP_STATUS] = "status",
+	[SOV_A_LB_BE_ADDR] = "backend", [SOV_A_LB_BE_PORT] = "backend port",
+	[SOV_A_LB_BE_WEIGHT] = "weight", [SOV_A_LB_IFNAME] = "dev",
+	[SOV_A_LB_XDP_MODE] = "mode", [SOV_A_LB_GW_MAC] = "via",
+};
+
+static int parse_u32(const char *s, uint32_t *v)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || *end || n > UINT32_MAX)
+		return -EINVAL;
+	*v = (uint32_t)n;
+	return 0;
+}
+
+static void put_vip(struct nlmsghdr *nlh, const struct sov_lb_vip *vip)
+{
+	mnl_attr_put(nlh, SOV_A_LB_VIP_ADDR, vip->family == AF_INET ? 4 : 16, vip->addr);
+	mnl_attr_put_u16(nlh, SOV_A_LB_VIP_PORT, vip->port);
+	mnl_attr_put_u8(nlh, SOV_A_LB_PROTO, vip->proto);
+}
+
+/* Send one request to sovereignd; print its refusal as it gave it. */
+static int daemon_do(struct nlmsghdr *nlh, const char *what)
+{
+	struct sov_nl_err err;
+	struct sov_ctl *c = malloc(sizeof(*c));
+	int ret;
+
+	if (!c)
+		return op_error("out of memory");
+	if (daemon_open(c, false, NULL)) {
+		free(c);
+		return EXIT_FAIL;
+	}
+	ret = sov_ctl_transact(c, nlh, NULL, NULL, &err);
+	sov_ctl_close(c);
+	free(c);
+	if (ret)
+		return report_nl_error(what, &err, lb_attr_names, SOV_A_LB_MAX + 1);
+	return EXIT_OK;
+}
+
+static struct nlmsghdr *start(unsigned char *buf, uint8_t cmd)
+{
+	return sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, cmd, SOV_GENL_VERSION, 0, 0);
+}
+
+#define KW(word) (argc > 0 && matches(argv[0], word))
+
+/* Service options, shared by add and set: appended as attributes. */
+static int service_options(struct nlmsghdr *nlh, int argc, char **argv)
+{
+	uint32_t v;
+
+	while (argc > 0) {
+		const char *key = argv[0], *val = argc > 1 ? argv[1] : NULL;
+
+		if (!val)
+			return usage_error("\"%s\" needs a value, see \"sovctl lb help\"", key);
+		if (matches(key, "policy")) {
+			if (sov_lb_policy_parse(val, &v))
+				return usage_error("policy \"%s\" unknown: expected maglev, round-robin, weighted, least-conn or ip-hash",
+						   val);
+			mnl_attr_put_u32(nlh, SOV_A_LB_POLICY, v);
+		} else if (matches(key, "mode")) {
+			if (strcmp(val, "encap") && strcmp(val, "nat"))
+				return usage_error("mode \"%s\" unknown: expected encap or nat", val);
+			mnl_attr_put_u32(nlh, SOV_A_LB_MODE,
+					 !strcmp(val, "nat") ? SOV_LB_MODE_NAT : SOV_LB_MODE_ENCAP);
+		} else if (matches(key, "fallback")) {
+			if (strcmp(val, "drop") && strcmp(val, "pass"))
+				return usage_error("fallback \"%s\" unknown: expected drop or pass", val);
+			mnl_attr_put_u32(nlh, SOV_A_LB_FALLBACK,
+					 !strcmp(val, "pass") ? SOV_LB_FALLBACK_PASS : SOV_LB_FALLBACK_DROP);
+		} else if (matches(key, "fragments")) {
+			if (strcmp(val, "drop") && strcmp(val, "pass"))
+				return usage_error("fragments \"%s\" unknown: expected drop or pass", val);
+			mnl_attr_put_u8(nlh, SOV_A_LB_FRAG_PASS, !strcmp(val, "pass"));
+		} else if (matches(key, "health")) {
+			if (!strcmp(val, "none"))
+				v = SOV_LB_HC_NONE;
+			else if (!strcmp(val, "tcp"))
+				v = SOV_LB_HC_TCP;
+			else if (!strcmp(val, "http"))
+				v = SOV_LB_HC_HTTP;
+			else if (!strcmp(val, "udp"))
+				v = SOV_LB_HC_UDP;
+			else
+				return usage_error("health \"%s\" unknown: expected none, tcp or http", val);
+			mnl_attr_put_u32(nlh, SOV_A_LB_HC_TYPE, v);
+		} else if (matches(key, "path")) {
+			mnl_attr_put_strz(nlh, SOV_A_LB_HC_HTTP_PATH, val);
+		} else {
+			static const struct { const char *word; int attr; } nums[] = {
+				{ "sticky", SOV_A_LB_STICKY_TIMEOUT_S },
+				{ "interval", SOV_A_LB_HC_INTERVAL_S },
+				{ "timeout", SOV_A_LB_HC_TIMEOUT_MS },
+				{ "rise", SOV_A_LB_HC_RISE },
+				{ "fall", SOV_A_LB_HC_FALL },
+				{ "status", SOV_A_LB_HC_HTTP_STATUS },
+			};
+			unsigned int i;
+
+			for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+				if (matches(key, nums[i].word))
+					break;
+			if (i == sizeof(nums) / sizeof(nums[0]))
+				return usage_error("unknown service option \"%s\", see \"sovctl lb help\"",
+						   key);
+			if (parse_u32(val, &v))
+				return usage_error("%s \"%s\": expected a number", nums[i].word, val);
+			mnl_attr_put_u32(nlh, (uint16_t)nums[i].attr, v);
+		}
+		argc -= 2;
+		argv += 2;
+	}
+	return EXIT_OK;
+}
+
+static int lb_service(int argc, char **argv)
+{
+	unsigned char buf[1024];
+	struct sov_lb_vip vip;
+	struct nlmsghdr *nlh;
+	char err[256];
+	uint8_t cmd;
+	int ret;
+
+	if (argc < 1)
+		return usage_error("'lb service' needs add, set or del");
+	if (matches(argv[0], "add"))
+		cmd = SOV_CMD_LB_SERVICE_ADD;
+	else if (matches(argv[0], "set"))
+		cmd = SOV_CMD_LB_SERVICE_SET;
+	else if (matches(argv[0], "del"))
+		cmd = SOV_CMD_LB_SERVICE_DEL;
+	else
+		return usage_error("'lb service %s': expected add, set or del", argv[0]);
+	if (argc < 2)
+		return usage_error("'lb service %s' needs a service: ADDR:PORT/tcp or ADDR:PORT/udp",
+				   argv[0]);
+	if (sov_lb_vip_parse(argv[1], &vip, err, sizeof(err)))
+		return usage_error("%s", err);
+	nlh = start(buf, cmd);
+	put_vip(nlh, &vip);
+	if (cmd == SOV_CMD_LB_SERVICE_DEL) {
+		if (argc > 2)
+			return usage_error("'lb service del' takes only the service, got \"%s\"", argv[2]);
+	} else {
+		ret = service_options(nlh, argc - 2, argv + 2);
+		if (ret)
+			return ret;
+	}
+	return daemon_do(nlh, cmd == SOV_CMD_LB_SERVICE_ADD ? "service add" :
+			 cmd == SOV_CMD_LB_SERVICE_SET ? "service set" : "service del");
+}
+
+static int lb_backend(int argc, char **argv)
+{
+	unsigned char buf[512];
+	struct sov_lb_vip vip;
+	struct nlmsghdr *nlh;
+	uint8_t addr[16];
+	uint16_t port;
+	uint32_t weight;
+	char err[256];
+	uint8_t cmd;
+	int family;
+
+	if (argc < 1)
+		return usage_error("'lb backend' needs add, set or del");
+	if (matches(argv[0], "add"))
+		cmd = SOV_CMD_LB_BACKEND_ADD;
+	else if (matches(argv[0], "set"))
+		cmd = SOV_CMD_LB_BACKEND_SET;
+	else if (matches(argv[0], "del"))
+		cmd = SOV_CMD_LB_BACKEND_DEL;
+	else
+		return usage_error("'lb backend %s': expected add, set or del", argv[0]);
+	if (argc < 3)
+		return usage_error("'lb backend %s' needs a service and a backend: SERVICE ADDR[:PORT]",
+				   argv[0]);
+	if (sov_lb_vip_parse(argv[1], &vip, err, sizeof(err)))
+		return usage_error("%s", err);
+	if (sov_lb_addr_parse(argv[2], &family, addr, &port, err, sizeof(err)))
+		return usage_error("backend %s", err);
+	nlh = start(buf, cmd);
+	put_vip(nlh, &vip);
+	mnl_attr_put(nlh, SOV_A_LB_BE_ADDR, family == AF_INET ? 4 : 16, addr);
+	if (port)
+		mnl_attr_put_u16(nlh, SOV_A_LB_BE_PORT, port);
+	argc -= 3;
+	argv += 3;
+	if (argc > 0) {
+		if (cmd == SOV_CMD_LB_BACKEND_DEL || !matches(argv[0], "weight") || argc != 2)
+			return usage_error("unexpected \"%s\": expected [weight 1-1000]", argv[0]);
+		if (parse_u32(argv[1], &weight))
+			return usage_error("weight \"%s\": expected a number", argv[1]);
+		mnl_attr_put_u32(nlh, SOV_A_LB_BE_WEIGHT, weight);
+	} else if (cmd == SOV_CMD_LB_BACKEND_SET) {
+		return usage_error("'lb backend set' needs weight W");
+	}
+	return daemon_do(nlh, cmd == SOV_CMD_LB_BACKEND_ADD ? "backend add" :
+			 cmd == SOV_CMD_LB_BACKEND_SET ? "backend set" : "backend del");
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int m[6];
+	char tail;
+	int i;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+		   &tail) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		if (m[i] > 255)
+			return -EINVAL;
+		mac[i] = (uint8_t)m[i];
+	}
+	return 0;
+}
+
+static int lb_attach(int argc, char **argv)
+{
+	unsigned char buf[512];
+	struct nlmsghdr *nlh = start(buf, SOV_CMD_LB_ATTACH);
+	bool dev = false, via = false;
+	uint8_t mac[6], addr[16];
+
+	for (; argc > 0; argc -= 2, argv += 2) {
+		if (argc < 2)
+			return usage_error("\"%s\" needs a value", argv[0]);
+		if (matches(argv[0], "dev")) {
+			mnl_attr_put_strz(nlh, SOV_A_LB_IFNAME, argv[1]);
+			dev = true;
+		} else if (matches(argv[0], "via")) {
+			if (parse_mac(argv[1], mac))
+				return usage_error("via \"%s\": expected the next hop's MAC, aa:bb:cc:dd:ee:ff",
+						   argv[1]);
+			mnl_attr_put(nlh, SOV_A_LB_GW_MAC, 6, mac);
+			via = true;
+		} else if (matches(argv[0], "mode")) {
+			if (strcmp(argv[1], "native") && strcmp(argv[1], "generic"))
+				return usage_error("mode \"%s\" unknown: expected native or generic",
+						   argv[1]);
+			mnl_attr_put_u32(nlh, SOV_A_LB_XDP_MODE, !strcmp(argv[1], "generic") ?
+					 SOV_LB_XDP_GENERIC : SOV_LB_XDP_NATIVE);
+		} else if (matches(argv[0], "src")) {
+			if (inet_pton(AF_INET, argv[1], addr) == 1)
+				mnl_attr_put(nlh, SOV_A_LB_SRC4, 4, addr);
+			else if (inet_pton(AF_INET6, argv[1], addr) == 1)
+				mnl_attr_put(nlh, SOV_A_LB_SRC6, 16, addr);
+			else
+				return usage_error("src \"%s\": expected an IPv4 or IPv6 address", argv[1]);
+		} else {
+			return usage_error("unknown attach option \"%s\": expected dev, via, mode or src",
+					   argv[0]);
+		}
+	}
+	if (!dev || !via)
+		return usage_error("'lb attach' needs dev IFNAME and via GATEWAY-MAC");
+	return daemon_do(nlh, "attach");
+}
+
+/* ---- status ---------------------------------------------------------------------- */
+
+static const char *health_name(uint32_t h)
+{
+	return h == SOV_LB_HEALTH_UP ? "up" : h == SOV_LB_HEALTH_DOWN ? "down" : "unchecked";
+}
+
+static void print_addr(const char *key, const char *fmt, int family, const void *addr)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	print_string(key, fmt, inet_ntop(family, addr, a, sizeof(a)));
+}
+
+enum lb_view { VIEW_STATUS, VIEW_BACKENDS, VIEW_HEALTH, VIEW_METRICS };
+
+struct dump_ctx {
+	enum lb_view view;
+	unsigned int n;
+};
+
+static const enum mnl_attr_data_type lb_reply_types[SOV_A_LB_MAX + 1] = {
+	[SOV_A_LB_VIP_ADDR] = MNL_TYPE_BINARY, [SOV_A_LB_VIP_PORT] = MNL_TYPE_U16,
+	[SOV_A_LB_PROTO] = MNL_TYPE_U8, [SOV_A_LB_POLICY] = MNL_TYPE_U32,
+	[SOV_A_LB_MODE] = MNL_TYPE_U32, [SOV_A_LB_FALLBACK] = MNL_TYPE_U32,
+	[SOV_A_LB_STICKY_TIMEOUT_S] = MNL_TYPE_U32, [SOV_A_LB_HC_TYPE] = MNL_TYPE_U32,
+	[SOV_A_LB_HC_INTERVAL_S] = MNL_TYPE_U32, [SOV_A_LB_HC_RISE] = MNL_TYPE_U32,
+	[SOV_A_LB_HC_FALL] = MNL_TYPE_U32, [SOV_A_LB_SERVICE_INDEX] = MNL_TYPE_U32,
+	[SOV_A_LB_TABLE_SIZE] = MNL_TYPE_U32, [SOV_A_LB_BACKEND] = MNL_TYPE_NESTED,
+	[SOV_A_LB_BE_ADDR] = MNL_TYPE_BINARY, [SOV_A_LB_BE_PORT] = MNL_TYPE_U16,
+	[SOV_A_LB_BE_WEIGHT] = MNL_TYPE_U32, [SOV_A_LB_BE_ID] = MNL_TYPE_U32,
+	[SOV_A_LB_BE_HEALTH] = MNL_TYPE_U32, [SOV_A_LB_BE_CONNS] = MNL_TYPE_U64,
+	[SOV_A_LB_PACKETS] = MNL_TYPE_U64, [SOV_A_LB_BYTES] = MNL_TYPE_U64,
+	[SOV_A_LB_NEW_FLOWS] = MNL_TYPE_U64, [SOV_A_LB_NO_BACKEND] = MNL_TYPE_U64,
+};
+
+static uint64_t u64_of(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u64(a) : 0;
+}
+
+static uint32_t u32_of(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u32(a) : 0;
+}
+
+static int service_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_ctx *ctx = data;
+	const struct nlattr *tb[SOV_A_LB_MAX + 1], *a;
+	struct sov_lb_vip vip = { 0 };
+	char v[96];
+	int family;
+
+	sov_nl_parse_known(nlh, tb, SOV_A_LB_MAX, lb_reply_types);
+	if (!tb[SOV_A_LB_VIP_ADDR] || !tb[SOV_A_LB_VIP_PORT] || !tb[SOV_A_LB_PROTO])
+		return MNL_CB_OK;
+	family = mnl_attr_get_payload_len(tb[SOV_A_LB_VIP_ADDR]) == 4 ? AF_INET : AF_INET6;
+	vip.family = family;
+	memcpy(vip.addr, mnl_attr_get_payload(tb[SOV_A_LB_VIP_ADDR]),
+	       family == AF_INET ? 4 : 16);
+	vip.port = mnl_attr_get_u16(tb[SOV_A_LB_VIP_PORT]);
+	vip.proto = mnl_attr_get_u8(tb[SOV_A_LB_PROTO]);
+	ctx->n++;
+
+	print_open_object(NULL);
+	print_string("service", "service %s", sov_lb_vip_format(&vip, v, sizeof(v)));
+	print_string("policy", "  policy %s", sov_lb_policy_name(u32_of(tb[SOV_A_LB_POLICY])));
+	print_string("mode", "  mode %s",
+		     u32_of(tb[SOV_A_LB_MODE]) == SOV_LB_MODE_NAT ? "nat" : "encap");
+	print_string("fallback", "  fallback %s",
+		     u32_of(tb[SOV_A_LB_FALLBACK]) == SOV_LB_FALLBACK_PASS ? "pass" : "drop");
+	print_u64("sticky_timeout_s", "  sticky %llus", u32_of(tb[SOV_A_LB_STICKY_TIMEOUT_S]));
+	print_u64("table_size", "  table %llu", u32_of(tb[SOV_A_LB_TABLE_SIZE]));
+	print_text("\n");
+	if (ctx->view == VIEW_HEALTH || ctx->view == VIEW_STATUS) {
+		static const char *const hc[] = { "none", "tcp", "http", "udp" };
+		uint32_t t = u32_of(tb[SOV_A_LB_HC_TYPE]);
+
+		print_string("health_check", "  health %s", t < 4 ? hc[t] : "?");
+		print_u64("interval_s", "  every %llus", u32_of(tb[SOV_A_LB_HC_INTERVAL_S]));
+		print_u64("rise", "  rise %llu", u32_of(tb[SOV_A_LB_HC_RISE]));
+		print_u64("fall", "  fall %llu\n", u32_of(tb[SOV_A_LB_HC_FALL]));
+	}
+	if (ctx->view == VIEW_METRICS || ctx->view == VIEW_STATUS) {
+		print_u64("packets", "  packets %llu", u64_of(tb[SOV_A_LB_PACKETS]));
+		print_u64("bytes", "  bytes %llu", u64_of(tb[SOV_A_LB_BYTES]));
+		print_u64("new_flows", "  new flows %llu", u64_of(tb[SOV_A_LB_NEW_FLOWS]));
+		print_u64("no_backend", "  no backend %llu\n", u64_of(tb[SOV_A_LB_NO_BACKEND]));
+	}
+	print_open_array("backends");
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		const struct nlattr *bt[SOV_A_LB_MAX + 1];
+		struct sov_nl_err err;
+
+		if (mnl_attr_get_type(a) != SOV_A_LB_BACKEND ||
+		    sov_nl_parse_nested(a, bt, SOV_A_LB_MAX, lb_reply_types, &err) ||
+		    !bt[SOV_A_LB_BE_ADDR])
+			continue;
+		print_open_object(NULL);
+		print_addr("address", "  backend %-16s", family, mnl_attr_get_payload(bt[SOV_A_LB_BE_ADDR]));
+		if (bt[SOV_A_LB_BE_PORT] && mnl_attr_get_u16(bt[SOV_A_LB_BE_PORT]))
+			print_u64("port", " port %llu", mnl_attr_get_u16(bt[SOV_A_LB_BE_PORT]));
+		print_u64("weight", " weight %-4llu", u32_of(bt[SOV_A_LB_BE_WEIGHT]));
+		print_string("health", " %-9s", health_name(u32_of(bt[SOV_A_LB_BE_HEALTH])));
+		print_u64("id", NULL, u32_of(bt[SOV_A_LB_BE_ID]));
+		if (ctx->view != VIEW_HEALTH) {
+			print_u64("connections", " conns %-6llu", u64_of(bt[SOV_A_LB_BE_CONNS]));
+			print_u64("packets", " packets %-8llu", u64_of(bt[SOV_A_LB_PACKETS]));
+			print_u64("bytes", " bytes %-10llu", u64_of(bt[SOV_A_LB_BYTES]));
+			print_u64("new_flows", " new flows %llu", u64_of(bt[SOV_A_LB_NEW_FLOWS]));
+		}
+		print_text("\n");
+		print_close_object();
+	}
+	print_close_array();
+	print_close_object();
+	return MNL_CB_OK;
+}
+
+static int lb_show(enum lb_view view, int argc, char **argv)
+{
+	unsigned char buf[64];
+	struct dump_ctx ctx = { .view = view };
+	struct sov_nl_err err;
+	struct nlmsghdr *nlh;
+	struct sov_ctl *c;
+	bool absent;
+	int ret;
+
+	if (argc > 0)
+		return usage_error("unexpected \"%s\"", argv[0]);
+	c = malloc(sizeof(*c));
+	if (!c)
+		return op_error("out of memory");
+	if (daemon_open(c, true, &absent)) {
+		free(c);
+		if (absent)
+			return lb_show_pinned(sovctl.bpf_dir, view == VIEW_METRICS);
+		return EXIT_FAIL;
+	}
+	nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_LB_SERVICE_GET,
+			     SOV_GENL_VERSION, NLM_F_DUMP, 0);
+	print_begin(sovctl.json, sovctl.pretty, stdout);
+	print_open_array("services");
+	ret = sov_ctl_transact(c, nlh, service_cb, &ctx, &err);
+	print_close_array();
+	sov_ctl_close(c);
+	free(c);
+	if (!ret && !ctx.n)
+		print_text("no services (add one: sovctl lb service add ADDR:PORT/tcp)\n");
+	print_end();
+	if (ret)
+		return report_nl_error("lb status", &err, lb_attr_names, SOV_A_LB_MAX + 1);
+	return EXIT_OK;
+}
+
+static int lb_policies(void)
+{
+	static const struct { const char *name, *what; } p[] = {
+		{ "maglev", "consistent hash of the 5-tuple; a backend change moves only its share (default)" },
+		{ "round-robin", "each new flow to the next backend, per CPU" },
+		{ "weighted", "smooth weighted round-robin by backend weight" },
+		{ "least-conn", "the backend with the fewest open connections" },
+		{ "ip-hash", "consistent hash of the client address: a client stays on one backend" },
+	};
+	unsigned int i;
+
+	print_begin(sovctl.json, sovctl.pretty, stdout);
+	print_open_array("policies");
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		print_open_object(NULL);
+		print_string("name", "%-12s", p[i].name);
+		print_string("description", " %s\n", p[i].what);
+		print_close_object();
+	}
+	print_close_array();
+	print_end();
+	return EXIT_OK;
+}
+
+static int lb_help(void)
+{
+	fputs("Usage: sovctl lb { status | backends | health | metrics | policies }\n"
+	      "       sovctl lb service { add | set } SERVICE [ OPTIONS ]\n"
+	      "       sovctl lb service del SERVICE\n"
+	      "       sovctl lb backend add SERVICE ADDR[:PORT] [ weight W ]\n"
+	      "       sovctl lb backend set SERVICE ADDR[:PORT] weight W\n"
+	      "       sovctl lb backend del SERVICE ADDR[:PORT]\n"
+	      "       sovctl lb attach dev IFNAME via GATEWAY-MAC [ mode { native | generic } ] [ src ADDR ]\n"
+	      "       sovctl lb detach\n"
+	      "where  SERVICE := ADDR:PORT/{ tcp | udp }   (IPv6: [ADDR]:PORT/tcp)\n"
+	      "       OPTIONS := [ policy { maglev | round-robin | weighted | least-conn | ip-hash } ]\n"
+	      "                  [ mode { encap | nat } ] [ fallback { drop | pass } ]\n"
+	      "                  [ sticky SECONDS ] [ fragments { drop | pass } ]\n"
+	      "                  [ health { none | tcp | http } ] [ interval 1-60 ] [ timeout MS ]\n"
+	      "                  [ rise 1-10 ] [ fall 1-10 ] [ path /PATH ] [ status CODE ]\n"
+	      "       ADDR:PORT of a backend: the port only in nat mode; weight 1-1000\n"
+	      "\n"
+	      "Changes go to sovereignd; 'status' without it reads the maps pinned under\n"
+	      SOV_BPF_PIN_DIR "/lb (read-only).\n", stdout);
+	return EXIT_OK;
+}
+
+int do_lb(int argc, char **argv)
+{
+	if (argc == 0 || matches(argv[0], "status"))
+		return lb_show(VIEW_STATUS, argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
+	if (!strcmp(argv[0], "backend"))	/* before "backends", of which it is a prefix */
+		return lb_backend(argc - 1, argv + 1);
+	if (matches(argv[0], "backends"))
+		return lb_show(VIEW_BACKENDS, argc - 1, argv + 1);
+	if (matches(argv[0], "health"))
+		return lb_show(VIEW_HEALTH, argc - 1, argv + 1);
+	if (matches(argv[0], "metrics"))
+		return lb_show(VIEW_METRICS, argc - 1, argv + 1);
+	if (matches(argv[0], "policies"))
+		return lb_policies();
+	if (matches(argv[0], "service"))
+		return lb_service(argc - 1, argv + 1);
+	if (matches(argv[0], "backend"))
+		return lb_backend(argc - 1, argv + 1);
+	if (matches(argv[0], "attach"))
+		return lb_attach(argc - 1, argv + 1);
+	if (matches(argv[0], "detach")) {
+		unsigned char buf[64];
+
+		if (argc > 1)
+			return usage_error("'lb detach' takes no arguments");
+		return daemon_do(start(buf, SOV_CMD_LB_DETACH), "detach");
+	}
+	if (matches(argv[0], "help"))
+		return lb_help();
+	return usage_error("command \"%s\" is unknown for 'lb', try \"sovctl lb help\"", argv[0]);
+}
