@@ -144,6 +144,14 @@ enum lb_reason {
 	LB_R_ICMP_PASS = 8,	/* other ICMP, or one whose flow is unknown */
 	LB_R_CONN_FULL = 9,	/* connection table insert failed: forwarded statelessly */
 	LB_R_ENCAP_FAIL = 10,	/* could not grow the packet: XDP_DROP */
+	/* nat mode (LB_SVC_F_NAT), see Documentation/lb.rst */
+	LB_R_NAT_IN = 11,	/* destination rewritten to the backend: XDP_TX */
+	LB_R_NAT_OUT = 12,	/* a backend's reply rewritten back to the VIP: XDP_TX */
+	LB_R_NAT_NO_MAPPING = 13,/* from a nat backend's address, no lb_nat_rev entry: XDP_PASS */
+	LB_R_NAT_TTL = 14,	/* TTL / hop limit <= 1, not ours to forward: XDP_PASS untouched */
+	LB_R_NAT_FAIL = 15,	/* backend of the other family, or no lb_config: XDP_DROP */
+	LB_R_NAT_ICMP_OUT = 16,	/* a backend's ICMP error about a nat flow, to the client: XDP_TX */
+	LB_R_NAT_REV_FULL = 17,	/* lb_nat_rev insert failed: forwarded, replies will pass */
 	LB_R_MAX
 };
 
@@ -158,6 +166,115 @@ struct lb_flow_counter {
 	__u64 bytes;
 	__u64 new_flows;
 	__u64 no_backend;	/* services only */
+};
+
+/*
+ * nat mode. lb_nat_rev is keyed by the reply's 5-tuple as the backend sends
+ * it, a struct lb_flow_key with src = backend address:port and dst = client
+ * address:port (so a reply's own flow key finds it without any shuffling).
+ * Its value says what the reply must look like it comes from.
+ */
+
+#ifndef LB_NAT_MAX
+#define LB_NAT_MAX		LB_CONN_MAX	/* lb_nat_rev entries */
+#endif
+
+/* struct lb_nat_rev.flags */
+#define LB_NAT_F_RST		(1U << 0)	/* backend RST counted (once per connection) */
+
+struct lb_nat_rev {
+	__be32 vip[4];		/* 0: the address the client connected to */
+	__be16 vport_be;	/* 16: and its port */
+	__u16 pad;		/* 18 */
+	__u32 service;		/* 20: service index */
+	__u32 backend;		/* 24: global backend id */
+	__u32 flags;		/* 28: LB_NAT_F_* */
+	__u64 syn_ns;		/* 32: client SYN time (bpf_ktime_get_ns), 0 = none pending */
+};				/* 40 bytes */
+
+/* Key of lb_nat_backends: an address that nat flows were sent to. */
+struct lb_be_addr {
+	__be32 addr[4];
+	__u32 family;
+};
+
+/*
+ * lb_latency[backend id] (per CPU): SYN -> SYN-ACK through the balancer in
+ * nat mode, in a log-linear histogram over microseconds (us = ns / 1000):
+ *
+ *   bucket b < 8:        [b, b + 1) us
+ *   bucket b in 8..175:  e = b / 8 + 2, s = b % 8:
+ *                        [2^e + s * 2^(e-3), 2^e + (s+1) * 2^(e-3)) us
+ *   bucket 176:          >= 2^24 us (16.78 s)
+ *
+ * i.e. 8 sub-buckets per power of two from 8 us to 2^24 us, edges on whole
+ * microseconds (so truncating ns to us moves no sample across one). A
+ * bucket is at most 1/8 of its lower edge wide: a percentile read as its
+ * bucket's midpoint is within 1/16 (6.25 %) of the true value, 0.5 us below
+ * 8 us. count and sum_ns are exact.
+ */
+#ifndef LB_LAT_SUB_BITS
+#define LB_LAT_SUB_BITS		3	/* 1..LB_LAT_MAX_LOG2 - 1 */
+#endif
+#ifndef LB_LAT_MAX_LOG2
+#define LB_LAT_MAX_LOG2		24	/* 2^24 us starts the overflow bucket; <= 32 */
+#endif
+#define LB_LAT_SUB		(1U << LB_LAT_SUB_BITS)	/* sub-buckets per power of two */
+/* 177 by default: 8 linear, 8 per power of two from 2^3 to 2^23 us, overflow */
+#define LB_LAT_BUCKETS		((LB_LAT_MAX_LOG2 - LB_LAT_SUB_BITS + 1) * LB_LAT_SUB + 1)
+
+struct lb_latency {
+	__u64 count;		/* 0: samples */
+	__u64 sum_ns;		/* 8: their sum */
+	__u64 buckets[LB_LAT_BUCKETS];	/* 16: bucket b at 16 + 8 * b */
+};
+
+/*
+ * The bucket of a latency of @us microseconds (shared with userspace).
+ * floor(log2(us)) without branches: each would double the paths the BPF
+ * verifier walks. (c - v) >> 63 is 1 exactly when v > c (v < 2^32).
+ */
+static inline __u32 lb_lat_bucket(__u64 us)
+{
+	__u64 v = us, e, t;
+
+	if (us < LB_LAT_SUB)
+		return (__u32)us;
+	if (us >= 1ULL << LB_LAT_MAX_LOG2)
+		return LB_LAT_BUCKETS - 1;
+	t = (0xffffULL - v) >> 63 << 4;
+	v >>= t;
+	e = t;
+	t = (0xffULL - v) >> 63 << 3;
+	v >>= t;
+	e += t;
+	t = (0xfULL - v) >> 63 << 2;
+	v >>= t;
+	e += t;
+	t = (0x3ULL - v) >> 63 << 1;
+	v >>= t;
+	e += t;
+	e += (0x1ULL - v) >> 63;
+	return (__u32)((e - LB_LAT_SUB_BITS + 1) * LB_LAT_SUB +
+		       ((us >> (e - LB_LAT_SUB_BITS)) & (LB_LAT_SUB - 1)));
+}
+
+/* The lowest latency in us that falls into bucket @b (b < LB_LAT_BUCKETS). */
+static inline __u64 lb_lat_bucket_lo(__u32 b)
+{
+	__u32 e = b / LB_LAT_SUB + LB_LAT_SUB_BITS - 1;
+
+	if (b < LB_LAT_SUB)
+		return b;
+	if (b >= LB_LAT_BUCKETS - 1)
+		return 1ULL << LB_LAT_MAX_LOG2;
+	return (1ULL << e) + (__u64)(b % LB_LAT_SUB) * (1ULL << (e - LB_LAT_SUB_BITS));
+}
+
+/* lb_backend_errors[backend id] (per CPU): what nat mode sees go wrong */
+struct lb_backend_errors {
+	__u64 rst;		/* 0: TCP connections the backend reset */
+	__u64 unreach;		/* 8: ICMP(v6) destination unreachable about a flow */
 };
 
 #endif /* SOV_BPF_LB_H */
