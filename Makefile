@@ -64,6 +64,7 @@ help:
 	@echo "  check-bpf    BPF_PROG_TEST_RUN fixtures on the host"
 	@echo "  check-kunit  KUnit suites under UML"
 	@echo "  check-vm     selftests in the QEMU VM (Debian $(KREL))"
+	@echo "  bench        benchmarks against anchors measured in the same run (bench-lb)"
 	@echo "  lint         checkpatch --strict and sparse on the kernel code"
 	@echo "  install      install tools, the tc plugin and the systemd unit (DESTDIR, PREFIX)"
 	@echo "  clean        remove build output (keeps the machine-wide UML cache)"
@@ -77,6 +78,7 @@ kmod:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_SOVEREIGN=m modules
 
 include mk/bpf.mk
+include mk/bench.mk
 
 userspace: $(SOVCTL) $(SOVEREIGND)
 
@@ -154,6 +156,6 @@ install: all
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_SOVEREIGN=m clean >/dev/null 2>&1
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/lib $(BUILD)/bin $(BUILD)/tests \
-		$(BUILD)/bpf $(BUILD)/check $(BUILD)/vm
+		$(BUILD)/bpf $(BUILD)/check $(BUILD)/vm $(BUILD)/bench
 
 -include $(shell find $(BUILD)/obj $(BUILD)/asan -name '*.d' 2>/dev/null)

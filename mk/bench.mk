@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mk/bench.mk - benchmarks. Included by the top-level Makefile after
+# mk/bpf.mk (it uses BUILD, CC and the libbpf flags from there); paths are
+# relative to the repository root.
+#
+# Targets
+#   bench-lb              the XDP load balancer: BPF_PROG_TEST_RUN ns/packet
+#                         per case next to a floor program, then packets/s
+#                         through a veth pair in native XDP mode. Needs root.
+#                         Last line: bench lb: est_ns=N new_ns=N pass_ns=N
+#                         floor_ns=N veth_mpps=N (Documentation/lb.rst,
+#                         "Benchmark")
+#   bench                 every benchmark (bench-lb for now)
+#   $(BUILD)/bin/lb-bench the load balancer benchmark's binary
+#
+# Variables
+#   LB_BENCH_FLAGS  extra lb-bench options, e.g. -V (no veth) or -v
+#                   (raw numbers); see lb-bench -h
+#   BENCH_CFLAGS    userspace flags (default -std=c11 -O2 -g, warnings as errors)
+
+BENCH_CFLAGS ?= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
+	-Wformat=2 -Wno-format-nonliteral
+LB_BENCH_FLAGS ?=
+
+LB_BENCH := $(BUILD)/bin/lb-bench
+LB_BENCH_OBJS := $(BUILD)/bench/lb_bench.o $(BUILD)/bench/maglev.o
+LB_BENCH_SKELS := $(BUILD)/bpf/bench_floor.skel.h $(BUILD)/bpf/bench_restore.skel.h \
+	$(BUILD)/bpf/bench_veth.skel.h
+
+.PHONY: bench bench-lb
+
+bench: bench-lb
+
+bench-lb: $(LB_BENCH) $(BUILD)/bpf/lb.bpf.o
+	$(LB_BENCH) -o $(BUILD)/bpf/lb.bpf.o $(LB_BENCH_FLAGS)
+
+$(BUILD)/bench/lb_bench.o: bench/lb_bench.c $(LB_BENCH_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $(BPF_LIBBPF_CFLAGS) -Ibpf -Ilib -I$(BUILD)/bpf \
+		-MMD -MP -c $< -o $@
+
+# Maglev tables as the daemon builds them
+$(BUILD)/bench/maglev.o: lib/lb/maglev.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LB_BENCH): $(LB_BENCH_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $^ $(BPF_LIBBPF_LIBS) -lm
+
+-include $(LB_BENCH_OBJS:.o=.d)
