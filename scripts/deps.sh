@@ -16,7 +16,7 @@ PKGS=(
 	# userspace libraries
 	libmnl-dev libuv1-dev libjson-c-dev libcmocka-dev
 	# VM and the tools used inside it
-	qemu-system-x86 busybox-static iproute2 util-linux procps
+	qemu-system-x86 busybox-static iproute2 util-linux procps ethtool curl
 	# lint
 	sparse shellcheck
 )

@@ -90,26 +90,26 @@ static int service_options(struct nlmsghdr *nlh, int argc, char **argv)
 
 		if (!val)
 			return usage_error("\"%s\" needs a value, see \"sovctl lb help\"", key);
-		if (matches(key, "policy")) {
+		if (!strcmp(key, "policy")) {
 			if (sov_lb_policy_parse(val, &v))
 				return usage_error("policy \"%s\" unknown: expected maglev, round-robin, weighted, least-conn or ip-hash",
 						   val);
 			mnl_attr_put_u32(nlh, SOV_A_LB_POLICY, v);
-		} else if (matches(key, "mode")) {
+		} else if (!strcmp(key, "mode")) {
 			if (strcmp(val, "encap") && strcmp(val, "nat"))
 				return usage_error("mode \"%s\" unknown: expected encap or nat", val);
 			mnl_attr_put_u32(nlh, SOV_A_LB_MODE,
 					 !strcmp(val, "nat") ? SOV_LB_MODE_NAT : SOV_LB_MODE_ENCAP);
-		} else if (matches(key, "fallback")) {
+		} else if (!strcmp(key, "fallback")) {
 			if (strcmp(val, "drop") && strcmp(val, "pass"))
 				return usage_error("fallback \"%s\" unknown: expected drop or pass", val);
 			mnl_attr_put_u32(nlh, SOV_A_LB_FALLBACK,
 					 !strcmp(val, "pass") ? SOV_LB_FALLBACK_PASS : SOV_LB_FALLBACK_DROP);
-		} else if (matches(key, "fragments")) {
+		} else if (!strcmp(key, "fragments")) {
 			if (strcmp(val, "drop") && strcmp(val, "pass"))
 				return usage_error("fragments \"%s\" unknown: expected drop or pass", val);
 			mnl_attr_put_u8(nlh, SOV_A_LB_FRAG_PASS, !strcmp(val, "pass"));
-		} else if (matches(key, "health")) {
+		} else if (!strcmp(key, "health")) {
 			if (!strcmp(val, "none"))
 				v = SOV_LB_HC_NONE;
 			else if (!strcmp(val, "tcp"))
@@ -121,7 +121,7 @@ static int service_options(struct nlmsghdr *nlh, int argc, char **argv)
 			else
 				return usage_error("health \"%s\" unknown: expected none, tcp or http", val);
 			mnl_attr_put_u32(nlh, SOV_A_LB_HC_TYPE, v);
-		} else if (matches(key, "path")) {
+		} else if (!strcmp(key, "path")) {
 			mnl_attr_put_strz(nlh, SOV_A_LB_HC_HTTP_PATH, val);
 		} else {
 			static const struct { const char *word; int attr; } nums[] = {
@@ -135,7 +135,7 @@ static int service_options(struct nlmsghdr *nlh, int argc, char **argv)
 			unsigned int i;
 
 			for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
-				if (matches(key, nums[i].word))
+				if (!strcmp(key, nums[i].word))
 					break;
 			if (i == sizeof(nums) / sizeof(nums[0]))
 				return usage_error("unknown service option \"%s\", see \"sovctl lb help\"",

@@ -1,0 +1,28 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""A tiny HTTP/1.1 backend for the load-balancer selftests.
+
+  lb_backend.py NAME [PORT]
+GET /id answers NAME (keep-alive, so one connection can ask many times);
+anything else 404. Threaded, quiet, stops on SIGTERM.
+"""
+import http.server
+import sys
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        body = (sys.argv[1] + "\n").encode() if self.path == "/id" else b"not found\n"
+        self.send_response(200 if self.path == "/id" else 404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+port = int(sys.argv[2]) if len(sys.argv) > 2 else 80
+http.server.ThreadingHTTPServer(("", port), Handler).serve_forever()

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The XDP load balancer end to end, encap mode (IPIP, direct server return):
+# real TCP connections from a client, through sov_lb (native XDP on a veth),
+# to three HTTP backends; distribution, health-check failover, established
+# connections surviving it, and the backend's return.
+#
+#   ns sovlb-cli            ns sovlb-lb                 ns sovlb-be1..3
+#   10.0.0.10               10.0.0.1 [XDP sov_lb]       10.1.0.1..3, VIP on lo,
+#      |                       |                        tunl0 decapsulates IPIP
+#      |   ns sovlb-sw (router, ip_forward)                    |
+#      +--- br0 10.0.0.254 ---+                 br1 10.1.0.254 ---+
+#
+#   client -> VIP 10.0.0.100:80 (routed to 10.0.0.1) -> sov_lb encapsulates
+#   to a backend via the router -> the backend answers the client directly.
+. "$(dirname "$0")/lib.sh"
+require_cmd curl /usr/bin/python3 bpftool ethtool
+VIP=10.0.0.100
+NS="sovlb-sw sovlb-cli sovlb-lb sovlb-be1 sovlb-be2 sovlb-be3"
+tmp=$(mktemp -d /tmp/sovlb.XXXXXX)
+ctl=$tmp/ctl
+# ipip.ko makes a tunl0 in every netns: unload it again if we loaded it
+had_ipip=$([ -d /sys/module/ipip ] && echo 1 || echo 0)
+on_exit "for n in $NS; do $IP netns pids \$n 2>/dev/null | xargs -r kill 2>/dev/null; done; sleep 0.3; for n in $NS; do $IP netns del \$n 2>/dev/null; done; umount $tmp/bpf 2>/dev/null; [ $had_ipip = 1 ] || modprobe -r ipip 2>/dev/null; rm -rf $tmp"
+
+modprobe ipip 2>/dev/null || true
+for n in $NS; do $IP netns add "$n" || ksft_fail "ip netns add $n"; done
+x() { local n=$1; shift; $IP netns exec "sovlb-$n" "$@"; }
+
+x sw $IP link add br0 type bridge
+x sw $IP link add br1 type bridge
+x sw $IP addr add 10.0.0.254/24 dev br0
+x sw $IP addr add 10.1.0.254/24 dev br1
+x sw $IP link set br0 up
+x sw $IP link set br1 up
+x sw sysctl -qw net.ipv4.ip_forward=1
+plug() {	# plug NS IFNAME BRIDGE ADDR
+	$IP link add "$2" netns "sovlb-$1" type veth peer name "sw-$1" netns sovlb-sw
+	x sw $IP link set "sw-$1" master "$3" up
+	x "$1" $IP addr add "$4" dev "$2"
+	x "$1" $IP link set "$2" up
+	x "$1" $IP link set lo up
+}
+plug cli cli0 br0 10.0.0.10/24
+plug lb lb0 br0 10.0.0.1/24
+x cli $IP route add $VIP/32 via 10.0.0.1
+# veth leaves TCP checksums to "hardware" that XDP_TX never reaches: finish
+# them in software, as a real NIC's receive path would have them
+x cli ethtool -K cli0 tx off >/dev/null
+x lb $IP route add default via 10.0.0.254	# health checks reach the backends
+for i in 1 2 3; do
+	plug "be$i" "be${i}0" br1 "10.1.0.$i/24"
+	x "be$i" $IP route add default via 10.1.0.254
+	x "be$i" $IP addr add $VIP/32 dev lo
+	x "be$i" $IP link set tunl0 up || ksft_skip "no IPIP in this kernel (needs ipip.ko)"
+	for k in all default tunl0 "be${i}0"; do x "be$i" sysctl -qw "net.ipv4.conf.$k.rp_filter=0"; done
+	x "be$i" /usr/bin/python3 "$(dirname "$0")/lb_backend.py" "be$i" 80 &
+done
+# native XDP_TX on a veth needs XDP on the peer too: a pass-through program.
+# (ip netns exec remounts /sys, so pin on a bpffs of our own.)
+mkdir -p "$tmp/bpf"
+mount -t bpf bpf "$tmp/bpf" || ksft_fail "cannot mount bpffs"
+bpftool prog loadall "$SOV_ROOT/build/bpf/floor.bpf.o" "$tmp/bpf/floor" ||
+	ksft_fail "cannot load the floor program"
+x sw bpftool net attach xdp pinned "$tmp/bpf/floor/sov_floor" dev sw-lb ||
+	ksft_fail "cannot attach the peer's XDP program"
+
+x lb "$SOVEREIGND" -s "$ctl" -l debug >"$tmp/daemon.log" 2>&1 &
+for _ in $(seq 50); do [ -S "$ctl" ] && break; sleep 0.2; done
+[ -S "$ctl" ] || ksft_fail "sovereignd did not start: $(cat "$tmp/daemon.log")"
+lb() { "$SOVCTL" -s "$ctl" lb "$@"; }
+lbj() { "$SOVCTL" -j -s "$ctl" lb "$@"; }
+
+gw=$(x sw cat /sys/class/net/br0/address)
+lb service add $VIP:80/tcp health tcp interval 1 timeout 500 rise 1 fall 2 ||
+	ksft_fail "service add failed"
+for i in 1 2 3; do lb backend add $VIP:80/tcp "10.1.0.$i" || ksft_fail "backend add $i"; done
+lb attach dev lb0 via "$gw" || ksft_fail "attach failed: $(tail -5 "$tmp/daemon.log")"
+
+# health checks bring the backends in
+up_by=$((SECONDS + 10))
+until [ "$(lbj health 2>/dev/null | grep -o '"health": *"up"' | wc -l)" -eq 3 ]; do
+	[ $SECONDS -lt $up_by ] || ksft_fail "backends not up after 10 s: $(lb health)"
+	sleep 0.2
+done
+lb health
+
+ask() { x cli curl -s --max-time 2 "http://$VIP/id"; }
+diag() {
+	echo "--- diagnostics"
+	lb metrics
+	x lb bpftool map dump name lb_stats | grep -B1 -A3 '"packets": [1-9]' | head -40
+	x lb $IP -s link show lb0
+	x sw $IP -s link show sw-lb
+	x be1 $IP -s link show tunl0
+	tail -20 "$tmp/daemon.log"
+}
+ask >/dev/null || { diag; ksft_fail "the first request through the balancer failed"; }
+count() {	# count N: N requests, tally per backend into $tmp/tally
+	local n=$1 i
+	: >"$tmp/tally"
+	for i in $(seq "$n"); do ask >>"$tmp/tally" || echo fail >>"$tmp/tally"; done
+}
+count 30
+echo "30 requests:" $(sort "$tmp/tally" | uniq -c)
+grep -q fail "$tmp/tally" && ksft_fail "requests failed through the balancer: $(sort "$tmp/tally" | uniq -c)"
+for i in 1 2 3; do
+	grep -q "be$i" "$tmp/tally" || ksft_fail "maglev never chose be$i in 30 flows"
+done
+
+# an established connection, kept open across the failover
+x cli /usr/bin/python3 - "$VIP" "$tmp" <<'PY' &
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 80), timeout=5)
+def ask():
+    s.sendall(b"GET /id HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(4096)
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int([l.split(b":")[1] for l in head.split(b"\r\n")
+                  if l.lower().startswith(b"content-length")][0])
+    while len(body) < length:
+        body += s.recv(4096)
+    return body.decode().strip()
+first = ask()
+open(sys.argv[2] + "/held", "w").write(first + "\n")
+while True:
+    try:
+        open(sys.argv[2] + "/go").close()
+        break
+    except OSError:
+        time.sleep(0.1)
+open(sys.argv[2] + "/held-after", "w").write(ask() + "\n")
+PY
+held_pid=$!
+for _ in $(seq 50); do [ -s "$tmp/held" ] && break; sleep 0.1; done
+held=$(cat "$tmp/held")
+[ -n "$held" ] || ksft_fail "the long-lived connection got no answer"
+victim=be1
+[ "$held" = be1 ] && victim=be2
+echo "long-lived connection on $held; stopping $victim"
+
+# kill a backend: out within interval x fall (2 s), plus slack
+x "$victim" sh -c 'kill $(pgrep -f "lb_backend.py '"$victim"'")'
+down_by=$((SECONDS + 5))
+until lbj health | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)["services"][0]
+sys.exit(0 if any(b["health"] == "down" for b in s["backends"]) else 1)'; do
+	[ $SECONDS -lt $down_by ] || ksft_fail "the health check did not take $victim out within 5 s"
+	sleep 0.2
+done
+grep "is down" "$tmp/daemon.log"
+count 20
+echo "20 requests after the failover:" $(sort "$tmp/tally" | uniq -c)
+grep -q fail "$tmp/tally" && ksft_fail "requests failed after the failover"
+grep -q "$victim" "$tmp/tally" && ksft_fail "a new connection went to the dead $victim"
+
+touch "$tmp/go"
+wait "$held_pid" || ksft_fail "the long-lived connection broke during the failover"
+check_eq "$(cat "$tmp/held-after")" "$held" "backend of the long-lived connection"
+
+# it comes back after rise successes
+x "$victim" /usr/bin/python3 "$(dirname "$0")/lb_backend.py" "$victim" 80 >"$tmp/restart.log" 2>&1 &
+up_by=$((SECONDS + 15))	# a cold python start under TCG takes seconds
+until [ "$(lbj health | grep -o '"health": *"up"' | wc -l)" -eq 3 ]; do
+	[ $SECONDS -lt $up_by ] || { tail -5 "$tmp/daemon.log"; x "$victim" ss -ltn; cat "$tmp/restart.log"; ksft_fail "$victim did not come back within 15 s"; }
+	sleep 0.2
+done
+count 30
+echo "30 requests after the return:" $(sort "$tmp/tally" | uniq -c)
+grep -q "$victim" "$tmp/tally" || ksft_fail "$victim took no new flow after coming back"
+
+lb status
+lb detach || ksft_fail "detach failed"
+ksft_pass "encap mode: distribution, failover, established flows, return"
