@@ -111,7 +111,7 @@ $(SOVEREIGND): $(call obj,$(SOVD_SRCS)) $(LIBSOV)
 
 $(BUILD)/tests/unit/%: $(BUILD)/asan/tests/unit/%.o $(call asan_obj,$(SOVCTL_SRCS)) $(LIBSOV_ASAN)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka -lm
 
 # the daemon again, sanitized, for tests/unit/test_daemon.c
 $(call asan_obj,tools/sovereignd/bpf_loader.c): $(BUILD)/bpf/floor.skel.h

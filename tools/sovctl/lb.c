@@ -317,6 +317,16 @@ struct dump_ctx {
 	unsigned int n;
 };
 
+static uint64_t u64_of(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u64(a) : 0;
+}
+
+static uint32_t u32_of(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u32(a) : 0;
+}
+
 static const enum mnl_attr_data_type lb_reply_types[SOV_A_LB_MAX + 1] = {
 	[SOV_A_LB_VIP_ADDR] = MNL_TYPE_BINARY, [SOV_A_LB_VIP_PORT] = MNL_TYPE_U16,
 	[SOV_A_LB_PROTO] = MNL_TYPE_U8, [SOV_A_LB_POLICY] = MNL_TYPE_U32,
@@ -330,17 +340,47 @@ static const enum mnl_attr_data_type lb_reply_types[SOV_A_LB_MAX + 1] = {
 	[SOV_A_LB_BE_HEALTH] = MNL_TYPE_U32, [SOV_A_LB_BE_CONNS] = MNL_TYPE_U64,
 	[SOV_A_LB_PACKETS] = MNL_TYPE_U64, [SOV_A_LB_BYTES] = MNL_TYPE_U64,
 	[SOV_A_LB_NEW_FLOWS] = MNL_TYPE_U64, [SOV_A_LB_NO_BACKEND] = MNL_TYPE_U64,
+	[SOV_A_LB_FLOW_RATE] = MNL_TYPE_U32, [SOV_A_LB_LAT_COUNT] = MNL_TYPE_U64,
+	[SOV_A_LB_LAT_P50_NS] = MNL_TYPE_U64, [SOV_A_LB_LAT_P90_NS] = MNL_TYPE_U64,
+	[SOV_A_LB_LAT_P99_NS] = MNL_TYPE_U64, [SOV_A_LB_LAT_P999_NS] = MNL_TYPE_U64,
+	[SOV_A_LB_ERR_RST] = MNL_TYPE_U64, [SOV_A_LB_ERR_UNREACH] = MNL_TYPE_U64,
 };
 
-static uint64_t u64_of(const struct nlattr *a)
+/* "850us", "12.3ms", "1.20s" */
+static const char *fmt_ns(uint64_t ns, char *buf, size_t len)
 {
-	return a ? mnl_attr_get_u64(a) : 0;
+	if (ns < 1000000)
+		snprintf(buf, len, "%lluus", (unsigned long long)(ns / 1000));
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.1fms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
+	return buf;
 }
 
-static uint32_t u32_of(const struct nlattr *a)
+static void print_nat_metrics(const struct nlattr **bt)
 {
-	return a ? mnl_attr_get_u32(a) : 0;
+	static const struct { int attr; const char *key, *label; } q[] = {
+		{ SOV_A_LB_LAT_P50_NS, "latency_p50_ns", "p50" },
+		{ SOV_A_LB_LAT_P90_NS, "latency_p90_ns", "p90" },
+		{ SOV_A_LB_LAT_P99_NS, "latency_p99_ns", "p99" },
+		{ SOV_A_LB_LAT_P999_NS, "latency_p999_ns", "p99.9" },
+	};
+	char buf[32], fmt[48];
+	unsigned int i;
+
+	print_u64("latency_samples", "\n      connect latency (%llu samples):",
+		  u64_of(bt[SOV_A_LB_LAT_COUNT]));
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		snprintf(fmt, sizeof(fmt), " %s %s", q[i].label,
+			 fmt_ns(u64_of(bt[q[i].attr]), buf, sizeof(buf)));
+		print_u64(q[i].key, NULL, u64_of(bt[q[i].attr]));
+		print_text("%s", fmt);
+	}
+	print_u64("resets", "  resets %llu", u64_of(bt[SOV_A_LB_ERR_RST]));
+	print_u64("unreachable", "  unreachable %llu", u64_of(bt[SOV_A_LB_ERR_UNREACH]));
 }
+
 
 static int service_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -386,6 +426,9 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 		print_u64("new_flows", "  new flows %llu", u64_of(tb[SOV_A_LB_NEW_FLOWS]));
 		print_u64("no_backend", "  no backend %llu\n", u64_of(tb[SOV_A_LB_NO_BACKEND]));
 	}
+	if (ctx->view == VIEW_METRICS && u32_of(tb[SOV_A_LB_MODE]) != SOV_LB_MODE_NAT)
+		print_text("  (encap mode: replies bypass the balancer, so connect latency and backend\n"
+			   "   errors are not measured; they need mode nat)\n");
 	print_open_array("backends");
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		const struct nlattr *bt[SOV_A_LB_MAX + 1];
@@ -407,6 +450,9 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 			print_u64("packets", " packets %-8llu", u64_of(bt[SOV_A_LB_PACKETS]));
 			print_u64("bytes", " bytes %-10llu", u64_of(bt[SOV_A_LB_BYTES]));
 			print_u64("new_flows", " new flows %llu", u64_of(bt[SOV_A_LB_NEW_FLOWS]));
+			print_u64("flows_per_s", " rate %llu/s", u32_of(bt[SOV_A_LB_FLOW_RATE]));
+			if (ctx->view == VIEW_METRICS && bt[SOV_A_LB_LAT_COUNT])
+				print_nat_metrics(bt);
 		}
 		print_text("\n");
 		print_close_object();

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
+#include "../../lib/lb/latency.h"
 #include "lb.skel.h"
 #include "lb.h"
 #include "log.h"
@@ -78,6 +79,48 @@ static int pin_prog(struct sovd_lb *lb)
 		 bpf_program__name(lb->skel->progs.sov_lb));
 	unlink(path);
 	return bpf_program__pin(lb->skel->progs.sov_lb, path);
+}
+
+static uint64_t percpu_sum(int fd, uint32_t key, size_t vsize, size_t off);
+
+/* Every second: the new-flow total of every backend, into a ring. */
+static void on_rate_tick(uv_timer_t *t)
+{
+	struct sovd_lb *lb = t->data;
+	int fd = bpf_map__fd(lb->skel->maps.lb_backend_stats);
+	uint32_t id;
+
+	lb->rate_pos = (lb->rate_pos + 1) % (LB_RATE_WINDOW + 1);
+	for (id = 0; id < LB_MAX_SERVICES * LB_MAX_BACKENDS; id++) {
+		const struct sov_lb_service *svc = &lb->model.svc[id / LB_MAX_BACKENDS];
+
+		lb->rate_hist[lb->rate_pos][id] = svc->used && svc->be[id % LB_MAX_BACKENDS].used ?
+			percpu_sum(fd, id, sizeof(struct lb_flow_counter), 16) : 0;
+	}
+	if (lb->rate_n < LB_RATE_WINDOW + 1)
+		lb->rate_n++;
+}
+
+/* New flows per second of backend @id over the window (as much as we have). */
+static uint32_t flow_rate(const struct sovd_lb *lb, uint32_t id)
+{
+	unsigned int span = lb->rate_n ? lb->rate_n - 1 : 0;
+	unsigned int oldest = (lb->rate_pos + LB_RATE_WINDOW + 1 - span) % (LB_RATE_WINDOW + 1);
+	uint64_t now = lb->rate_hist[lb->rate_pos][id], then = lb->rate_hist[oldest][id];
+
+	if (!span || now < then)
+		return 0;
+	return (uint32_t)((now - then) / span);
+}
+
+void sovd_lb_quiesce(struct sovd_lb *lb)
+{
+	sovd_lb_health_stop_all(lb);
+	if (lb->rate_timer_on) {
+		uv_timer_stop(&lb->rate_timer);
+		uv_close((uv_handle_t *)&lb->rate_timer, NULL);
+		lb->rate_timer_on = false;
+	}
 }
 
 /* Services nobody knows any more must not keep forwarding. */
@@ -146,6 +189,10 @@ int sovd_lb_start(struct sovd *d)
 	};
 	sov_lb_init(&lb->model);
 	forget_previous_run(lb);
+	uv_timer_init(d->loop, &lb->rate_timer);
+	lb->rate_timer.data = lb;
+	uv_timer_start(&lb->rate_timer, on_rate_tick, 1000, 1000);
+	lb->rate_timer_on = true;
 	d->lb = lb;
 	d->bpf_progs++;
 	log_info("lb: program and maps pinned in %s", lb->pin_dir);
@@ -163,7 +210,7 @@ void sovd_lb_stop(struct sovd *d)
 {
 	if (!d->lb)
 		return;
-	sovd_lb_health_stop_all(d->lb);
+	sovd_lb_quiesce(d->lb);
 	/* the program stays attached and the maps pinned: packets keep flowing */
 	lb__destroy(d->lb->skel);
 	free(d->lb);
@@ -517,6 +564,27 @@ static void put_counters(struct nlmsghdr *nlh, int fd, uint32_t key, bool servic
 		mnl_attr_put_u64(nlh, SOV_A_LB_NO_BACKEND, percpu_sum(fd, key, vs, 24));
 }
 
+/* nat mode: connect latency percentiles and the backend's errors */
+static void put_nat_metrics(struct sovd_lb *lb, struct nlmsghdr *nlh, uint32_t id)
+{
+	int fd = bpf_map__fd(lb->skel->maps.lb_latency);
+	size_t vs = sizeof(struct lb_latency);
+	uint64_t buckets[LB_LAT_BUCKETS];
+	uint32_t b;
+
+	for (b = 0; b < LB_LAT_BUCKETS; b++)
+		buckets[b] = percpu_sum(fd, id, vs, 16 + 8 * (size_t)b);
+	mnl_attr_put_u64(nlh, SOV_A_LB_LAT_COUNT, percpu_sum(fd, id, vs, 0));
+	mnl_attr_put_u64(nlh, SOV_A_LB_LAT_P50_NS, sov_lb_latency_quantile(buckets, 0.5));
+	mnl_attr_put_u64(nlh, SOV_A_LB_LAT_P90_NS, sov_lb_latency_quantile(buckets, 0.9));
+	mnl_attr_put_u64(nlh, SOV_A_LB_LAT_P99_NS, sov_lb_latency_quantile(buckets, 0.99));
+	mnl_attr_put_u64(nlh, SOV_A_LB_LAT_P999_NS, sov_lb_latency_quantile(buckets, 0.999));
+	fd = bpf_map__fd(lb->skel->maps.lb_backend_errors);
+	vs = sizeof(struct lb_backend_errors);
+	mnl_attr_put_u64(nlh, SOV_A_LB_ERR_RST, percpu_sum(fd, id, vs, 0));
+	mnl_attr_put_u64(nlh, SOV_A_LB_ERR_UNREACH, percpu_sum(fd, id, vs, 8));
+}
+
 static void put_service(struct sovd_lb *lb, struct nlmsghdr *nlh,
 			const struct sov_lb_service *svc)
 {
@@ -565,6 +633,9 @@ static void put_service(struct sovd_lb *lb, struct nlmsghdr *nlh,
 		mnl_attr_put_u32(nlh, SOV_A_LB_BE_HEALTH, health);
 		mnl_attr_put_u64(nlh, SOV_A_LB_BE_CONNS, conns > 0 ? (uint64_t)conns : 0);
 		put_counters(nlh, bpf_map__fd(lb->skel->maps.lb_backend_stats), id, false);
+		mnl_attr_put_u32(nlh, SOV_A_LB_FLOW_RATE, flow_rate(lb, id));
+		if (s->mode == SOV_LB_MODE_NAT)
+			put_nat_metrics(lb, nlh, id);
 		mnl_attr_nest_end(nlh, nest);
 	}
 }

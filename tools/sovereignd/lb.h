@@ -9,6 +9,8 @@
 struct lb;
 struct sovd_hc_slot;
 
+#define LB_RATE_WINDOW 10	/* seconds over which rates are averaged */
+
 struct sovd_lb {
 	struct sovd *d;
 	struct lb *skel;
@@ -20,7 +22,15 @@ struct sovd_lb {
 	char pin_dir[300];
 	/* one health checker per backend slot; NULL when not checked */
 	struct sovd_hc_slot *hc[LB_MAX_SERVICES][LB_MAX_BACKENDS];
+	/* new-flow totals per backend, sampled every second, for rates */
+	uv_timer_t rate_timer;
+	bool rate_timer_on;
+	unsigned int rate_pos, rate_n;
+	uint64_t rate_hist[LB_RATE_WINDOW + 1][LB_MAX_SERVICES * LB_MAX_BACKENDS];
 };
+
+/* lb.c: stop timers and checks so the loop can end */
+void sovd_lb_quiesce(struct sovd_lb *lb);
 
 /* lb_health.c */
 void sovd_lb_health_sync(struct sovd_lb *lb, struct sov_lb_service *svc);

@@ -84,7 +84,7 @@ static void on_signal(uv_signal_t *h, int sig)
 
 	log_notice("%s received; shutting down", strsignal(sig));
 	if (d->lb)
-		sovd_lb_health_stop_all(d->lb);
+		sovd_lb_quiesce(d->lb);
 	sovd_ctl_stop(d);
 	sovd_module_stop(d);
 	uv_close((uv_handle_t *)&d->sigint, NULL);

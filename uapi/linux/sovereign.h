@@ -279,6 +279,15 @@ enum sov_lb_xdp_mode {
  * @SOV_A_LB_SRC4: binary, 4 bytes: outer IPv4 source (default: the interface's)
  * @SOV_A_LB_SRC6: binary, 16 bytes: outer IPv6 source (default: the interface's)
  * @SOV_A_LB_IFINDEX: u32, reply: interface the program is attached to
+ * @SOV_A_LB_FLOW_RATE: u32, reply: new flows per second, over the last 10 s
+ * @SOV_A_LB_LAT_COUNT: u64, reply, nat mode: SYN -> SYN-ACK samples
+ * @SOV_A_LB_LAT_P50_NS: u64, reply, nat mode: median connect latency, ns
+ *	(log-linear histogram: within 6.25 % of the true value)
+ * @SOV_A_LB_LAT_P90_NS: u64, as P50, 90th percentile
+ * @SOV_A_LB_LAT_P99_NS: u64, as P50, 99th percentile
+ * @SOV_A_LB_LAT_P999_NS: u64, as P50, 99.9th percentile
+ * @SOV_A_LB_ERR_RST: u64, reply, nat mode: connections the backend reset
+ * @SOV_A_LB_ERR_UNREACH: u64, reply, nat mode: ICMP unreachable from it
  */
 enum sov_a_lb {
 	SOV_A_LB_UNSPEC,
@@ -317,6 +326,14 @@ enum sov_a_lb {
 	SOV_A_LB_SRC4,
 	SOV_A_LB_SRC6,
 	SOV_A_LB_IFINDEX,
+	SOV_A_LB_FLOW_RATE,
+	SOV_A_LB_LAT_COUNT,
+	SOV_A_LB_LAT_P50_NS,
+	SOV_A_LB_LAT_P90_NS,
+	SOV_A_LB_LAT_P99_NS,
+	SOV_A_LB_LAT_P999_NS,
+	SOV_A_LB_ERR_RST,
+	SOV_A_LB_ERR_UNREACH,
 
 	__SOV_A_LB_CNT,
 	SOV_A_LB_MAX = __SOV_A_LB_CNT - 1
