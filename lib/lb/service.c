@@ -256,6 +256,8 @@ static int merge_settings(struct sov_lb_settings *out, const struct sov_lb_setti
 		s.hc.interval_s = in->hc.interval_s;
 	if (in->has_hc_timeout)
 		s.hc.timeout_ms = in->hc.timeout_ms;
+	else if (in->has_hc_interval && s.hc.timeout_ms >= s.hc.interval_s * 1000)
+		s.hc.timeout_ms = s.hc.interval_s * 500;	/* a default that fits */
 	if (in->has_hc_rise)
 		s.hc.rise = in->hc.rise;
 	if (in->has_hc_fall)

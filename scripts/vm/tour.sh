@@ -28,6 +28,31 @@ step ls /sys/fs/bpf/sovereign
 printf '\n\033[1m$ dmesg | grep sovereign\033[0m\n'
 dmesg | grep sovereign || true
 
+echo; echo "# the XDP load balancer: this VM balances a client's requests over three"
+echo "# backends, each in its own network namespace (see tests/selftests/lb_world.bash)"
+export LB_NS="" LB_TMP VIP=10.0.0.100 IP=/usr/sbin/ip
+LB_TMP=$(mktemp -d /tmp/sovtour.XXXXXX)
+. tests/selftests/lb_world.bash
+trap 'lb_world_down' EXIT
+lb_world_up
+step sovctl lb service add $VIP:80/tcp policy maglev health tcp interval 1 rise 1
+for i in 1 2 3; do step sovctl lb backend add $VIP:80/tcp 10.1.0.$i; done
+step sovctl lb attach dev lb0 via "$LB_GW_MAC"
+for _ in $(seq 50); do
+	[ "$(sovctl -j lb health | grep -o '"health":"up"' | wc -l)" -eq 3 ] && break
+	sleep 0.2
+done
+printf '\n\033[1m$ for i in $(seq 12); do curl http://%s/id; done   # from the client\033[0m\n' "$VIP"
+for _ in $(seq 12); do lb_x cli curl -s --max-time 2 "http://$VIP/id" || echo "(no answer)"; done |
+	sort | uniq -c
+step sovctl lb status
+step sovctl lb metrics
+step bpftool map dump pinned /sys/fs/bpf/sovereign/lb/lb_services
+step bpftool prog show pinned /sys/fs/bpf/sovereign/lb/sov_lb
+step sovctl lb detach
+lb_world_down
+trap - EXIT
+
 echo; echo "# unloading the module while the daemon runs:"
 step rmmod sovereign
 sleep 1

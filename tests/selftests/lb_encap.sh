@@ -17,54 +17,14 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd curl /usr/bin/python3 bpftool ethtool
 VIP=10.0.0.100
-NS="sovlb-sw sovlb-cli sovlb-lb sovlb-be1 sovlb-be2 sovlb-be3"
-tmp=$(mktemp -d /tmp/sovlb.XXXXXX)
+LB_TMP=$(mktemp -d /tmp/sovlb.XXXXXX)
+export LB_NS=sovlb-lb	# read by lb_world.bash
+tmp=$LB_TMP
 ctl=$tmp/ctl
-# ipip.ko makes a tunl0 in every netns: unload it again if we loaded it
-had_ipip=$([ -d /sys/module/ipip ] && echo 1 || echo 0)
-on_exit "for n in $NS; do $IP netns pids \$n 2>/dev/null | xargs -r kill 2>/dev/null; done; sleep 0.3; for n in $NS; do $IP netns del \$n 2>/dev/null; done; umount $tmp/bpf 2>/dev/null; [ $had_ipip = 1 ] || modprobe -r ipip 2>/dev/null; rm -rf $tmp"
-
-modprobe ipip 2>/dev/null || true
-for n in $NS; do $IP netns add "$n" || ksft_fail "ip netns add $n"; done
-x() { local n=$1; shift; $IP netns exec "sovlb-$n" "$@"; }
-
-x sw $IP link add br0 type bridge
-x sw $IP link add br1 type bridge
-x sw $IP addr add 10.0.0.254/24 dev br0
-x sw $IP addr add 10.1.0.254/24 dev br1
-x sw $IP link set br0 up
-x sw $IP link set br1 up
-x sw sysctl -qw net.ipv4.ip_forward=1
-plug() {	# plug NS IFNAME BRIDGE ADDR
-	$IP link add "$2" netns "sovlb-$1" type veth peer name "sw-$1" netns sovlb-sw
-	x sw $IP link set "sw-$1" master "$3" up
-	x "$1" $IP addr add "$4" dev "$2"
-	x "$1" $IP link set "$2" up
-	x "$1" $IP link set lo up
-}
-plug cli cli0 br0 10.0.0.10/24
-plug lb lb0 br0 10.0.0.1/24
-x cli $IP route add $VIP/32 via 10.0.0.1
-# veth leaves TCP checksums to "hardware" that XDP_TX never reaches: finish
-# them in software, as a real NIC's receive path would have them
-x cli ethtool -K cli0 tx off >/dev/null
-x lb $IP route add default via 10.0.0.254	# health checks reach the backends
-for i in 1 2 3; do
-	plug "be$i" "be${i}0" br1 "10.1.0.$i/24"
-	x "be$i" $IP route add default via 10.1.0.254
-	x "be$i" $IP addr add $VIP/32 dev lo
-	x "be$i" $IP link set tunl0 up || ksft_skip "no IPIP in this kernel (needs ipip.ko)"
-	for k in all default tunl0 "be${i}0"; do x "be$i" sysctl -qw "net.ipv4.conf.$k.rp_filter=0"; done
-	x "be$i" /usr/bin/python3 "$(dirname "$0")/lb_backend.py" "be$i" 80 &
-done
-# native XDP_TX on a veth needs XDP on the peer too: a pass-through program.
-# (ip netns exec remounts /sys, so pin on a bpffs of our own.)
-mkdir -p "$tmp/bpf"
-mount -t bpf bpf "$tmp/bpf" || ksft_fail "cannot mount bpffs"
-bpftool prog loadall "$SOV_ROOT/build/bpf/floor.bpf.o" "$tmp/bpf/floor" ||
-	ksft_fail "cannot load the floor program"
-x sw bpftool net attach xdp pinned "$tmp/bpf/floor/sov_floor" dev sw-lb ||
-	ksft_fail "cannot attach the peer's XDP program"
+. "$(dirname "$0")/lb_world.bash"
+on_exit "lb_world_down; rm -rf $tmp"
+x() { lb_x "$@"; }
+lb_world_up || { rc=$?; [ $rc = 4 ] && ksft_skip "no IPIP in this kernel"; ksft_fail "cannot build the test world"; }
 
 x lb "$SOVEREIGND" -s "$ctl" -l debug >"$tmp/daemon.log" 2>&1 &
 for _ in $(seq 50); do [ -S "$ctl" ] && break; sleep 0.2; done
@@ -72,7 +32,7 @@ for _ in $(seq 50); do [ -S "$ctl" ] && break; sleep 0.2; done
 lb() { "$SOVCTL" -s "$ctl" lb "$@"; }
 lbj() { "$SOVCTL" -j -s "$ctl" lb "$@"; }
 
-gw=$(x sw cat /sys/class/net/br0/address)
+gw=$LB_GW_MAC
 lb service add $VIP:80/tcp health tcp interval 1 timeout 500 rise 1 fall 2 ||
 	ksft_fail "service add failed"
 for i in 1 2 3; do lb backend add $VIP:80/tcp "10.1.0.$i" || ksft_fail "backend add $i"; done
@@ -103,7 +63,7 @@ count() {	# count N: N requests, tally per backend into $tmp/tally
 	for i in $(seq "$n"); do ask >>"$tmp/tally" || echo fail >>"$tmp/tally"; done
 }
 count 30
-echo "30 requests:" $(sort "$tmp/tally" | uniq -c)
+echo "30 requests: $(sort "$tmp/tally" | uniq -c | tr -s "\n " " ")"
 grep -q fail "$tmp/tally" && ksft_fail "requests failed through the balancer: $(sort "$tmp/tally" | uniq -c)"
 for i in 1 2 3; do
 	grep -q "be$i" "$tmp/tally" || ksft_fail "maglev never chose be$i in 30 flows"
@@ -154,7 +114,7 @@ sys.exit(0 if any(b["health"] == "down" for b in s["backends"]) else 1)'; do
 done
 grep "is down" "$tmp/daemon.log"
 count 20
-echo "20 requests after the failover:" $(sort "$tmp/tally" | uniq -c)
+echo "20 requests after the failover: $(sort "$tmp/tally" | uniq -c | tr -s "\n " " ")"
 grep -q fail "$tmp/tally" && ksft_fail "requests failed after the failover"
 grep -q "$victim" "$tmp/tally" && ksft_fail "a new connection went to the dead $victim"
 
@@ -170,7 +130,7 @@ until [ "$(lbj health | grep -o '"health": *"up"' | wc -l)" -eq 3 ]; do
 	sleep 0.2
 done
 count 30
-echo "30 requests after the return:" $(sort "$tmp/tally" | uniq -c)
+echo "30 requests after the return: $(sort "$tmp/tally" | uniq -c | tr -s "\n " " ")"
 grep -q "$victim" "$tmp/tally" || ksft_fail "$victim took no new flow after coming back"
 
 lb status

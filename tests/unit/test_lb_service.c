@@ -223,6 +223,14 @@ static void test_bad_settings_change_nothing(void **state)
 	s = (struct sov_lb_settings){ .has_mode = true, .mode = SOV_LB_MODE_NAT };
 	assert_int_equal(sov_lb_service_set(&lb, &v, &s, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "mode cannot change"));
+	/* a shorter interval brings the default timeout down with it */
+	s = (struct sov_lb_settings){ .has_hc_interval = true, .hc.interval_s = 1 };
+	assert_int_equal(sov_lb_service_set(&lb, &v, &s, err, sizeof(err)), 0);
+	assert_int_equal(sov_lb_find(&lb, &v)->set.hc.timeout_ms, 500);
+	s = (struct sov_lb_settings){ .has_hc_interval = true, .hc.interval_s = 2,
+				      .has_hc_timeout = true, .hc.timeout_ms = 2000 };
+	assert_int_equal(sov_lb_service_set(&lb, &v, &s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "timeout 2000 ms out of range: expected 1-1999 ms"));
 	s = (struct sov_lb_settings){ .has_policy = true, .policy = SOV_LB_POLICY_LEAST_CONN,
 				      .has_sticky = true, .sticky_s = 300 };
 	assert_int_equal(sov_lb_service_set(&lb, &v, &s, err, sizeof(err)), 0);
