@@ -266,13 +266,18 @@ static int merge_settings(struct sov_lb_settings *out, const struct sov_lb_setti
 		snprintf(s.hc_path, sizeof(s.hc_path), "%s", in->hc_path);
 	if (in->has_hc_status)
 		s.hc_status = in->hc_status;
+	if (in->has_custom_prog)
+		snprintf(s.custom_prog, sizeof(s.custom_prog), "%s", in->custom_prog);
 
-	if (s.policy == SOV_LB_POLICY_CUSTOM)
-		return fail(err, errlen, -EOPNOTSUPP,
-			    "policy custom is not available yet: expected maglev, round-robin, weighted, least-conn or ip-hash");
+	if (s.policy == SOV_LB_POLICY_CUSTOM && !s.custom_prog[0])
+		return fail(err, errlen, -EINVAL,
+			    "policy custom needs program FILE (an ELF file built against bpf/lb_custom.h)");
+	if (s.custom_prog[0] && s.custom_prog[0] != '/')
+		return fail(err, errlen, -EINVAL, "program \"%s\": expected an absolute path",
+			    s.custom_prog);
 	if (s.policy > SOV_LB_POLICY_CUSTOM)
 		return fail(err, errlen, -EINVAL,
-			    "policy %u unknown: expected maglev, round-robin, weighted, least-conn or ip-hash",
+			    "policy %u unknown: expected maglev, round-robin, weighted, least-conn, ip-hash or custom",
 			    s.policy);
 	if (s.mode > SOV_LB_MODE_NAT)
 		return fail(err, errlen, -EINVAL, "mode %u unknown: expected encap or nat", s.mode);

@@ -36,7 +36,7 @@ struct sov_lb_backend {
 struct sov_lb_settings {
 	bool has_policy, has_mode, has_fallback, has_sticky, has_frag_pass;
 	bool has_hc_type, has_hc_interval, has_hc_timeout, has_hc_rise, has_hc_fall;
-	bool has_hc_path, has_hc_status;
+	bool has_hc_path, has_hc_status, has_custom_prog;
 	uint32_t policy;	/* enum sov_lb_policy */
 	uint32_t mode;		/* enum sov_lb_mode */
 	uint32_t fallback;	/* enum sov_lb_fallback */
@@ -46,6 +46,7 @@ struct sov_lb_settings {
 	struct sov_health_config hc;
 	char hc_path[128];
 	uint32_t hc_status;
+	char custom_prog[256];	/* policy custom: the ELF file of the program */
 };
 
 struct sov_lb_service {

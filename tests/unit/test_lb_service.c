@@ -216,7 +216,13 @@ static void test_bad_settings_change_nothing(void **state)
 	assert_int_equal(sov_lb_find(&lb, &v)->set.policy, SOV_LB_POLICY_MAGLEV);
 
 	s = (struct sov_lb_settings){ .has_policy = true, .policy = SOV_LB_POLICY_CUSTOM };
-	assert_int_equal(sov_lb_service_set(&lb, &v, &s, err, sizeof(err)), -EOPNOTSUPP);
+	assert_int_equal(sov_lb_service_set(&lb, &v, &s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "policy custom needs program FILE"));
+	s = (struct sov_lb_settings){ .has_policy = true, .policy = SOV_LB_POLICY_CUSTOM,
+				      .has_custom_prog = true, .custom_prog = "pick.o" };
+	assert_int_equal(sov_lb_service_set(&lb, &v, &s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "expected an absolute path"));
+	assert_int_equal(sov_lb_find(&lb, &v)->set.policy, SOV_LB_POLICY_MAGLEV);
 	s = (struct sov_lb_settings){ .has_sticky = true, .sticky_s = 90000 };
 	assert_int_equal(sov_lb_service_set(&lb, &v, &s, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "sticky timeout 90000 s out of range: expected 0 (off) to 86400 s"));

@@ -92,7 +92,7 @@ static int service_options(struct nlmsghdr *nlh, int argc, char **argv)
 			return usage_error("\"%s\" needs a value, see \"sovctl lb help\"", key);
 		if (!strcmp(key, "policy")) {
 			if (sov_lb_policy_parse(val, &v))
-				return usage_error("policy \"%s\" unknown: expected maglev, round-robin, weighted, least-conn or ip-hash",
+				return usage_error("policy \"%s\" unknown: expected maglev, round-robin, weighted, least-conn, ip-hash or custom",
 						   val);
 			mnl_attr_put_u32(nlh, SOV_A_LB_POLICY, v);
 		} else if (!strcmp(key, "mode")) {
@@ -123,6 +123,13 @@ static int service_options(struct nlmsghdr *nlh, int argc, char **argv)
 			mnl_attr_put_u32(nlh, SOV_A_LB_HC_TYPE, v);
 		} else if (!strcmp(key, "path")) {
 			mnl_attr_put_strz(nlh, SOV_A_LB_HC_HTTP_PATH, val);
+		} else if (!strcmp(key, "program")) {
+			char *abs = realpath(val, NULL);	/* the daemon's cwd is not ours */
+
+			if (!abs)
+				return usage_error("program \"%s\": %s", val, strerror(errno));
+			mnl_attr_put_strz(nlh, SOV_A_LB_CUSTOM_PROG, abs);
+			free(abs);
 		} else {
 			static const struct { const char *word; int attr; } nums[] = {
 				{ "sticky", SOV_A_LB_STICKY_TIMEOUT_S },
@@ -507,6 +514,7 @@ static int lb_policies(void)
 		{ "weighted", "smooth weighted round-robin by backend weight" },
 		{ "least-conn", "the backend with the fewest open connections" },
 		{ "ip-hash", "consistent hash of the client address: a client stays on one backend" },
+		{ "custom", "your XDP program picks (program FILE; contract in Documentation/lb.rst)" },
 	};
 	unsigned int i;
 
@@ -534,7 +542,8 @@ static int lb_help(void)
 	      "       sovctl lb attach dev IFNAME via GATEWAY-MAC [ mode { native | generic } ] [ src ADDR ]\n"
 	      "       sovctl lb detach\n"
 	      "where  SERVICE := ADDR:PORT/{ tcp | udp }   (IPv6: [ADDR]:PORT/tcp)\n"
-	      "       OPTIONS := [ policy { maglev | round-robin | weighted | least-conn | ip-hash } ]\n"
+	      "       OPTIONS := [ policy { maglev | round-robin | weighted | least-conn | ip-hash | custom } ]\n"
+	      "                  [ program ELF-FILE ]   (policy custom: see Documentation/lb.rst)\n"
 	      "                  [ mode { encap | nat } ] [ fallback { drop | pass } ]\n"
 	      "                  [ sticky SECONDS ] [ fragments { drop | pass } ]\n"
 	      "                  [ health { none | tcp | http } ] [ interval 1-60 ] [ timeout MS ]\n"

@@ -208,9 +208,14 @@ err_free:
 
 void sovd_lb_stop(struct sovd *d)
 {
+	uint32_t i;
+
 	if (!d->lb)
 		return;
 	sovd_lb_quiesce(d->lb);
+	for (i = 0; i < LB_MAX_SERVICES; i++)	/* installed programs stay in their slots */
+		if (d->lb->custom_obj[i])
+			bpf_object__close(d->lb->custom_obj[i]);
 	/* the program stays attached and the maps pinned: packets keep flowing */
 	lb__destroy(d->lb->skel);
 	free(d->lb);
@@ -252,6 +257,7 @@ static const enum mnl_attr_data_type lb_types[SOV_A_LB_MAX + 1] = {
 	[SOV_A_LB_GW_MAC] = MNL_TYPE_BINARY,
 	[SOV_A_LB_SRC4] = MNL_TYPE_BINARY,
 	[SOV_A_LB_SRC6] = MNL_TYPE_BINARY,
+	[SOV_A_LB_CUSTOM_PROG] = MNL_TYPE_NUL_STRING,
 	/* reply-only attributes are refused in requests */
 	[SOV_A_LB_SERVICE_INDEX] = MNL_TYPE_UNSPEC,
 };
@@ -265,7 +271,7 @@ static const bool request_attr[SOV_A_LB_MAX + 1] = {
 	[SOV_A_LB_HC_HTTP_PATH] = true, [SOV_A_LB_HC_HTTP_STATUS] = true,
 	[SOV_A_LB_BE_ADDR] = true, [SOV_A_LB_BE_PORT] = true, [SOV_A_LB_BE_WEIGHT] = true,
 	[SOV_A_LB_IFNAME] = true, [SOV_A_LB_XDP_MODE] = true, [SOV_A_LB_GW_MAC] = true,
-	[SOV_A_LB_SRC4] = true, [SOV_A_LB_SRC6] = true,
+	[SOV_A_LB_SRC4] = true, [SOV_A_LB_SRC6] = true, [SOV_A_LB_CUSTOM_PROG] = true,
 };
 
 #define REFUSE(ret, ...) do { snprintf(msg, msglen, __VA_ARGS__); return (ret); } while (0)
@@ -330,6 +336,89 @@ static void settings_of(const struct nlattr **tb, struct sov_lb_settings *s)
 		snprintf(s->hc_path, sizeof(s->hc_path), "%s",
 			 mnl_attr_get_str(tb[SOV_A_LB_HC_HTTP_PATH]));
 	}
+	if (tb[SOV_A_LB_CUSTOM_PROG]) {
+		s->has_custom_prog = true;
+		snprintf(s->custom_prog, sizeof(s->custom_prog), "%s",
+			 mnl_attr_get_str(tb[SOV_A_LB_CUSTOM_PROG]));
+	}
+}
+
+/*
+ * Policy custom: open the user's ELF, let every map it shares by name with
+ * the balancer (lb_custom_ctx, lb_resume, lb_active, ...) be the balancer's,
+ * load it, and put its program in the service's lb_custom_progs slot.
+ */
+static int custom_install(struct sovd_lb *lb, struct sov_lb_service *svc, char *msg,
+			  size_t msglen)
+{
+	struct bpf_map *slots = bpf_object__find_map_by_name(lb->skel->obj, "lb_custom_progs");
+	const char *path = svc->set.custom_prog;
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	struct bpf_map *m;
+	uint32_t key = svc->index;
+	char pin[400];
+	int fd, err;
+
+	if (!slots)
+		REFUSE(-EOPNOTSUPP, "this build of the balancer has no custom policy");
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj)
+		REFUSE(-errno, "program %s: cannot open it: %s", path, strerror(errno));
+	bpf_object__for_each_map(m, obj) {
+		struct bpf_map *ours = bpf_object__find_map_by_name(lb->skel->obj,
+								     bpf_map__name(m));
+
+		if (ours && (err = bpf_map__reuse_fd(m, bpf_map__fd(ours)))) {
+			bpf_object__close(obj);
+			REFUSE(err, "program %s: its map %s cannot be the balancer's: %s", path,
+			       bpf_map__name(m), strerror(-err));
+		}
+	}
+	prog = bpf_object__find_program_by_name(obj, "sov_lb_custom");
+	if (!prog)
+		prog = bpf_object__next_program(obj, NULL);
+	if (!prog || bpf_program__type(prog) != BPF_PROG_TYPE_XDP) {
+		bpf_object__close(obj);
+		REFUSE(-EINVAL, "program %s: expected an XDP program (SEC(\"xdp\")), named sov_lb_custom or first",
+		       path);
+	}
+	err = bpf_object__load(obj);
+	if (err) {
+		bpf_object__close(obj);
+		REFUSE(err, "program %s: the kernel refused it: %s (sovereignd -l debug logs the verifier's reasons)",
+		       path, strerror(-err));
+	}
+	fd = bpf_program__fd(prog);
+	if (bpf_map_update_elem(bpf_map__fd(slots), &key, &fd, BPF_ANY)) {
+		err = -errno;
+		bpf_object__close(obj);
+		REFUSE(err, "program %s: cannot install it: %s", path, strerror(-err));
+	}
+	if (lb->custom_obj[svc->index])
+		bpf_object__close(lb->custom_obj[svc->index]);
+	lb->custom_obj[svc->index] = obj;
+	snprintf(pin, sizeof(pin), "%s/custom_%u", lb->pin_dir, svc->index);
+	unlink(pin);
+	if (bpf_program__pin(prog, pin))
+		log_warn("lb: cannot pin %s", pin);
+	log_info("lb: custom program %s installed for service %u", path, svc->index);
+	return 0;
+}
+
+static void custom_remove(struct sovd_lb *lb, uint32_t index)
+{
+	struct bpf_map *slots = bpf_object__find_map_by_name(lb->skel->obj, "lb_custom_progs");
+	char pin[400];
+
+	if (!lb->custom_obj[index])
+		return;
+	if (slots)
+		bpf_map_delete_elem(bpf_map__fd(slots), &index);
+	bpf_object__close(lb->custom_obj[index]);
+	lb->custom_obj[index] = NULL;
+	snprintf(pin, sizeof(pin), "%s/custom_%u", lb->pin_dir, index);
+	unlink(pin);
 }
 
 /* Apply a change to a copy first: a refused or failed commit loses nothing. */
@@ -348,10 +437,17 @@ static int with_rollback(struct sovd_lb *lb, const struct sov_lb_vip *vip,
 	ret = change(lb, tb, vip, msg, msglen);
 	if (ret >= 0) {
 		svc = sov_lb_find(&lb->model, vip);
-		if (svc) {
+		/* the program is in its slot before the entry says custom */
+		if (svc && svc->set.policy == SOV_LB_POLICY_CUSTOM &&
+		    (tb[SOV_A_LB_CUSTOM_PROG] || !lb->custom_obj[svc->index]))
+			ret = custom_install(lb, svc, msg, msglen);
+		if (svc && ret >= 0) {
 			ret = sov_lb_commit(&lb->model, svc, &lb->maps, msg, msglen);
-			if (!ret)
+			if (!ret) {
 				sovd_lb_health_sync(lb, svc);
+				if (svc->set.policy != SOV_LB_POLICY_CUSTOM)
+					custom_remove(lb, svc->index);
+			}
 		}
 	}
 	if (ret < 0) {
@@ -680,6 +776,7 @@ int sovd_lb_request(struct sovd *d, struct sovd_client *c, const struct nlmsghdr
 	struct sovd_lb *lb = d->lb;
 	struct sov_lb_vip vip;
 	struct sov_nl_err err;
+	uint32_t svc_index;
 	unsigned int i;
 	char v[96];
 	int ret;
@@ -714,8 +811,10 @@ int sovd_lb_request(struct sovd *d, struct sovd_client *c, const struct nlmsghdr
 	case SOV_CMD_LB_SERVICE_SET:
 		return with_rollback(lb, &vip, do_service_set, tb, msg, msglen);
 	case SOV_CMD_LB_SERVICE_DEL:
+		svc_index = sov_lb_find(&lb->model, &vip) ? sov_lb_find(&lb->model, &vip)->index : 0;
 		ret = sov_lb_service_del(&lb->model, &vip, &lb->maps, msg, msglen);
 		if (!ret) {
+			custom_remove(lb, svc_index);
 			sovd_lb_health_stop_all(lb);
 			for (i = 0; i < LB_MAX_SERVICES; i++)
 				if (lb->model.svc[i].used)

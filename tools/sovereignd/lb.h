@@ -8,6 +8,7 @@
 
 struct lb;
 struct sovd_hc_slot;
+struct bpf_object;
 
 #define LB_RATE_WINDOW 10	/* seconds over which rates are averaged */
 
@@ -20,6 +21,8 @@ struct sovd_lb {
 	int ifindex;
 	uint32_t xdp_flags;
 	char pin_dir[300];
+	/* policy custom: the user's object per service, kept while installed */
+	struct bpf_object *custom_obj[LB_MAX_SERVICES];
 	/* one health checker per backend slot; NULL when not checked */
 	struct sovd_hc_slot *hc[LB_MAX_SERVICES][LB_MAX_BACKENDS];
 	/* new-flow totals per backend, sampled every second, for rates */

@@ -288,6 +288,8 @@ enum sov_lb_xdp_mode {
  * @SOV_A_LB_LAT_P999_NS: u64, as P50, 99.9th percentile
  * @SOV_A_LB_ERR_RST: u64, reply, nat mode: connections the backend reset
  * @SOV_A_LB_ERR_UNREACH: u64, reply, nat mode: ICMP unreachable from it
+ * @SOV_A_LB_CUSTOM_PROG: string, policy custom: absolute path of the ELF
+ *	file holding the program that picks backends (Documentation/lb.rst)
  */
 enum sov_a_lb {
 	SOV_A_LB_UNSPEC,
@@ -334,6 +336,7 @@ enum sov_a_lb {
 	SOV_A_LB_LAT_P999_NS,
 	SOV_A_LB_ERR_RST,
 	SOV_A_LB_ERR_UNREACH,
+	SOV_A_LB_CUSTOM_PROG,
 
 	__SOV_A_LB_CNT,
 	SOV_A_LB_MAX = __SOV_A_LB_CNT - 1
