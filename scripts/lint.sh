@@ -21,7 +21,7 @@ while read -r f; do
 	head -n2 "$f" | grep -q 'SPDX-License-Identifier' || { echo "$f: no SPDX tag"; rc=1; }
 done < <(git ls-files '*.c' '*.h' '*.sh' '*.py' 'Makefile' 'Kbuild' '*/Kbuild' 'Kconfig' '*.mk')
 
-mapfile -t scripts < <(git ls-files '*.sh' .ci/run scripts/vm/init)
+mapfile -t scripts < <(git ls-files '*.sh' '*.bash' .ci/run scripts/vm/init)
 echo "lint: shellcheck on ${#scripts[@]} scripts"
 shellcheck -S warning "${scripts[@]}" || rc=1
 
