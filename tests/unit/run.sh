@@ -17,20 +17,22 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 tally() {	# $1: name, $2: exit status, stdin: TAP
-	local tap p f
+	local tap p f s
 	tap=$(cat)
 	printf '%s\n' "$tap" >>"$log"
-	p=$(grep -cE '^ok ' <<<"$tap")
+	s=$(grep -ciE '^ok .*# skip' <<<"$tap")
+	p=$(($(grep -cE '^ok ' <<<"$tap") - s))
 	f=$(grep -cE '^not ok ' <<<"$tap")
 	# a crash (sanitizer abort) after some "ok" lines is still a failure
 	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "not ok - $1 exited with status $2" >>"$log"
 	fi
-	passed=$((passed + p)) failed=$((failed + f))
-	printf '  %-28s %3d passed, %d failed\n' "$1" "$p" "$f"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	printf '  %-28s %3d passed, %d failed' "$1" "$p" "$f"
+	[ "$s" -eq 0 ] && echo || echo ", $s skipped"
 	grep -E '^not ok|^# (ERROR|FAIL)|ERROR: (Address|Undefined|Leak)Sanitizer|runtime error' \
 		<<<"$tap" | sed 's/^/    /'
 }
@@ -47,6 +49,6 @@ echo "# uapi_spec_check" >>"$log"
 tap=$(tests/unit/uapi_spec_check.py 2>&1)
 tally uapi_spec_check $? <<<"$tap"
 
-echo "passed=$passed failed=$failed skipped=0" >"$out/unit.counts"
-echo "unit: $passed passed, $failed failed (log: $log)"
+echo "passed=$passed failed=$failed skipped=$skipped" >"$out/unit.counts"
+echo "unit: $passed passed, $failed failed, $skipped skipped (log: $log)"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "../../lib/bpf/percpu.h"
 #include "../../lib/lb/service.h"
 #include "lb.h"
 #include "print.h"
@@ -26,28 +27,6 @@ static int open_pinned(const char *dir, const char *name)
 
 	snprintf(path, sizeof(path), "%s/lb/%s", dir, name);
 	return bpf_obj_get(path);
-}
-
-static uint64_t percpu_u64(int fd, uint32_t key, size_t vsize, size_t off)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	size_t stride = (vsize + 7) & ~(size_t)7;
-	uint64_t sum = 0, v;
-	uint8_t *buf;
-	int i;
-
-	if (fd < 0 || ncpu <= 0)
-		return 0;
-	buf = calloc((size_t)ncpu, stride);
-	if (!buf)
-		return 0;
-	if (!bpf_map_lookup_elem(fd, &key, buf))
-		for (i = 0; i < ncpu; i++) {
-			memcpy(&v, buf + (size_t)i * stride + off, sizeof(v));
-			sum += v;
-		}
-	free(buf);
-	return sum;
 }
 
 int lb_show_pinned(const char *pin_dir, bool metrics)
@@ -96,9 +75,9 @@ int lb_show_pinned(const char *pin_dir, bool metrics)
 		print_string("mode", "  mode %s", svc.flags & LB_SVC_F_NAT ? "nat" : "encap");
 		print_u64("table_size", "  table %llu", svc.table_size);
 		print_u64("packets", "  packets %llu",
-			  percpu_u64(sstat_fd, svc.index, sizeof(struct lb_flow_counter), 0));
+			  sov_bpf_percpu_u64(sstat_fd, svc.index, sizeof(struct lb_flow_counter), 0));
 		print_u64("new_flows", "  new flows %llu\n",
-			  percpu_u64(sstat_fd, svc.index, sizeof(struct lb_flow_counter), 16));
+			  sov_bpf_percpu_u64(sstat_fd, svc.index, sizeof(struct lb_flow_counter), 16));
 		print_open_array("backends");
 		for (i = 0; i < LB_MAX_BACKENDS && svc.index < LB_MAX_SERVICES; i++) {
 			uint32_t id = svc.index * LB_MAX_BACKENDS + i;
@@ -117,10 +96,10 @@ int lb_show_pinned(const char *pin_dir, bool metrics)
 			print_string("state", " %-5s", be.flags & LB_BE_F_UP ? "up" : "down");
 			print_u64("connections", " conns %-6llu", conns > 0 ? (uint64_t)conns : 0);
 			print_u64("packets", " packets %llu",
-				  percpu_u64(bstat_fd, id, sizeof(struct lb_flow_counter), 0));
+				  sov_bpf_percpu_u64(bstat_fd, id, sizeof(struct lb_flow_counter), 0));
 			if (metrics)
 				print_u64("bytes", " bytes %llu",
-					  percpu_u64(bstat_fd, id, sizeof(struct lb_flow_counter), 8));
+					  sov_bpf_percpu_u64(bstat_fd, id, sizeof(struct lb_flow_counter), 8));
 			print_text("\n");
 			print_close_object();
 		}

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
+#include "../../lib/bpf/percpu.h"
 #include "../../lib/lb/latency.h"
 #include "lb.skel.h"
 #include "lb.h"
@@ -81,8 +82,6 @@ static int pin_prog(struct sovd_lb *lb)
 	return bpf_program__pin(lb->skel->progs.sov_lb, path);
 }
 
-static uint64_t percpu_sum(int fd, uint32_t key, size_t vsize, size_t off);
-
 /* Every second: the new-flow total of every backend, into a ring. */
 static void on_rate_tick(uv_timer_t *t)
 {
@@ -95,7 +94,7 @@ static void on_rate_tick(uv_timer_t *t)
 		const struct sov_lb_service *svc = &lb->model.svc[id / LB_MAX_BACKENDS];
 
 		lb->rate_hist[lb->rate_pos][id] = svc->used && svc->be[id % LB_MAX_BACKENDS].used ?
-			percpu_sum(fd, id, sizeof(struct lb_flow_counter), 16) : 0;
+			sov_bpf_percpu_u64(fd, id, sizeof(struct lb_flow_counter), 16) : 0;
 	}
 	if (lb->rate_n < LB_RATE_WINDOW + 1)
 		lb->rate_n++;
@@ -624,61 +623,35 @@ static int do_detach(struct sovd_lb *lb, char *msg, size_t msglen)
 
 /* ---- the dump -------------------------------------------------------------------- */
 
-/* Sum a per-CPU value's u64 fields at @off over every possible CPU. */
-static uint64_t percpu_sum(int fd, uint32_t key, size_t vsize, size_t off)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	size_t stride = (vsize + 7) & ~(size_t)7;
-	uint64_t sum = 0;
-	uint8_t *buf;
-	int i;
-
-	if (ncpu <= 0)
-		return 0;
-	buf = calloc((size_t)ncpu, stride);
-	if (!buf)
-		return 0;
-	if (!bpf_map_lookup_elem(fd, &key, buf))
-		for (i = 0; i < ncpu; i++) {
-			uint64_t v;
-
-			memcpy(&v, buf + (size_t)i * stride + off, sizeof(v));
-			sum += v;
-		}
-	free(buf);
-	return sum;
-}
-
 static void put_counters(struct nlmsghdr *nlh, int fd, uint32_t key, bool service)
 {
 	size_t vs = sizeof(struct lb_flow_counter);
 
-	mnl_attr_put_u64(nlh, SOV_A_LB_PACKETS, percpu_sum(fd, key, vs, 0));
-	mnl_attr_put_u64(nlh, SOV_A_LB_BYTES, percpu_sum(fd, key, vs, 8));
-	mnl_attr_put_u64(nlh, SOV_A_LB_NEW_FLOWS, percpu_sum(fd, key, vs, 16));
+	mnl_attr_put_u64(nlh, SOV_A_LB_PACKETS, sov_bpf_percpu_u64(fd, key, vs, 0));
+	mnl_attr_put_u64(nlh, SOV_A_LB_BYTES, sov_bpf_percpu_u64(fd, key, vs, 8));
+	mnl_attr_put_u64(nlh, SOV_A_LB_NEW_FLOWS, sov_bpf_percpu_u64(fd, key, vs, 16));
 	if (service)
-		mnl_attr_put_u64(nlh, SOV_A_LB_NO_BACKEND, percpu_sum(fd, key, vs, 24));
+		mnl_attr_put_u64(nlh, SOV_A_LB_NO_BACKEND, sov_bpf_percpu_u64(fd, key, vs, 24));
 }
 
 /* nat mode: connect latency percentiles and the backend's errors */
 static void put_nat_metrics(struct sovd_lb *lb, struct nlmsghdr *nlh, uint32_t id)
 {
-	int fd = bpf_map__fd(lb->skel->maps.lb_latency);
-	size_t vs = sizeof(struct lb_latency);
-	uint64_t buckets[LB_LAT_BUCKETS];
-	uint32_t b;
+	uint64_t lat[sizeof(struct lb_latency) / 8], err[sizeof(struct lb_backend_errors) / 8];
+	const uint64_t *buckets = lat + offsetof(struct lb_latency, buckets) / 8;
 
-	for (b = 0; b < LB_LAT_BUCKETS; b++)
-		buckets[b] = percpu_sum(fd, id, vs, 16 + 8 * (size_t)b);
-	mnl_attr_put_u64(nlh, SOV_A_LB_LAT_COUNT, percpu_sum(fd, id, vs, 0));
+	sov_bpf_percpu_sum(bpf_map__fd(lb->skel->maps.lb_latency), id, sizeof(struct lb_latency),
+			   lat);
+	sov_bpf_percpu_sum(bpf_map__fd(lb->skel->maps.lb_backend_errors), id,
+			   sizeof(struct lb_backend_errors), err);
+	mnl_attr_put_u64(nlh, SOV_A_LB_LAT_COUNT, lat[offsetof(struct lb_latency, count) / 8]);
 	mnl_attr_put_u64(nlh, SOV_A_LB_LAT_P50_NS, sov_lb_latency_quantile(buckets, 0.5));
 	mnl_attr_put_u64(nlh, SOV_A_LB_LAT_P90_NS, sov_lb_latency_quantile(buckets, 0.9));
 	mnl_attr_put_u64(nlh, SOV_A_LB_LAT_P99_NS, sov_lb_latency_quantile(buckets, 0.99));
 	mnl_attr_put_u64(nlh, SOV_A_LB_LAT_P999_NS, sov_lb_latency_quantile(buckets, 0.999));
-	fd = bpf_map__fd(lb->skel->maps.lb_backend_errors);
-	vs = sizeof(struct lb_backend_errors);
-	mnl_attr_put_u64(nlh, SOV_A_LB_ERR_RST, percpu_sum(fd, id, vs, 0));
-	mnl_attr_put_u64(nlh, SOV_A_LB_ERR_UNREACH, percpu_sum(fd, id, vs, 8));
+	mnl_attr_put_u64(nlh, SOV_A_LB_ERR_RST, err[offsetof(struct lb_backend_errors, rst) / 8]);
+	mnl_attr_put_u64(nlh, SOV_A_LB_ERR_UNREACH,
+			 err[offsetof(struct lb_backend_errors, unreach) / 8]);
 }
 
 static void put_service(struct sovd_lb *lb, struct nlmsghdr *nlh,
