@@ -330,8 +330,122 @@ static void test_bpf_pins(void **state)
 		assert_int_equal(stop(pid), 0);
 		assert_int_equal(stat(path, &st), 0);	/* pins outlive the daemon */
 	}
-	snprintf(path, sizeof(path), "%s/bpf", dir);
-	umount(path);
+}
+
+/* The load balancer's commands, with the sanitized daemon's BPF loaded. */
+static int lb_do(uint8_t cmd, void (*fill)(struct nlmsghdr *), int (*cb)(const struct nlmsghdr *, void *),
+		 void *data, struct sov_nl_err *err, uint16_t flags)
+{
+	struct sov_ctl *c = malloc(sizeof(*c));
+	unsigned char buf[512];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	assert_non_null(c);
+	assert_int_equal(sov_ctl_connect(c, sock), 0);
+	nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, cmd, 1, flags, 0);
+	if (fill)
+		fill(nlh);
+	ret = sov_ctl_transact(c, nlh, cb, data, err);
+	sov_ctl_close(c);
+	free(c);
+	return ret;
+}
+
+static void put_vip(struct nlmsghdr *nlh)
+{
+	uint8_t a[4] = { 10, 0, 0, 100 };
+
+	mnl_attr_put(nlh, SOV_A_LB_VIP_ADDR, 4, a);
+	mnl_attr_put_u16(nlh, SOV_A_LB_VIP_PORT, 80);
+	mnl_attr_put_u8(nlh, SOV_A_LB_PROTO, 6);
+}
+
+static void put_backend(struct nlmsghdr *nlh)
+{
+	uint8_t a[4] = { 10, 1, 0, 1 };
+
+	put_vip(nlh);
+	mnl_attr_put(nlh, SOV_A_LB_BE_ADDR, 4, a);
+}
+
+static void put_heavy_backend(struct nlmsghdr *nlh)
+{
+	put_backend(nlh);
+	mnl_attr_put_u32(nlh, SOV_A_LB_BE_WEIGHT, 5000);
+}
+
+static void put_v6_backend(struct nlmsghdr *nlh)
+{
+	uint8_t a[16] = { 0xfd, 1, [15] = 1 };
+
+	put_vip(nlh);
+	mnl_attr_put(nlh, SOV_A_LB_BE_ADDR, 16, a);
+}
+
+static void put_port_only(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u16(nlh, SOV_A_LB_VIP_PORT, 80);
+	mnl_attr_put_u8(nlh, SOV_A_LB_PROTO, 6);
+}
+
+static void put_reply_only(struct nlmsghdr *nlh)
+{
+	put_vip(nlh);
+	mnl_attr_put_u32(nlh, SOV_A_LB_SERVICE_INDEX, 3);
+}
+
+static void put_bad_dev(struct nlmsghdr *nlh)
+{
+	uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
+
+	mnl_attr_put_strz(nlh, SOV_A_LB_IFNAME, "nosuchdev0");
+	mnl_attr_put(nlh, SOV_A_LB_GW_MAC, 6, mac);
+}
+
+static int count_msgs(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+static void test_lb_requests(void **state)
+{
+	struct sov_nl_err err;
+	pid_t pid;
+	int n = 0;
+
+	(void)state;
+	pid = spawn(logpath, true);
+	assert_true(wait_socket());
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_ADD, put_vip, NULL, NULL, &err, 0), 0);
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_ADD, put_vip, NULL, NULL, &err, 0), -EEXIST);
+	assert_string_equal(err.msg, "service 10.0.0.100:80/tcp exists");
+	assert_int_equal(lb_do(SOV_CMD_LB_BACKEND_ADD, put_backend, NULL, NULL, &err, 0), 0);
+	assert_int_equal(lb_do(SOV_CMD_LB_BACKEND_ADD, put_heavy_backend, NULL, NULL, &err, 0),
+			 -EINVAL);
+	assert_string_equal(err.msg, "weight 5000 out of range: expected 1-1000");
+	assert_int_equal(lb_do(SOV_CMD_LB_BACKEND_ADD, put_v6_backend, NULL, NULL, &err, 0),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "is IPv6 but service 10.0.0.100:80/tcp is IPv4"));
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_DEL, put_port_only, NULL, NULL, &err, 0),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "VIP_ADDR missing"));
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_SET, put_reply_only, NULL, NULL, &err, 0),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "reply-only"));
+	assert_int_equal(lb_do(SOV_CMD_LB_ATTACH, put_bad_dev, NULL, NULL, &err, 0), -ENODEV);
+	assert_string_equal(err.msg, "interface \"nosuchdev0\" does not exist");
+	assert_int_equal(lb_do(SOV_CMD_LB_DETACH, NULL, NULL, NULL, &err, 0), -ENOENT);
+
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_GET, NULL, count_msgs, &n, &err, NLM_F_DUMP), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_DEL, put_vip, NULL, NULL, &err, 0), 0);
+	n = 0;
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_GET, NULL, count_msgs, &n, &err, NLM_F_DUMP), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(stop(pid), 0);
 }
 
 int main(void)
@@ -346,6 +460,7 @@ int main(void)
 	};
 	const struct CMUnitTest bpf_tests[] = {
 		cmocka_unit_test(test_bpf_pins),
+		cmocka_unit_test(test_lb_requests),
 	};
 	int failed;
 
@@ -364,6 +479,8 @@ int main(void)
 
 	failed = cmocka_run_group_tests_name("daemon", daemon_tests, setup, teardown);
 	failed += cmocka_run_group_tests_name("daemon_bpf", bpf_tests, NULL, NULL);
+	snprintf(bpfdir, sizeof(bpfdir), "%s/bpf", dir);
+	umount(bpfdir);	/* the daemons mounted a private bpffs there */
 	if (failed)
 		fprintf(stderr, "daemon logs in %s\n", dir);
 	return failed;
