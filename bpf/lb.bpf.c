@@ -15,6 +15,12 @@
  *	such a reply and leaves with the VIP as its source. Seeing both
  *	directions is what lets nat mode time SYN -> SYN-ACK and count resets.
  *
+ * Policy custom: a new flow of a custom service leaves sov_lb by a tail call
+ * into the service's program in lb_custom_progs, which answers in
+ * lb_custom_ctx and tail-calls sov_lb_resume (lb_resume[0]); that re-parses
+ * the unchanged packet, checks the answer and goes on as sov_lb would have.
+ * The maps such a program may share are defined in lb_custom.h.
+ *
  * Everything the control plane changes while packets flow is switched
  * atomically: Maglev tables and active lists are written into the idle bank,
  * then the service entry (a hash map value, replaced whole) flips its bank.
@@ -25,6 +31,15 @@
 #include "parse.bpf.h"
 #include "lb.h"
 #include "lb_hash.h"
+
+/*
+ * lb_backends, lb_active, lb_conn_counts, lb_backend_stats, lb_custom_ctx
+ * and lb_resume: the maps a custom policy program shares with the balancer.
+ * lb_resume[0] is sov_lb_resume from the moment libbpf loads the object.
+ */
+int sov_lb_resume(struct xdp_md *ctx);
+#define LB_RESUME_INIT	{ .values = { [0] = (void *)&sov_lb_resume } }
+#include "lb_custom.h"
 
 #include <stdbool.h>
 
@@ -63,14 +78,6 @@ struct {
 	__type(value, __u32);			/* LB_SVC_F_* of the address */
 } lb_vip_addrs SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_RDONLY_PROG);	/* written by the control plane only */
-	__uint(max_entries, LB_MAX_SERVICES * LB_MAX_BACKENDS);
-	__type(key, __u32);
-	__type(value, struct lb_backend);
-} lb_backends SEC(".maps");
-
 /* [bank][service][slot] -> global backend id */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -79,15 +86,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } lb_maglev SEC(".maps");
-
-/* [bank][service] -> the live backends, for the list-based policies */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_RDONLY_PROG);	/* written by the control plane only */
-	__uint(max_entries, 2 * LB_MAX_SERVICES);
-	__type(key, __u32);
-	__type(value, struct lb_active);
-} lb_active SEC(".maps");
 
 /* Per-CPU LRU lists over one table: no cross-CPU lock on the hot path. */
 struct {
@@ -105,14 +103,6 @@ struct {
 	__type(key, struct lb_sticky_key);
 	__type(value, struct lb_sticky);
 } lb_sticky SEC(".maps");
-
-/* open connections per backend, for least-conn */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LB_MAX_SERVICES * LB_MAX_BACKENDS);
-	__type(key, __u32);
-	__type(value, __s64);
-} lb_conn_counts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -153,13 +143,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lb_flow_counter);
 } lb_svc_stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LB_MAX_SERVICES * LB_MAX_BACKENDS);
-	__type(key, __u32);
-	__type(value, struct lb_flow_counter);
-} lb_backend_stats SEC(".maps");
 
 /* nat mode: the reply's 5-tuple -> the VIP:port it must come from (lb.h) */
 struct {
@@ -208,6 +191,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lb_backend_errors);
 } lb_backend_errors SEC(".maps");
+
+/* policy custom: service index -> the service's program (put there by the control plane) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, LB_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, __u32);
+} lb_custom_progs SEC(".maps");
 
 static __always_inline int lb_count(__u32 reason, __u32 len, int verdict)
 {
@@ -409,18 +400,71 @@ static __always_inline __u32 lb_pick_least_conn(const struct lb_service *svc)
 	return act->ids[best];
 }
 
-/* A new flow: sticky session first, then the service's policy. */
-static __always_inline __u32 lb_pick_new(const struct lb_service *svc,
+/*
+ * lb_pick()'s answer when a custom service has no program: lb_custom_progs'
+ * slot was empty, so the tail call fell through. Not a backend id (those
+ * are below LB_MAX_SERVICES * LB_MAX_BACKENDS), not LB_NO_BACKEND.
+ */
+#define LB_CUSTOM_MISSING	0xfffffffeU
+
+/*
+ * Policy custom: hand the new flow @fk to the service's program, which
+ * answers in lb_custom_ctx and tail-calls sov_lb_resume. Returns only if
+ * that program is missing: LB_CUSTOM_MISSING.
+ */
+static __always_inline __u32 lb_custom_call(struct xdp_md *ctx, const struct lb_service *svc,
+					    const struct lb_flow_key *fk)
+{
+	struct lb_custom_ctx *c;
+	__u32 key = 0;
+
+	c = bpf_map_lookup_elem(&lb_custom_ctx, &key);
+	if (!c)
+		return LB_CUSTOM_MISSING;
+	__builtin_memcpy(&c->flow, fk, sizeof(c->flow));
+	c->service = svc->index;
+	c->bank = svc->bank & 1;
+	c->hash = lb_hash_flow(fk);
+	c->svc_flags = svc->flags;
+	c->result = LB_NO_BACKEND;
+	c->pad = 0;
+	bpf_tail_call(ctx, &lb_custom_progs, svc->index);
+	return LB_CUSTOM_MISSING;
+}
+
+static __always_inline void lb_sticky_key_fill(struct lb_sticky_key *sk,
+					       const struct lb_service *svc,
+					       const struct lb_flow_key *fk)
+{
+	__builtin_memcpy(sk->addr, fk->src, sizeof(sk->addr));
+	sk->service = svc->index;
+	sk->family = fk->family;
+}
+
+/* A new flow's client sticks to backend @id from now on. */
+static __always_inline void lb_sticky_put(const struct lb_sticky_key *sk, __u32 id, __u64 now)
+{
+	struct lb_sticky nst = {};
+
+	nst.backend = id;
+	nst.last_seen_ns = now;
+	bpf_map_update_elem(&lb_sticky, sk, &nst, BPF_ANY);
+}
+
+/*
+ * A new flow: sticky session first, then the service's policy. Policy
+ * custom leaves here by a tail call and comes back in sov_lb_resume(), which
+ * does what the end of this function and lb_pick() do with the answer.
+ */
+static __always_inline __u32 lb_pick_new(struct xdp_md *ctx, const struct lb_service *svc,
 					 const struct lb_flow_key *fk, __u64 now)
 {
 	struct lb_sticky_key sk = {};
-	struct lb_sticky *st, nst = {};
+	struct lb_sticky *st;
 	__u32 id;
 
 	if (svc->sticky_timeout_s) {
-		__builtin_memcpy(sk.addr, fk->src, sizeof(sk.addr));
-		sk.service = svc->index;
-		sk.family = fk->family;
+		lb_sticky_key_fill(&sk, svc, fk);
 		st = bpf_map_lookup_elem(&lb_sticky, &sk);
 		if (st && now - st->last_seen_ns <
 			  (__u64)svc->sticky_timeout_s * NSEC_PER_SEC &&
@@ -443,32 +487,47 @@ static __always_inline __u32 lb_pick_new(const struct lb_service *svc,
 	case LB_POLICY_IP_HASH:
 		id = lb_pick_maglev(svc, lb_hash_client(fk->src));
 		break;
-	default:	/* maglev; custom is not accepted by the control plane yet */
+	case LB_POLICY_CUSTOM:
+		return lb_custom_call(ctx, svc, fk);
+	default:	/* maglev, and any policy this program does not know */
 		id = lb_pick_maglev(svc, lb_hash_flow(fk));
 		break;
 	}
 	if (id == LB_NO_BACKEND || !lb_backend_ok(svc, id))
 		return LB_NO_BACKEND;
 
-	if (svc->sticky_timeout_s) {
-		nst.backend = id;
-		nst.last_seen_ns = now;
-		bpf_map_update_elem(&lb_sticky, &sk, &nst, BPF_ANY);
-	}
+	if (svc->sticky_timeout_s)
+		lb_sticky_put(&sk, id, now);
 	return id;
+}
+
+/* A new flow goes to backend @id: the connection table, least-conn's count. */
+static __always_inline void lb_flow_record(const struct lb_flow_key *fk, __u32 id,
+					   bool closing, __u64 now, __u32 len)
+{
+	struct lb_flow nf = {};
+
+	nf.backend = id;
+	nf.last_seen_ns = now;
+	nf.flags = closing ? LB_FLOW_F_CLOSED : 0;
+	if (bpf_map_update_elem(&lb_conns, fk, &nf, BPF_ANY))
+		lb_count(LB_R_CONN_FULL, len, 0);	/* forwarded statelessly */
+	else if (!closing)
+		lb_conn_add(id, 1);
 }
 
 /*
  * The backend of a flow: the connection table's, while that backend is up
  * (else the flow fails over like a new one), or a new pick recorded there.
+ * LB_NO_BACKEND or LB_CUSTOM_MISSING: none.
  */
-static __always_inline __u32 lb_pick(const struct lb_service *svc,
+static __always_inline __u32 lb_pick(struct xdp_md *ctx, const struct lb_service *svc,
 				     const struct lb_flow_key *fk,
 				     const struct tcphdr *tcp, __u32 len, bool *new_flow)
 {
 	bool closing = tcp && (tcp->fin || tcp->rst);
-	struct lb_flow *flow, nf = {};
 	__u64 now = bpf_ktime_get_ns();
+	struct lb_flow *flow;
 	__u32 id;
 
 	flow = bpf_map_lookup_elem(&lb_conns, fk);
@@ -481,21 +540,22 @@ static __always_inline __u32 lb_pick(const struct lb_service *svc,
 			}
 			return flow->backend;
 		}
-		if (!(flow->flags & LB_FLOW_F_CLOSED))
+		/*
+		 * Counted out once: if no new backend is recorded below (none
+		 * live, or a custom program that never hands back), the next
+		 * packet must not count it out again.
+		 */
+		if (!(flow->flags & LB_FLOW_F_CLOSED)) {
+			flow->flags |= LB_FLOW_F_CLOSED;
 			lb_conn_add(flow->backend, -1);
+		}
 	}
 
-	id = lb_pick_new(svc, fk, now);
-	if (id == LB_NO_BACKEND)
+	id = lb_pick_new(ctx, svc, fk, now);
+	if (id == LB_NO_BACKEND || id == LB_CUSTOM_MISSING)
 		return id;
 	*new_flow = true;
-	nf.backend = id;
-	nf.last_seen_ns = now;
-	nf.flags = closing ? LB_FLOW_F_CLOSED : 0;
-	if (bpf_map_update_elem(&lb_conns, fk, &nf, BPF_ANY))
-		lb_count(LB_R_CONN_FULL, len, 0);	/* forwarded statelessly */
-	else if (!closing)
-		lb_conn_add(id, 1);
+	lb_flow_record(fk, id, closing, now, len);
 	return id;
 }
 
@@ -989,41 +1049,34 @@ static __always_inline int lb_nat_out(struct xdp_md *ctx, struct sov_pkt *p,
 	return lb_count(LB_R_NAT_OUT, len, XDP_TX);
 }
 
-static __always_inline int lb_forward(struct xdp_md *ctx, struct sov_pkt *p, __u32 len)
+/* The service's VIP key for the packet's flow key. */
+static __always_inline void lb_vip_key_fill(struct lb_vip_key *vk, const struct lb_flow_key *fk)
 {
-	struct lb_flow_key fk = {};
-	struct lb_vip_key vk = {};
-	struct lb_service *svc;
-	struct lb_backend *be;
-	bool new_flow = false;
-	__u32 id;
+	__builtin_memcpy(vk->addr, fk->dst, sizeof(vk->addr));
+	vk->port_be = fk->dport_be;
+	vk->proto = fk->proto;
+	vk->family = fk->family;
+}
 
-	lb_flow_key_fill(&fk, p);
-	__builtin_memcpy(vk.addr, fk.dst, sizeof(vk.addr));
-	vk.port_be = fk.dport_be;
-	vk.proto = fk.proto;
-	vk.family = fk.family;
-	svc = bpf_map_lookup_elem(&lb_services, &vk);
-	if (!svc)
-		return lb_nat_out(ctx, p, &fk, len);
-	if (svc->index >= LB_MAX_SERVICES)
-		return lb_count(LB_R_NO_BACKEND, len, XDP_PASS);
-	/* before any state changes: this packet is not forwarded */
-	if ((svc->flags & LB_SVC_F_NAT) && lb_nat_ttl_expiring(p))
-		return lb_count(LB_R_NAT_TTL, len, XDP_PASS);
+/* No backend for this packet: the service's fallback, counted under @reason. */
+static __always_inline int lb_fallback(const struct lb_service *svc, __u32 len, __u32 reason)
+{
+	struct lb_flow_counter *c;
+	__u32 idx = svc->index;
 
-	id = lb_pick(svc, &fk, p->tcp, len, &new_flow);
-	if (id == LB_NO_BACKEND) {
-		struct lb_flow_counter *c;
-		__u32 idx = svc->index;
+	c = bpf_map_lookup_elem(&lb_svc_stats, &idx);
+	if (c)
+		c->no_backend++;
+	return lb_count(reason, len, svc->flags & LB_SVC_F_FALLBACK_PASS ? XDP_PASS : XDP_DROP);
+}
 
-		c = bpf_map_lookup_elem(&lb_svc_stats, &idx);
-		if (c)
-			c->no_backend++;
-		return lb_count(LB_R_NO_BACKEND, len,
-				svc->flags & LB_SVC_F_FALLBACK_PASS ? XDP_PASS : XDP_DROP);
-	}
-	be = bpf_map_lookup_elem(&lb_backends, &id);
+/* The flow's backend is @id: count the packet and forward it in the service's mode. */
+static __always_inline int lb_send(struct xdp_md *ctx, struct sov_pkt *p,
+				   const struct lb_service *svc, const struct lb_flow_key *fk,
+				   __u32 id, bool new_flow, __u32 len)
+{
+	struct lb_backend *be = bpf_map_lookup_elem(&lb_backends, &id);
+
 	if (!be)
 		return lb_count(LB_R_NO_BACKEND, len, XDP_DROP);
 	lb_flow_count(&lb_svc_stats, svc->index, len, new_flow);
@@ -1033,8 +1086,35 @@ static __always_inline int lb_forward(struct xdp_md *ctx, struct sov_pkt *p, __u
 	 * lb_pick() would make the verifier walk every policy once per mode.
 	 */
 	if (svc->flags & LB_SVC_F_NAT)
-		return lb_nat_in(ctx, p, svc, id, be, &fk, len);
+		return lb_nat_in(ctx, p, svc, id, be, fk, len);
 	return lb_encap(ctx, p, be, len, LB_R_FORWARDED);
+}
+
+static __always_inline int lb_forward(struct xdp_md *ctx, struct sov_pkt *p, __u32 len)
+{
+	struct lb_flow_key fk = {};
+	struct lb_vip_key vk = {};
+	struct lb_service *svc;
+	bool new_flow = false;
+	__u32 id;
+
+	lb_flow_key_fill(&fk, p);
+	lb_vip_key_fill(&vk, &fk);
+	svc = bpf_map_lookup_elem(&lb_services, &vk);
+	if (!svc)
+		return lb_nat_out(ctx, p, &fk, len);
+	if (svc->index >= LB_MAX_SERVICES)
+		return lb_count(LB_R_NO_BACKEND, len, XDP_PASS);
+	/* before any state changes: this packet is not forwarded */
+	if ((svc->flags & LB_SVC_F_NAT) && lb_nat_ttl_expiring(p))
+		return lb_count(LB_R_NAT_TTL, len, XDP_PASS);
+
+	id = lb_pick(ctx, svc, &fk, p->tcp, len, &new_flow);
+	if (id == LB_NO_BACKEND)
+		return lb_fallback(svc, len, LB_R_NO_BACKEND);
+	if (id == LB_CUSTOM_MISSING)
+		return lb_fallback(svc, len, LB_R_CUSTOM_MISSING);
+	return lb_send(ctx, p, svc, &fk, id, new_flow, len);
 }
 
 /* Fragments carry no ports: a VIP's fragments are dropped unless the VIP says pass. */
@@ -1213,6 +1293,72 @@ int sov_lb(struct xdp_md *ctx)
 	default:
 		return lb_count(LB_R_MALFORMED, len, XDP_PASS);
 	}
+}
+
+/* The context still describes this packet's flow, for this service. */
+static __always_inline bool lb_custom_ctx_same(const struct lb_custom_ctx *c,
+					       const struct lb_flow_key *fk, __u32 service)
+{
+	const __u32 *a = (const __u32 *)&c->flow, *b = (const __u32 *)fk;
+	__u32 diff = c->service ^ service;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*fk) / 4); i++)
+		diff |= a[i] ^ b[i];
+	return !diff;
+}
+
+/*
+ * Back from a custom policy program (lb_resume[0]): the packet is as sov_lb
+ * left it, a new flow of a custom service; lb_custom_ctx[0] holds the flow
+ * and the program's answer. Found again and checked -- the flow must be the
+ * context's, the answer a live backend of its service -- it is recorded and
+ * forwarded exactly as lb_pick() and lb_forward() do with any policy's
+ * pick. Anything that does not check out: LB_R_CUSTOM_BAD and the service's
+ * fallback (XDP_PASS when not even the service is found); an answer of
+ * LB_NO_BACKEND is the policy's "none": LB_R_NO_BACKEND and the fallback.
+ */
+SEC("xdp")
+int sov_lb_resume(struct xdp_md *ctx)
+{
+	__u32 len = ctx->data_end - ctx->data, key = 0, id;
+	struct lb_sticky_key sk = {};
+	struct lb_flow_key fk = {};
+	struct lb_vip_key vk = {};
+	struct lb_custom_ctx *c;
+	struct lb_service *svc;
+	struct sov_pkt p;
+	bool closing;
+	__u64 now;
+
+	if (sov_parse_packet(ctx, &p) != SOV_PARSE_OK)
+		return lb_count(LB_R_CUSTOM_BAD, len, XDP_PASS);
+	lb_flow_key_fill(&fk, &p);
+	lb_vip_key_fill(&vk, &fk);
+	svc = bpf_map_lookup_elem(&lb_services, &vk);
+	if (!svc || svc->index >= LB_MAX_SERVICES)
+		return lb_count(LB_R_CUSTOM_BAD, len, XDP_PASS);
+	c = bpf_map_lookup_elem(&lb_custom_ctx, &key);
+	if (!c || !lb_custom_ctx_same(c, &fk, svc->index))
+		return lb_fallback(svc, len, LB_R_CUSTOM_BAD);
+	id = c->result;
+	if (id == LB_NO_BACKEND)
+		return lb_fallback(svc, len, LB_R_NO_BACKEND);
+	if (!lb_backend_ok(svc, id))
+		return lb_fallback(svc, len, LB_R_CUSTOM_BAD);
+	/* sov_lb checked this; the program may not have left the packet alone */
+	if ((svc->flags & LB_SVC_F_NAT) && lb_nat_ttl_expiring(&p))
+		return lb_count(LB_R_NAT_TTL, len, XDP_PASS);
+
+	now = bpf_ktime_get_ns();
+	if (svc->sticky_timeout_s) {
+		lb_sticky_key_fill(&sk, svc, &fk);
+		lb_sticky_put(&sk, id, now);
+	}
+	closing = p.tcp && (p.tcp->fin || p.tcp->rst);
+	lb_flow_record(&fk, id, closing, now, len);
+	return lb_send(ctx, &p, svc, &fk, id, true, len);
 }
 
 char LICENSE[] SEC("license") = "GPL";

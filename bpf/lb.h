@@ -152,6 +152,9 @@ enum lb_reason {
 	LB_R_NAT_FAIL = 15,	/* backend of the other family, or no lb_config: XDP_DROP */
 	LB_R_NAT_ICMP_OUT = 16,	/* a backend's ICMP error about a nat flow, to the client: XDP_TX */
 	LB_R_NAT_REV_FULL = 17,	/* lb_nat_rev insert failed: forwarded, replies will pass */
+	/* policy custom, see struct lb_custom_ctx */
+	LB_R_CUSTOM_MISSING = 18,/* no program in the service's lb_custom_progs slot: fallback */
+	LB_R_CUSTOM_BAD = 19,	/* the program's answer is no live backend of the service: fallback */
 	LB_R_MAX
 };
 
@@ -276,5 +279,26 @@ struct lb_backend_errors {
 	__u64 rst;		/* 0: TCP connections the backend reset */
 	__u64 unreach;		/* 8: ICMP(v6) destination unreachable about a flow */
 };
+
+/*
+ * Policy custom (LB_POLICY_CUSTOM): for a new flow of such a service -- one
+ * that neither the connection table nor a sticky session answers -- sov_lb
+ * fills lb_custom_ctx[0] and tail-calls lb_custom_progs[service index], the
+ * user's program (loaded from its own ELF, see bpf/lb_custom.h). That
+ * program writes @result and tail-calls lb_resume[0], the balancer's
+ * sov_lb_resume, which checks the answer, records the flow as for any other
+ * policy and forwards the packet. lb_custom_ctx is a per-CPU array: a
+ * packet's tail calls all run on its CPU, so the value is the packet's.
+ * Documentation/lb.rst, "The custom policy", has the whole contract.
+ */
+struct lb_custom_ctx {
+	struct lb_flow_key flow;	/* 0: the new flow's 5-tuple (40 bytes); read only */
+	__u32 service;		/* 40: service index; read only */
+	__u32 bank;		/* 44: live bank, 0/1: lb_active[bank * LB_MAX_SERVICES + service] */
+	__u32 hash;		/* 48: lb_hash_flow(&flow), what maglev would hash */
+	__u32 svc_flags;	/* 52: the service's LB_SVC_F_* */
+	__u32 result;		/* 56: out: a backend id of the service, or LB_NO_BACKEND (preset) */
+	__u32 pad;		/* 60 */
+};				/* 64 bytes */
 
 #endif /* SOV_BPF_LB_H */

@@ -425,10 +425,20 @@ static int parse_set(struct pstate *ps, struct stmt *st, struct fx_map_set **set
 	s.line = st->line;
 	if (parse_map_head(ps, st, &z, &s.map, &s.key, &t, is_value_word, "'value BYTES'"))
 		goto bad;
-	while (next_tok(&z, &t))
+	while (next_tok(&z, &t)) {
+		/* prog:NAME, a program's fd, is a value of its own */
+		if (s.value_prog || (t.len >= 5 && !memcmp(t.s, "prog:", 5))) {
+			if (s.value_prog || s.value.len || t.len == 5) {
+				perr(ps, t.line, "set %s: 'prog:NAME' must be the whole value", s.map);
+				goto bad;
+			}
+			s.value_prog = xstrndup(t.s + 5, t.len - 5);
+			continue;
+		}
 		if (bytes_token(ps, &t, &s.value, "value"))
 			goto bad;
-	if (!s.value.len) {
+	}
+	if (!s.value.len && !s.value_prog) {
 		perr(ps, st->line, "set %s: expected bytes after 'value'", s.map);
 		goto bad;
 	}
@@ -439,6 +449,7 @@ bad:
 	free(s.map);
 	free(s.key.data);
 	free(s.value.data);
+	free(s.value_prog);
 	return -1;
 }
 
@@ -595,20 +606,27 @@ static int do_stmt(struct pstate *ps, struct stmt *st)
 	const char *kw = st->kw;
 
 	if (!strcmp(kw, "object")) {
-		char *w;
+		char *w, *path;
 
 		if (c)
 			return perr(ps, st->line, "'object' must come before the first case");
-		if (fx->object)
-			return perr(ps, st->line, "'object' given twice (first at line %d)",
-				    fx->object_line);
 		w = one_word(ps, st, "an object file path");
 		if (!w)
 			return -1;
-		fx->object = expand_vars(ps, st->line, w);
+		path = expand_vars(ps, st->line, w);
 		free(w);
-		fx->object_line = st->line;
-		return fx->object ? 0 : -1;
+		if (!path)
+			return -1;
+		if (!fx->object) {
+			fx->object = path;
+			fx->object_line = st->line;
+			return 0;
+		}
+		/* a further object, sharing the first one's maps (runner.c) */
+		fx->more = xrealloc(fx->more, (fx->n_more + 1) * sizeof(*fx->more));
+		fx->more[fx->n_more].path = path;
+		fx->more[fx->n_more++].line = st->line;
+		return 0;
 	}
 	if (!strcmp(kw, "program")) {
 		char *w = one_word(ps, st, "a program name");
@@ -836,6 +854,7 @@ static void free_sets(struct fx_map_set *s, size_t n)
 		free(s[i].map);
 		free(s[i].key.data);
 		free(s[i].value.data);
+		free(s[i].value_prog);
 	}
 	free(s);
 }
@@ -864,6 +883,9 @@ void fixture_free(struct fixture *fx)
 	free_sets(fx->sets, fx->n_sets);
 	free(fx->path);
 	free(fx->object);
+	for (i = 0; i < fx->n_more; i++)
+		free(fx->more[i].path);
+	free(fx->more);
 	free(fx->program);
 	memset(fx, 0, sizeof(*fx));
 }

@@ -41,12 +41,13 @@ struct fx_map_check {
 	struct fx_bytes value;	/* VALUE */
 };
 
-/* "set NAME key BYTES value BYTES" */
+/* "set NAME key BYTES value BYTES" or "set NAME key BYTES value prog:PROGRAM" */
 struct fx_map_set {
 	int line;
 	char *map;
 	struct fx_bytes key;
 	struct fx_bytes value;
+	char *value_prog;	/* non-NULL: the value is this program's fd (prog arrays) */
 };
 
 struct fx_case {
@@ -69,10 +70,18 @@ struct fx_case {
 	size_t n_checks;
 };
 
+/* an 'object' line after the first */
+struct fx_object {
+	char *path;		/* after ${VAR} expansion */
+	int line;
+};
+
 struct fixture {
 	char *path;
 	char *object;		/* after ${VAR} expansion */
 	int object_line;
+	struct fx_object *more;	/* further objects: loaded after the first, sharing its maps */
+	size_t n_more;
 	char *program;		/* default program, may be NULL */
 	int program_line;
 	struct fx_map_set *sets;	/* applied before every case */

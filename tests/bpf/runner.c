@@ -7,12 +7,13 @@
  *
  * All fixture files are parsed first; a parse error anywhere stops the run
  * before anything is loaded (exit 2).  Then, per fixture file, the object
- * is opened and loaded once, the initial contents of its array maps are
- * snapshotted, and before every case the maps are put back: arrays are
- * restored from the snapshot, hash-like maps are emptied, then the
- * fixture's and the case's 'set' lines are applied.  Each case runs the
- * program once (repeat=1) and checks verdict, output bytes and 'map'
- * assertions.
+ * is opened and loaded once (further objects after it, each map that has
+ * the name of one of the first object's becoming that map), the initial
+ * contents of its array maps and prog arrays are snapshotted, and before
+ * every case the maps are put back: arrays are restored from the snapshot,
+ * hash-like maps are emptied, then the fixture's and the case's 'set' lines
+ * are applied.  Each case runs the program once (repeat=1) and checks
+ * verdict, output bytes and 'map' assertions.
  *
  * Exit status: 0 all cases passed (or were skipped), 1 a case failed,
  * 2 usage or fixture parse error.
@@ -34,6 +35,12 @@
 #define ETH_HLEN 14
 
 static int verbose;
+
+/* A fixture's loaded objects: maps and programs are looked up in this order. */
+struct objset {
+	struct bpf_object **o;
+	size_t n;
+};
 
 /* ---- libbpf log capture --------------------------------------------- */
 
@@ -184,7 +191,7 @@ static void hexdiff(FILE *d, const char *what, const uint8_t *exp, size_t elen,
 
 /* ---- map reset ------------------------------------------------------ */
 
-enum snap_kind { SNAP_NONE, SNAP_ARRAY, SNAP_HASH };
+enum snap_kind { SNAP_NONE, SNAP_ARRAY, SNAP_HASH, SNAP_PROG };
 
 struct snap {
 	struct bpf_map *map;
@@ -193,8 +200,8 @@ struct snap {
 	uint32_t max_entries;
 	size_t vbuf;		/* bytes for one lookup (all CPUs for per-CPU maps) */
 	uint8_t *data;		/* SNAP_ARRAY: max_entries * vbuf */
-	uint32_t *keys;		/* SNAP_ARRAY: 0 .. max_entries-1, for batch updates */
-	int prog_ro;		/* BPF_F_RDONLY_PROG: only `set` can change it */
+	uint32_t *keys;		/* SNAP_ARRAY: 0 .. max_entries-1; SNAP_PROG: ids, 0 = empty */
+	int prog_ro;		/* BPF_F_RDONLY_PROG, or a prog array: only `set` can change it */
 	int dirty;		/* a case's own `set` wrote it since the last reset */
 };
 
@@ -215,17 +222,22 @@ static size_t map_vbuf(const struct bpf_map *m)
 	return vs;
 }
 
-/* On return *out holds whatever was snapshotted, also on failure: free_snaps() it. */
-static int snapshot_maps(struct bpf_object *obj, struct snap **out, size_t *n_out, FILE *d)
+/*
+ * The maps of @obj, except those it shares with @first (the same map, already
+ * snapshotted), are added to *out; whatever was added stays there also on
+ * failure: free_snaps() it.
+ */
+static int snapshot_maps(struct bpf_object *obj, struct bpf_object *first,
+			 struct snap **out, size_t *n_out, FILE *d)
 {
 	struct bpf_map *m;
 
-	*out = NULL;
-	*n_out = 0;
 	bpf_object__for_each_map(m, obj) {
 		struct snap *x, *s;
 		uint32_t k;
 
+		if (first && bpf_object__find_map_by_name(first, bpf_map__name(m)))
+			continue;
 		s = realloc(*out, (*n_out + 1) * sizeof(*s));
 		if (!s)
 			return -1;
@@ -272,11 +284,53 @@ static int snapshot_maps(struct bpf_object *obj, struct snap **out, size_t *n_ou
 		case BPF_MAP_TYPE_LPM_TRIE:
 			x->kind = SNAP_HASH;
 			break;
+		case BPF_MAP_TYPE_PROG_ARRAY:
+			/* as loaded (libbpf fills statically initialised slots); a lookup gives the id */
+			x->kind = SNAP_PROG;
+			x->prog_ro = 1;
+			x->keys = calloc(x->max_entries ? x->max_entries : 1, sizeof(*x->keys));
+			if (!x->keys)
+				return -1;
+			for (k = 0; k < x->max_entries; k++)
+				if (bpf_map_lookup_elem(x->fd, &k, &x->keys[k]) && errno != ENOENT) {
+					fprintf(d, "# cannot snapshot prog array %s[%u]: %s\n",
+						bpf_map__name(m), k, strerror(errno));
+					return -1;
+				}
+			break;
 		default:
 			break;
 		}
 	}
 	return 0;
+}
+
+/* Put a prog array's slots back to the programs they held after the load. */
+static int reset_prog_array(struct snap *x, FILE *d)
+{
+	uint32_t k;
+	int fd;
+
+	for (k = 0; k < x->max_entries; k++) {
+		if (!x->keys[k]) {
+			if (bpf_map_delete_elem(x->fd, &k) && errno != ENOENT)
+				goto fail;
+			continue;
+		}
+		fd = bpf_prog_get_fd_by_id(x->keys[k]);
+		if (fd < 0)
+			goto fail;
+		if (bpf_map_update_elem(x->fd, &k, &fd, BPF_ANY)) {
+			close(fd);
+			goto fail;
+		}
+		close(fd);
+	}
+	return 0;
+fail:
+	fprintf(d, "# cannot reset prog array %s[%u]: %s\n", bpf_map__name(x->map), k,
+		strerror(errno));
+	return -1;
 }
 
 /*
@@ -309,7 +363,13 @@ static int reset_maps(struct snap *s, size_t n, FILE *d)
 		struct snap *x = &s[i];
 		uint32_t k;
 
-		if (x->kind == SNAP_ARRAY) {
+		if (x->kind == SNAP_PROG) {
+			if (!x->dirty)
+				continue;
+			x->dirty = 0;
+			if (reset_prog_array(x, d))
+				return -1;
+		} else if (x->kind == SNAP_ARRAY) {
 			if (x->prog_ro && !x->dirty)
 				continue;
 			x->dirty = 0;
@@ -351,27 +411,34 @@ static void free_snaps(struct snap *s, size_t n)
 
 /* ---- map access ----------------------------------------------------- */
 
-static void list_maps(FILE *d, struct bpf_object *obj)
+static void list_maps(FILE *d, const struct objset *os)
 {
 	struct bpf_map *m;
 	const char *sep = "";
+	size_t i;
 
 	fputs("# maps in the object:", d);
-	bpf_object__for_each_map(m, obj) {
-		fprintf(d, "%s %s", sep, bpf_map__name(m));
-		sep = ",";
-	}
+	for (i = 0; i < os->n; i++)
+		bpf_object__for_each_map(m, os->o[i]) {
+			if (i && bpf_object__find_map_by_name(os->o[0], bpf_map__name(m)))
+				continue;	/* the first object's */
+			fprintf(d, "%s %s", sep, bpf_map__name(m));
+			sep = ",";
+		}
 	fputc('\n', d);
 }
 
-static struct bpf_map *find_map(FILE *d, struct bpf_object *obj, const char *where,
+static struct bpf_map *find_map(FILE *d, const struct objset *os, const char *where,
 				int line, const char *name, size_t key_len)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+	struct bpf_map *m = NULL;
+	size_t i;
 
+	for (i = 0; i < os->n && !m; i++)
+		m = bpf_object__find_map_by_name(os->o[i], name);
 	if (!m) {
 		fprintf(d, "# %s:%d: no map named '%s'\n", where, line, name);
-		list_maps(d, obj);
+		list_maps(d, os);
 		return NULL;
 	}
 	if (key_len != bpf_map__key_size(m)) {
@@ -382,16 +449,70 @@ static struct bpf_map *find_map(FILE *d, struct bpf_object *obj, const char *whe
 	return m;
 }
 
-static int apply_set(FILE *d, struct bpf_object *obj, const char *path,
+static struct bpf_program *find_program(const struct objset *os, const char *name)
+{
+	struct bpf_program *p = NULL;
+	size_t i;
+
+	for (i = 0; i < os->n && !p; i++)
+		p = bpf_object__find_program_by_name(os->o[i], name);
+	return p;
+}
+
+static void list_programs(FILE *d, const struct objset *os)
+{
+	struct bpf_program *p;
+	const char *sep = "";
+	size_t i;
+
+	fputs("# programs in the object:", d);
+	for (i = 0; i < os->n; i++)
+		bpf_object__for_each_program(p, os->o[i]) {
+			fprintf(d, "%s %s", sep, bpf_program__name(p));
+			sep = ",";
+		}
+	fputc('\n', d);
+}
+
+/* "set MAP key BYTES value prog:NAME": NAME's fd into a prog array */
+static int apply_set_prog(FILE *d, const struct objset *os, const char *path,
+			  const struct fx_map_set *s, struct bpf_map *m)
+{
+	struct bpf_program *prog = find_program(os, s->value_prog);
+	int fd;
+
+	if (!prog) {
+		fprintf(d, "# %s:%d: set %s: no program named '%s'\n", path, s->line, s->map,
+			s->value_prog);
+		list_programs(d, os);
+		return -1;
+	}
+	if (bpf_map__value_size(m) != sizeof(fd)) {
+		fprintf(d, "# %s:%d: set %s: prog:%s needs a map with 4-byte values (a prog array), not %u\n",
+			path, s->line, s->map, s->value_prog, bpf_map__value_size(m));
+		return -1;
+	}
+	fd = bpf_program__fd(prog);
+	if (bpf_map_update_elem(bpf_map__fd(m), s->key.data, &fd, BPF_ANY)) {
+		fprintf(d, "# %s:%d: set %s: update with program %s failed: %s\n", path, s->line,
+			s->map, s->value_prog, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int apply_set(FILE *d, const struct objset *os, const char *path,
 		     const struct fx_map_set *s)
 {
-	struct bpf_map *m = find_map(d, obj, path, s->line, s->map, s->key.len);
+	struct bpf_map *m = find_map(d, os, path, s->line, s->map, s->key.len);
 	size_t vs, stride, i;
 	uint8_t *buf;
 	int rc = 0;
 
 	if (!m)
 		return -1;
+	if (s->value_prog)
+		return apply_set_prog(d, os, path, s, m);
 	vs = bpf_map__value_size(m);
 	if (s->value.len != vs) {
 		fprintf(d, "# %s:%d: map %s: value is %zu bytes, the map's value_size is %zu\n",
@@ -455,10 +576,10 @@ static void key_str(char *buf, size_t cap, const struct fx_bytes *k)
 }
 
 /* returns 1 if the check passed, 0 if not (diagnostics written) */
-static int check_map(FILE *d, struct bpf_object *obj, const char *path,
+static int check_map(FILE *d, const struct objset *os, const char *path,
 		     const struct fx_map_check *c)
 {
-	struct bpf_map *m = find_map(d, obj, path, c->line, c->map, c->key.len);
+	struct bpf_map *m = find_map(d, os, path, c->line, c->map, c->key.len);
 	size_t vs, stride, i;
 	char key[80];
 	uint8_t *buf;
@@ -558,21 +679,8 @@ static void verdict_str(char *buf, size_t cap, uint32_t v)
 		snprintf(buf, cap, "%u", v);
 }
 
-static void list_programs(FILE *d, struct bpf_object *obj)
-{
-	struct bpf_program *p;
-	const char *sep = "";
-
-	fputs("# programs in the object:", d);
-	bpf_object__for_each_program(p, obj) {
-		fprintf(d, "%s %s", sep, bpf_program__name(p));
-		sep = ",";
-	}
-	fputc('\n', d);
-}
-
 /* Run one case, writing diagnostics to d; returns 1 if it passed. */
-static int run_case(FILE *d, struct bpf_object *obj, struct snap *snaps, size_t n_snaps,
+static int run_case(FILE *d, const struct objset *os, struct snap *snaps, size_t n_snaps,
 		    const struct fixture *fx, const struct fx_case *c)
 {
 	const char *pname = c->program ? c->program : fx->program;
@@ -594,7 +702,7 @@ static int run_case(FILE *d, struct bpf_object *obj, struct snap *snaps, size_t 
 	if (reset_maps(snaps, n_snaps, d))
 		return 0;
 	for (i = 0; i < fx->n_sets; i++)
-		if (apply_set(d, obj, fx->path, &fx->sets[i]))
+		if (apply_set(d, os, fx->path, &fx->sets[i]))
 			return 0;
 	for (i = 0; i < c->n_sets; i++) {
 		size_t j;
@@ -602,15 +710,15 @@ static int run_case(FILE *d, struct bpf_object *obj, struct snap *snaps, size_t 
 		for (j = 0; j < n_snaps; j++)
 			if (!strcmp(bpf_map__name(snaps[j].map), c->sets[i].map))
 				snaps[j].dirty = 1;
-		if (apply_set(d, obj, fx->path, &c->sets[i]))
+		if (apply_set(d, os, fx->path, &c->sets[i]))
 			return 0;
 	}
 
-	prog = bpf_object__find_program_by_name(obj, pname);
+	prog = find_program(os, pname);
 	if (!prog) {
 		fprintf(d, "# %s:%d: no program named '%s'\n", fx->path,
 			c->program ? c->program_line : fx->program_line, pname);
-		list_programs(d, obj);
+		list_programs(d, os);
 		return 0;
 	}
 	if (bpf_program__type(prog) == BPF_PROG_TYPE_XDP && c->in.len < ETH_HLEN) {
@@ -648,7 +756,7 @@ static int run_case(FILE *d, struct bpf_object *obj, struct snap *snaps, size_t 
 		ok = 0;
 	}
 	for (i = 0; i < c->n_checks; i++)
-		if (!check_map(d, obj, fx->path, &c->checks[i]))
+		if (!check_map(d, os, fx->path, &c->checks[i]))
 			ok = 0;
 	return ok;
 }
@@ -665,10 +773,52 @@ static void emit_result(int n, const struct fixture *fx, const struct fx_case *c
 	fflush(stdout);
 }
 
+/*
+ * Open and load @path after the first object, every map of it that has the
+ * name of one of the first object's becoming that map (bpf_map__reuse_fd),
+ * as sovereignd loads a custom policy next to the balancer. NULL on failure,
+ * diagnostics written.
+ */
+static struct bpf_object *load_more(FILE *sd, const struct fixture *fx,
+				    const struct fx_object *mo, struct bpf_object *first)
+{
+	struct bpf_object *obj = bpf_object__open_file(mo->path, NULL);
+	struct bpf_map *m, *ours;
+	int err;
+
+	if (!obj) {
+		fprintf(sd, "# %s:%d: cannot open object %s: %s\n", fx->path, mo->line, mo->path,
+			strerror(errno));
+		return NULL;
+	}
+	bpf_object__for_each_map(m, obj) {
+		ours = bpf_object__find_map_by_name(first, bpf_map__name(m));
+		err = ours ? bpf_map__reuse_fd(m, bpf_map__fd(ours)) : 0;
+		if (err) {
+			fprintf(sd, "# %s:%d: %s: map %s cannot be %s's: %s\n", fx->path, mo->line,
+				mo->path, bpf_map__name(m), fx->object, strerror(-err));
+			bpf_object__close(obj);
+			return NULL;
+		}
+	}
+	if (bpf_object__load(obj)) {
+		fprintf(sd, "# %s:%d: cannot load object %s: %s\n", fx->path, mo->line, mo->path,
+			strerror(errno));
+		if (lbuf_len) {
+			fputs("# libbpf said:\n", sd);
+			diag_text(sd, lbuf);
+		}
+		bpf_object__close(obj);
+		return NULL;
+	}
+	return obj;
+}
+
 /* Run every case of one fixture; returns the number of failed cases. */
 static int run_fixture(const struct fixture *fx, int *n)
 {
 	struct bpf_object *obj;
+	struct objset os = { 0 };
 	struct snap *snaps = NULL;
 	size_t n_snaps = 0, i;
 	char *setup = NULL;
@@ -695,10 +845,24 @@ static int run_fixture(const struct fixture *fx, int *n)
 			fputs("# libbpf said:\n", sd);
 			diag_text(sd, lbuf);
 		}
-	} else if (snapshot_maps(obj, &snaps, &n_snaps, sd)) {
-		fprintf(sd, "# %s: cannot snapshot the maps of %s\n", fx->path, fx->object);
 	} else {
+		os.o = calloc(1 + fx->n_more, sizeof(*os.o));
+		if (!os.o) {
+			perror("calloc");
+			exit(2);
+		}
+		os.o[os.n++] = obj;
 		setup_ok = 1;
+		for (i = 0; i < fx->n_more && setup_ok; i++) {
+			os.o[os.n] = load_more(sd, fx, &fx->more[i], obj);
+			setup_ok = !!os.o[os.n++];
+		}
+		for (i = 0; i < os.n && setup_ok; i++)
+			if (snapshot_maps(os.o[i], i ? obj : NULL, &snaps, &n_snaps, sd)) {
+				fprintf(sd, "# %s: cannot snapshot the maps of %s\n", fx->path,
+					i ? fx->more[i - 1].path : fx->object);
+				setup_ok = 0;
+			}
 	}
 	fclose(sd);
 
@@ -724,7 +888,7 @@ static int run_fixture(const struct fixture *fx, int *n)
 			perror("open_memstream");
 			exit(2);
 		}
-		ok = run_case(d, obj, snaps, n_snaps, fx, c);
+		ok = run_case(d, &os, snaps, n_snaps, fx, c);
 		fclose(d);
 		emit_result(*n, fx, c, ok, NULL, diag);
 		free(diag);
@@ -732,6 +896,10 @@ static int run_fixture(const struct fixture *fx, int *n)
 	}
 	free(setup);
 	free_snaps(snaps, n_snaps);
+	/* the further objects first: they hold the first one's maps */
+	for (i = os.n; i-- > 1;)
+		bpf_object__close(os.o[i]);
+	free(os.o);
 	bpf_object__close(obj);
 	return failed;
 }
