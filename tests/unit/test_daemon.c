@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <cmocka.h>
 
 #include "../../lib/nl/nl.h"
@@ -72,18 +73,36 @@ static int stop(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The whole file: debug logs with libbpf's output run to megabytes. */
 static bool file_contains(const char *path, const char *needle)
 {
-	static char text[65536];
 	FILE *f = fopen(path, "r");
-	size_t n;
+	size_t len = 0, cap = 1 << 16, n;
+	char *text = malloc(cap);
+	bool found;
 
-	if (!f)
+	if (!f || !text) {
+		if (f)
+			fclose(f);
+		free(text);
 		return false;
-	n = fread(text, 1, sizeof(text) - 1, f);
-	text[n] = '\0';
+	}
+	while ((n = fread(text + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			char *bigger = realloc(text, cap * 2);
+
+			if (!bigger)
+				break;
+			text = bigger;
+			cap *= 2;
+		}
+	}
 	fclose(f);
-	return strstr(text, needle) != NULL;
+	text[len] = '\0';
+	found = strstr(text, needle) != NULL;
+	free(text);
+	return found;
 }
 
 static bool log_contains(const char *needle)
@@ -304,6 +323,37 @@ static void test_second_instance(void **state)
 	assert_true(file_contains(log2, "another sovereignd is already running"));
 }
 
+/* Maps pinned by another build are replaced, not a reason to run without the balancer. */
+static void test_lb_stale_pins(void **state)
+{
+	struct sov_nl_err err;
+	char path[256];
+	struct reply r;
+	pid_t pid;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bpf", dir);
+	if (mount("bpf", path, "bpf", 0, "mode=0700"))
+		skip();
+	snprintf(path, sizeof(path), "%s", bpfdir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/lb", bpfdir);
+	mkdir(path, 0700);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_stats", 4, 8, 1, NULL);
+	assert_true(fd >= 0);
+	snprintf(path, sizeof(path), "%s/lb/lb_stats", bpfdir);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+
+	pid = spawn(logpath, true);
+	assert_true(wait_socket());
+	assert_int_equal(transact(SOV_CMD_DAEMON_GET, SOV_CTL_FAMILY_ID, false, &r, &err), 0);
+	assert_int_equal(r.bpf_progs, 3);	/* the balancer is there */
+	assert_true(log_contains("do not match this build; replaced them"));
+	assert_int_equal(stop(pid), 0);
+}
+
 /* With BPF: programs pinned in a private bpffs, reused on restart. */
 static void test_bpf_pins(void **state)
 {
@@ -403,6 +453,16 @@ static void put_bad_dev(struct nlmsghdr *nlh)
 	mnl_attr_put(nlh, SOV_A_LB_GW_MAC, 6, mac);
 }
 
+static char custom_example[256];
+static const char *custom_path;
+
+static void put_custom(struct nlmsghdr *nlh)
+{
+	put_vip(nlh);
+	mnl_attr_put_u32(nlh, SOV_A_LB_POLICY, SOV_LB_POLICY_CUSTOM);
+	mnl_attr_put_strz(nlh, SOV_A_LB_CUSTOM_PROG, custom_path);
+}
+
 static int count_msgs(const struct nlmsghdr *nlh, void *data)
 {
 	(void)nlh;
@@ -439,6 +499,17 @@ static void test_lb_requests(void **state)
 	assert_string_equal(err.msg, "interface \"nosuchdev0\" does not exist");
 	assert_int_equal(lb_do(SOV_CMD_LB_DETACH, NULL, NULL, NULL, &err, 0), -ENOENT);
 
+	/* policy custom: a real program, then files that are not one */
+	custom_path = custom_example;
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_SET, put_custom, NULL, NULL, &err, 0), 0);
+	assert_true(log_contains("custom program"));
+	custom_path = "/nonexistent/pick.o";
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_SET, put_custom, NULL, NULL, &err, 0), -ENOENT);
+	assert_non_null(strstr(err.msg, "program /nonexistent/pick.o: cannot open it"));
+	custom_path = "/etc/hostname";
+	assert_true(lb_do(SOV_CMD_LB_SERVICE_SET, put_custom, NULL, NULL, &err, 0) < 0);
+	assert_non_null(strstr(err.msg, "program /etc/hostname"));
+
 	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_GET, NULL, count_msgs, &n, &err, NLM_F_DUMP), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_DEL, put_vip, NULL, NULL, &err, 0), 0);
@@ -459,11 +530,14 @@ int main(void)
 		cmocka_unit_test(test_second_instance),
 	};
 	const struct CMUnitTest bpf_tests[] = {
+		cmocka_unit_test(test_lb_stale_pins),
 		cmocka_unit_test(test_bpf_pins),
 		cmocka_unit_test(test_lb_requests),
 	};
 	int failed;
 
+	if (!realpath("build/bpf/lb_custom_example.bpf.o", custom_example))
+		snprintf(custom_example, sizeof(custom_example), "/missing/lb_custom_example.bpf.o");
 	daemon_bin = getenv("SOVEREIGND_ASAN");
 	if (!daemon_bin)
 		daemon_bin = "build/tests/unit/sovereignd-asan";

@@ -10,6 +10,7 @@
  * forward for services nobody knows about any more.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -144,11 +145,50 @@ static void forget_previous_run(struct sovd_lb *lb)
 			   n);
 }
 
+static int open_and_load(struct sovd_lb *lb)
+{
+	struct bpf_map *map;
+	char path[400];
+	int err;
+
+	lb->skel = lb__open();
+	if (!lb->skel)
+		return -errno;
+	bpf_object__for_each_map(map, lb->skel->obj) {
+		snprintf(path, sizeof(path), "%s/%s", lb->pin_dir, bpf_map__name(map));
+		bpf_map__set_pin_path(map, path);	/* reused when pinned already */
+	}
+	err = lb__load(lb->skel);
+	if (err) {
+		lb__destroy(lb->skel);
+		lb->skel = NULL;
+	}
+	return err;
+}
+
+/* Remove every pin in @dir; true if there were any. */
+static bool remove_pins(const char *dir)
+{
+	struct dirent *de;
+	char path[600];
+	bool any = false;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		any |= unlink(path) == 0;
+	}
+	closedir(d);
+	return any;
+}
+
 int sovd_lb_start(struct sovd *d)
 {
 	struct sovd_lb *lb = calloc(1, sizeof(*lb));
-	struct bpf_map *map;
-	char path[400];
 	int err;
 
 	if (!lb)
@@ -161,18 +201,15 @@ int sovd_lb_start(struct sovd *d)
 		free(lb);
 		return err;
 	}
-	lb->skel = lb__open();
-	if (!lb->skel) {
-		err = -errno;
-		goto err_free;
+	err = open_and_load(lb);
+	if (err == -EINVAL && remove_pins(lb->pin_dir)) {
+		/* maps pinned by another build (sizes or layouts differ) */
+		log_warn("lb: the maps pinned in %s do not match this build; replaced them",
+			 lb->pin_dir);
+		err = open_and_load(lb);
 	}
-	bpf_object__for_each_map(map, lb->skel->obj) {
-		snprintf(path, sizeof(path), "%s/%s", lb->pin_dir, bpf_map__name(map));
-		bpf_map__set_pin_path(map, path);	/* reused when pinned already */
-	}
-	err = lb__load(lb->skel);
 	if (err)
-		goto err_destroy;
+		goto err_free;
 	err = pin_prog(lb);
 	if (err)
 		goto err_destroy;
