@@ -261,10 +261,18 @@ void sovd_lb_stop(struct sovd *d)
 void sovd_lb_recommit(struct sovd_lb *lb, struct sov_lb_service *svc, const char *why)
 {
 	char err[256], v[96];
+	unsigned int i, live = 0;
 
+	sov_lb_vip_format(&svc->vip, v, sizeof(v));
 	if (sov_lb_commit(&lb->model, svc, &lb->maps, err, sizeof(err)))
-		log_err("lb: %s: re-rendering after %s failed: %s",
-			sov_lb_vip_format(&svc->vip, v, sizeof(v)), why, err);
+		log_err("lb: %s: re-rendering after %s failed: %s", v, why, err);
+	for (i = 0; i < LB_MAX_BACKENDS; i++)
+		live += sov_lb_backend_serving(svc, &svc->be[i]);
+	/* the event operators alert on */
+	if (!live)
+		log_warn("lb: service %s has no live backend: new flows are %s", v,
+			 svc->set.fallback == SOV_LB_FALLBACK_PASS ? "passed to the stack" :
+			 "dropped");
 }
 
 /* ---- requests ---------------------------------------------------------------- */
