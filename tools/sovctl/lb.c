@@ -10,8 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
 
 #include "../../lib/bpf/pins.h"
+#include "../../lib/bpf/percpu.h"
+#include "../../lib/lb/reason.h"
 #include "../../lib/lb/service.h"
 #include "lb.h"
 #include "print.h"
@@ -469,6 +474,38 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * Verdicts by reason, for every service together: read from the pinned
+ * lb_stats (the daemon keeps no copy). Only reasons that happened are shown.
+ */
+static void print_verdicts(void)
+{
+	char path[512];
+	unsigned int r;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lb/lb_stats", sovctl.bpf_dir);
+	fd = bpf_obj_get(path);
+	print_open_object("verdicts");
+	print_text("verdicts (all services, %s):\n", path);
+	for (r = 0; fd >= 0 && r < LB_R_MAX; r++) {
+		uint64_t c[2];
+
+		if (sov_bpf_percpu_sum(fd, r, sizeof(struct lb_counter), c) || !c[0])
+			continue;
+		print_open_object(sov_lb_reason_name(r));
+		print_text("  %-20s", sov_lb_reason_name(r));
+		print_u64("packets", " packets %-10llu", c[0]);
+		print_u64("bytes", " bytes %llu\n", c[1]);
+		print_close_object();
+	}
+	if (fd < 0)
+		print_text("  (cannot read %s: %s)\n", path, strerror(errno));
+	else
+		close(fd);
+	print_close_object();
+}
+
 static int lb_show(enum lb_view view, int argc, char **argv)
 {
 	unsigned char buf[64];
@@ -496,6 +533,8 @@ static int lb_show(enum lb_view view, int argc, char **argv)
 	print_open_array("services");
 	ret = sov_ctl_transact(c, nlh, service_cb, &ctx, &err);
 	print_close_array();
+	if (!ret && view == VIEW_METRICS)
+		print_verdicts();
 	sov_ctl_close(c);
 	free(c);
 	if (!ret && !ctx.n)
