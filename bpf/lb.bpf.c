@@ -537,6 +537,11 @@ static __always_inline __u32 lb_pick(struct xdp_md *ctx, const struct lb_service
 			if (closing && !(flow->flags & LB_FLOW_F_CLOSED)) {
 				flow->flags |= LB_FLOW_F_CLOSED;
 				lb_conn_add(flow->backend, -1);
+			} else if (tcp && tcp->syn && !tcp->ack && !closing &&
+				   (flow->flags & LB_FLOW_F_CLOSED)) {
+				/* the client reuses the 5-tuple: a new connection, counted in */
+				flow->flags &= ~LB_FLOW_F_CLOSED;
+				lb_conn_add(flow->backend, 1);
 			}
 			return flow->backend;
 		}
