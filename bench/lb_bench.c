@@ -68,38 +68,23 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "lb_bench.h"
 #include "lb.h"
 #include "lb_hash.h"
 #include "lb/maglev.h"
 
 #include "bench_floor.skel.h"
 #include "bench_restore.skel.h"
-#include "bench_veth.skel.h"
 
-#define NSVC		LB_MAX_SERVICES
-#define SVC		5		/* the service under test */
-#define VIP_PORT	80
-#define FRAME_LEN	64
-#define OUT_MAX		256
-#define MAX_RUNS	15
-#define VETH_FLOWS	1024
-#define CHUNK_LIVE	262144		/* frames per live-frames call */
-
-#define OFF_IP		14
-#define OFF_SADDR	(OFF_IP + 12)
-#define OFF_DADDR	(OFF_IP + 16)
-#define OFF_SPORT	(OFF_IP + 20)
-#define OFF_DPORT	(OFF_IP + 22)
 
 static const uint8_t our_mac[6] = { 0x02, 0, 0, 0, 0, 0x10 };
 static const uint8_t gw_mac[6] = { 0x02, 0, 0, 0, 0, 0xfe };
 static const uint8_t client_mac[6] = { 0x02, 0, 0, 0, 0, 0xaa };
 
-static int verbose;
+int verbose;
 static int ncpus;
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -243,7 +228,7 @@ static size_t build_encap(uint8_t *out, const uint8_t *f, size_t len, uint32_t b
 /* ---- maps ---------------------------------------------------------------- */
 
 static struct bpf_object *lb_obj;
-static int lb_fd;
+int lb_fd;
 static struct {
 	int services, vip_addrs, backends, maglev, active, conns, conn_counts,
 	    rr, swrr, config, stats, svc_stats;
@@ -252,7 +237,7 @@ static uint32_t n_reasons;
 
 static uint32_t *tables[NSVC];	/* our copy of each service's Maglev table */
 static uint32_t table_size;
-static unsigned int nbackends;
+unsigned int nbackends;
 
 static struct bpf_map *lb_map(const char *name, size_t key, size_t value, uint32_t entries)
 {
@@ -279,7 +264,7 @@ static size_t pcpu_stride(size_t vs)
 	return (vs + 7) & ~(size_t)7;
 }
 
-static void update(int fd, const void *key, const void *val, const char *what)
+void update(int fd, const void *key, const void *val, const char *what)
 {
 	if (bpf_map_update_elem(fd, key, val, BPF_ANY))
 		die("update %s: %s", what, strerror(errno));
@@ -320,7 +305,7 @@ static void zero_array(int fd, size_t vs, uint32_t n, int percpu, const char *wh
 	free(vals);
 }
 
-static void set_service(unsigned int s, uint32_t policy)
+void set_service(unsigned int s, uint32_t policy)
 {
 	struct lb_vip_key k = { .port_be = htons(VIP_PORT), .proto = IPPROTO_TCP,
 				.family = AF_INET };
@@ -391,13 +376,8 @@ static void configure(unsigned int nb)
 	free(act);
 }
 
-struct lb_snap {
-	uint64_t reason[64];
-	uint64_t total;
-	uint64_t new_flows;
-};
 
-static uint64_t pcpu_sum(int fd, uint32_t key, size_t vs, size_t off)
+uint64_t pcpu_sum(int fd, uint32_t key, size_t vs, size_t off)
 {
 	size_t stride = pcpu_stride(vs);
 	uint8_t *buf = calloc((size_t)ncpus, stride);
@@ -416,7 +396,7 @@ static uint64_t pcpu_sum(int fd, uint32_t key, size_t vs, size_t off)
 	return sum;
 }
 
-static void lb_snapshot(struct lb_snap *sn)
+void lb_snapshot(struct lb_snap *sn)
 {
 	uint32_t r;
 
@@ -446,7 +426,8 @@ static struct bench_restore *rs_skel;
 static int floor_fd, nop_fd, wrap_fd, jmp_fd, cfg_fd;
 static uint32_t next_flow = 1;		/* the wrapper's flow counter */
 
-static uint8_t est_frame[FRAME_LEN], new_frame[FRAME_LEN], pass_frame[FRAME_LEN];
+uint8_t est_frame[FRAME_LEN];
+static uint8_t new_frame[FRAME_LEN], pass_frame[FRAME_LEN];
 
 static const char *policy_name(uint32_t p)
 {
@@ -805,141 +786,6 @@ static void report(const struct group *g)
 	       "within 10 %%: %s\n\n", backend_counts[NB - 1], de, dn,
 	       fabs(de) <= 10 && fabs(dn) <= 10 ? "met" : "missed");
 	fflush(stdout);
-}
-
-/* ---- veth ---------------------------------------------------------------- */
-
-static void sh(const char *cmd)
-{
-	int rc = system(cmd);
-
-	if (rc != 0)
-		die("veth: '%s' failed (status %d)", cmd, rc);
-}
-
-/* Best effort: a kernel without IPv6 has nothing to disable. */
-static void write_sysctl(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return;
-	fputs(val, f);
-	fclose(f);
-}
-
-static uint64_t sink_count(int fd, uint32_t slot)
-{
-	return pcpu_sum(fd, slot, sizeof(uint64_t), 0);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void live_run(int fd, const uint8_t *frame, uint32_t n)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = FRAME_LEN,
-		    .repeat = (int)n, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
-
-	if (bpf_prog_test_run_opts(fd, &o))
-		die("veth: BPF_PROG_TEST_RUN with live frames: %s", strerror(errno));
-}
-
-/* Native-XDP packets/s through a veth pair; see the top of the file. */
-static double veth_bench(double secs)
-{
-	struct bench_gen_cfg gc = { .len = FRAME_LEN, .sport_off = OFF_SPORT,
-				    .sport_base = 20000, .nflows = VETH_FLOWS };
-	uint64_t ipip0, other0, ipip1, other1, gen = 0;
-	struct lb_snap before, after;
-	struct bench_veth *vs;
-	unsigned int if0, if1;
-	uint32_t key = 0;
-	int gen_fd, sink_fd, err;
-	double t0, t1;
-
-	vs = bench_veth__open_and_load();
-	if (!vs)
-		die("veth: cannot load bench_veth: %s", strerror(errno));
-	gen_fd = bpf_program__fd(vs->progs.bench_gen);
-	sink_fd = bpf_program__fd(vs->progs.bench_sink);
-
-	/* a namespace of our own: it and the veth pair go when we exit */
-	if (unshare(CLONE_NEWNET))
-		die("veth: unshare(CLONE_NEWNET): %s", strerror(errno));
-	/* no IPv6 on the pair: its neighbour discovery would reach sov_lb too */
-	write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-	write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-	sh("ip link add sbv0 address 02:00:00:00:00:aa type veth "
-	   "peer name sbv1 address 02:00:00:00:00:10");
-	sh("ip link set sbv0 up");
-	sh("ip link set sbv1 up");
-	if0 = if_nametoindex("sbv0");
-	if1 = if_nametoindex("sbv1");
-	if (!if0 || !if1)
-		die("veth: no sbv0/sbv1 after creating them");
-	err = bpf_xdp_attach((int)if1, lb_fd, XDP_FLAGS_DRV_MODE, NULL);
-	if (err)
-		die("veth: attaching sov_lb to sbv1 in native mode: %s", strerror(-err));
-	err = bpf_xdp_attach((int)if0, sink_fd, XDP_FLAGS_DRV_MODE, NULL);
-	if (err)
-		die("veth: attaching bench_sink to sbv0 in native mode: %s", strerror(-err));
-
-	gc.ifindex = if0;
-	memcpy(gc.pkt, est_frame, FRAME_LEN);
-	update(bpf_map__fd(vs->maps.bench_gen_cfg), &key, &gc, "bench_gen_cfg");
-	set_service(SVC, LB_POLICY_MAGLEV);
-
-	live_run(gen_fd, est_frame, 4 * VETH_FLOWS);	/* the flows become established */
-	usleep(100000);
-	lb_snapshot(&before);
-	ipip0 = sink_count(bpf_map__fd(vs->maps.bench_sink_stats), BENCH_SINK_IPIP);
-	other0 = sink_count(bpf_map__fd(vs->maps.bench_sink_stats), BENCH_SINK_OTHER);
-	t0 = now_s();
-	do {
-		live_run(gen_fd, est_frame, CHUNK_LIVE);
-		gen += CHUNK_LIVE;
-		t1 = now_s();
-	} while (t1 - t0 < secs);
-	usleep(100000);		/* let the last frames drain */
-	lb_snapshot(&after);
-	ipip1 = sink_count(bpf_map__fd(vs->maps.bench_sink_stats), BENCH_SINK_IPIP);
-	other1 = sink_count(bpf_map__fd(vs->maps.bench_sink_stats), BENCH_SINK_OTHER);
-
-	bpf_xdp_detach((int)if1, XDP_FLAGS_DRV_MODE, NULL);
-	bpf_xdp_detach((int)if0, XDP_FLAGS_DRV_MODE, NULL);
-	sh("ip link del sbv0");
-	bench_veth__destroy(vs);
-
-	{
-		uint64_t fwd = after.reason[LB_R_FORWARDED] - before.reason[LB_R_FORWARDED];
-		uint64_t seen = after.total - before.total;
-		double mpps = (double)fwd / (t1 - t0) / 1e6;
-
-		printf("veth, native XDP (sov_lb on sbv1, %d services x %u backends, maglev, "
-		       "%d established flows, 64-byte frames, generator and balancer on CPU "
-		       "%d):\n", NSVC, nbackends, VETH_FLOWS, sched_getcpu());
-		printf("  %.2f Mpps over %.2f s: %llu frames generated, %llu reached sov_lb, "
-		       "%llu forwarded (IPIP, XDP_TX), %llu arrived back at the sink\n",
-		       mpps, t1 - t0, (unsigned long long)gen, (unsigned long long)seen,
-		       (unsigned long long)fwd, (unsigned long long)(ipip1 - ipip0));
-		if (fwd == 0 || seen != fwd)
-			die("veth: sov_lb forwarded %llu of the %llu frames it saw",
-			    (unsigned long long)fwd, (unsigned long long)seen);
-		if (other1 != other0 || ipip1 - ipip0 != fwd)
-			die("veth: the sink got %llu IPIP and %llu other frames for %llu forwarded",
-			    (unsigned long long)(ipip1 - ipip0),
-			    (unsigned long long)(other1 - other0), (unsigned long long)fwd);
-		if (after.new_flows != before.new_flows)
-			die("veth: %llu new flows while timing established ones",
-			    (unsigned long long)(after.new_flows - before.new_flows));
-		return mpps;
-	}
 }
 
 /* ---- main ---------------------------------------------------------------- */

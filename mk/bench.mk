@@ -24,7 +24,7 @@ BENCH_CFLAGS ?= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
 LB_BENCH_FLAGS ?=
 
 LB_BENCH := $(BUILD)/bin/lb-bench
-LB_BENCH_OBJS := $(BUILD)/bench/lb_bench.o $(BUILD)/bench/maglev.o
+LB_BENCH_OBJS := $(BUILD)/bench/lb_bench.o $(BUILD)/bench/lb_veth.o $(BUILD)/bench/maglev.o
 LB_BENCH_SKELS := $(BUILD)/bpf/bench_floor.skel.h $(BUILD)/bpf/bench_restore.skel.h \
 	$(BUILD)/bpf/bench_veth.skel.h
 
@@ -35,7 +35,7 @@ bench: bench-lb
 bench-lb: $(LB_BENCH) $(BUILD)/bpf/lb.bpf.o
 	$(LB_BENCH) -o $(BUILD)/bpf/lb.bpf.o $(LB_BENCH_FLAGS)
 
-$(BUILD)/bench/lb_bench.o: bench/lb_bench.c $(LB_BENCH_SKELS)
+$(BUILD)/bench/%.o: bench/%.c $(LB_BENCH_SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) $(BPF_LIBBPF_CFLAGS) -Ibpf -Ilib -I$(BUILD)/bpf \
 		-MMD -MP -c $< -o $@
