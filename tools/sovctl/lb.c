@@ -356,6 +356,8 @@ static const enum mnl_attr_data_type lb_reply_types[SOV_A_LB_MAX + 1] = {
 	[SOV_A_LB_LAT_P50_NS] = MNL_TYPE_U64, [SOV_A_LB_LAT_P90_NS] = MNL_TYPE_U64,
 	[SOV_A_LB_LAT_P99_NS] = MNL_TYPE_U64, [SOV_A_LB_LAT_P999_NS] = MNL_TYPE_U64,
 	[SOV_A_LB_ERR_RST] = MNL_TYPE_U64, [SOV_A_LB_ERR_UNREACH] = MNL_TYPE_U64,
+	[SOV_A_LB_HC_CHECKS] = MNL_TYPE_U64, [SOV_A_LB_HC_FAILURES] = MNL_TYPE_U64,
+	[SOV_A_LB_HC_CHANGES] = MNL_TYPE_U64, [SOV_A_LB_HC_SINCE_NS] = MNL_TYPE_U64,
 };
 
 /* "850us", "12.3ms", "1.20s" */
@@ -457,6 +459,17 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 		print_u64("weight", " weight %-4llu", u32_of(bt[SOV_A_LB_BE_WEIGHT]));
 		print_string("health", " %-9s", health_name(u32_of(bt[SOV_A_LB_BE_HEALTH])));
 		print_u64("id", NULL, u32_of(bt[SOV_A_LB_BE_ID]));
+		if (ctx->view == VIEW_HEALTH && bt[SOV_A_LB_HC_CHECKS]) {
+			char dur[64];
+			uint64_t since = u64_of(bt[SOV_A_LB_HC_SINCE_NS]);
+
+			print_u64("checks", " checks %llu", u64_of(bt[SOV_A_LB_HC_CHECKS]));
+			print_u64("failures", " failed %llu", u64_of(bt[SOV_A_LB_HC_FAILURES]));
+			print_u64("changes", " changes %llu", u64_of(bt[SOV_A_LB_HC_CHANGES]));
+			print_u64("since_change_ns", NULL, since);
+			if (since)
+				print_text(" for %s", print_fmt_duration(since, dur, sizeof(dur)));
+		}
 		if (ctx->view != VIEW_HEALTH) {
 			print_u64("connections", " conns %-6llu", u64_of(bt[SOV_A_LB_BE_CONNS]));
 			print_u64("packets", " packets %-8llu", u64_of(bt[SOV_A_LB_PACKETS]));

@@ -748,6 +748,13 @@ static void put_service(struct sovd_lb *lb, struct nlmsghdr *nlh,
 		mnl_attr_put_u64(nlh, SOV_A_LB_BE_CONNS, conns > 0 ? (uint64_t)conns : 0);
 		put_counters(nlh, bpf_map__fd(lb->skel->maps.lb_backend_stats), id, false);
 		mnl_attr_put_u32(nlh, SOV_A_LB_FLOW_RATE, flow_rate(lb, id));
+		if (s->hc_type != SOV_LB_HC_NONE) {
+			mnl_attr_put_u64(nlh, SOV_A_LB_HC_CHECKS, be->health.checks);
+			mnl_attr_put_u64(nlh, SOV_A_LB_HC_FAILURES, be->health.failures);
+			mnl_attr_put_u64(nlh, SOV_A_LB_HC_CHANGES, be->health.transitions);
+			mnl_attr_put_u64(nlh, SOV_A_LB_HC_SINCE_NS, be->health.changed_ns ?
+					 uv_hrtime() - be->health.changed_ns : 0);
+		}
 		if (s->mode == SOV_LB_MODE_NAT)
 			put_nat_metrics(lb, nlh, id);
 		mnl_attr_nest_end(nlh, nest);

@@ -290,6 +290,10 @@ enum sov_lb_xdp_mode {
  * @SOV_A_LB_ERR_UNREACH: u64, reply, nat mode: ICMP unreachable from it
  * @SOV_A_LB_CUSTOM_PROG: string, policy custom: absolute path of the ELF
  *	file holding the program that picks backends (Documentation/lb.rst)
+ * @SOV_A_LB_HC_CHECKS: u64, reply: health checks run on the backend
+ * @SOV_A_LB_HC_FAILURES: u64, reply: of which failed
+ * @SOV_A_LB_HC_CHANGES: u64, reply: health transitions (up/down)
+ * @SOV_A_LB_HC_SINCE_NS: u64, reply: ns since the last transition (0: none)
  */
 enum sov_a_lb {
 	SOV_A_LB_UNSPEC,
@@ -337,6 +341,10 @@ enum sov_a_lb {
 	SOV_A_LB_ERR_RST,
 	SOV_A_LB_ERR_UNREACH,
 	SOV_A_LB_CUSTOM_PROG,
+	SOV_A_LB_HC_CHECKS,
+	SOV_A_LB_HC_FAILURES,
+	SOV_A_LB_HC_CHANGES,
+	SOV_A_LB_HC_SINCE_NS,
 
 	__SOV_A_LB_CNT,
 	SOV_A_LB_MAX = __SOV_A_LB_CNT - 1
