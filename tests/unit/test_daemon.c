@@ -30,9 +30,25 @@
 static char dir[64], sock[128], logpath[128], bpfdir[128];
 static const char *daemon_bin;
 
+/* Every daemon started, so none outlives a test that failed half-way. */
+static pid_t spawned[16];
+static unsigned int nspawned;
+
+static void reap_all(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nspawned; i++)
+		if (spawned[i] > 0 && kill(spawned[i], SIGKILL) == 0)
+			waitpid(spawned[i], NULL, 0);
+}
+
 static pid_t spawn(const char *log, bool bpf)
 {
 	pid_t pid = fork();
+
+	if (pid > 0 && nspawned < sizeof(spawned) / sizeof(spawned[0]))
+		spawned[nspawned++] = pid;
 
 	if (pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -65,11 +81,15 @@ static bool wait_socket(void)
 
 static int stop(pid_t pid)
 {
+	unsigned int i;
 	int status;
 
 	kill(pid, SIGTERM);
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
+	for (i = 0; i < nspawned; i++)	/* reaped: not ours to kill any more */
+		if (spawned[i] == pid)
+			spawned[i] = 0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -553,6 +573,7 @@ int main(void)
 
 	failed = cmocka_run_group_tests_name("daemon", daemon_tests, setup, teardown);
 	failed += cmocka_run_group_tests_name("daemon_bpf", bpf_tests, NULL, NULL);
+	reap_all();
 	snprintf(bpfdir, sizeof(bpfdir), "%s/bpf", dir);
 	umount(bpfdir);	/* the daemons mounted a private bpffs there */
 	if (failed)
