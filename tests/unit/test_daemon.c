@@ -79,17 +79,24 @@ static bool wait_socket(void)
 	return false;
 }
 
-static int stop(pid_t pid)
+/* Reaped: its pid may be reused, never kill it again. */
+static void forget(pid_t pid)
 {
 	unsigned int i;
+
+	for (i = 0; i < nspawned; i++)
+		if (spawned[i] == pid)
+			spawned[i] = 0;
+}
+
+static int stop(pid_t pid)
+{
 	int status;
 
 	kill(pid, SIGTERM);
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
-	for (i = 0; i < nspawned; i++)	/* reaped: not ours to kill any more */
-		if (spawned[i] == pid)
-			spawned[i] = 0;
+	forget(pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -338,6 +345,7 @@ static void test_second_instance(void **state)
 	snprintf(log2, sizeof(log2), "%s/second.log", dir);
 	pid = spawn(log2, false);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	forget(pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 1);
 	assert_true(file_contains(log2, "another sovereignd is already running"));
