@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sovctl [OPTIONS] OBJECT COMMAND [ARGS]: option parsing and dispatch. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../kmod/version.h"
@@ -16,6 +18,21 @@ bool matches(const char *arg, const char *word)
 	size_t n = strlen(arg);
 
 	return n && n <= strlen(word) && !strncmp(arg, word, n);
+}
+
+int parse_u32(const char *s, int base, uint32_t *v)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, base);
+	if (errno || *end || n > UINT32_MAX)
+		return -EINVAL;
+	*v = (uint32_t)n;
+	return 0;
 }
 
 static void report(const char *fmt, va_list ap)

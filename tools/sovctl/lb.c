@@ -35,21 +35,6 @@ static const char *const lb_attr_names[SOV_A_LB_MAX + 1] = {
 	[SOV_A_LB_XDP_MODE] = "mode", [SOV_A_LB_GW_MAC] = "via",
 };
 
-static int parse_u32(const char *s, uint32_t *v)
-{
-	unsigned long long n;
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno || *end || n > UINT32_MAX)
-		return -EINVAL;
-	*v = (uint32_t)n;
-	return 0;
-}
-
 static void put_vip(struct nlmsghdr *nlh, const struct sov_lb_vip *vip)
 {
 	mnl_attr_put(nlh, SOV_A_LB_VIP_ADDR, vip->family == AF_INET ? 4 : 16, vip->addr);
@@ -152,7 +137,7 @@ static int service_options(struct nlmsghdr *nlh, int argc, char **argv)
 			if (i == sizeof(nums) / sizeof(nums[0]))
 				return usage_error("unknown service option \"%s\", see \"sovctl lb help\"",
 						   key);
-			if (parse_u32(val, &v))
+			if (parse_u32(val, 10, &v))
 				return usage_error("%s \"%s\": expected a number", nums[i].word, val);
 			mnl_attr_put_u32(nlh, (uint16_t)nums[i].attr, v);
 		}
@@ -239,7 +224,7 @@ static int lb_backend(int argc, char **argv)
 	if (argc > 0) {
 		if (cmd == SOV_CMD_LB_BACKEND_DEL || !matches(argv[0], "weight") || argc != 2)
 			return usage_error("unexpected \"%s\": expected [weight 1-1000]", argv[0]);
-		if (parse_u32(argv[1], &weight))
+		if (parse_u32(argv[1], 10, &weight))
 			return usage_error("weight \"%s\": expected a number", argv[1]);
 		mnl_attr_put_u32(nlh, SOV_A_LB_BE_WEIGHT, weight);
 	} else if (cmd == SOV_CMD_LB_BACKEND_SET) {

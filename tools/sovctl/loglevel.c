@@ -21,8 +21,6 @@ const char *log_level_name(uint32_t level)
  */
 int log_level_parse(const char *s, uint32_t *level)
 {
-	unsigned long long v;
-	char *end;
 	uint32_t i;
 
 	for (i = 0; i <= SOV_LOG_LEVEL_MAX; i++) {
@@ -31,12 +29,5 @@ int log_level_parse(const char *s, uint32_t *level)
 			return 0;
 		}
 	}
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > UINT32_MAX)
-		return -EINVAL;
-	*level = (uint32_t)v;
-	return 0;
+	return parse_u32(s, 0, level);
 }

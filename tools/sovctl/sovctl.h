@@ -33,6 +33,8 @@ int do_lb(int argc, char **argv);
 
 /* Shared helpers (cli.c) */
 bool matches(const char *arg, const char *word);
+/* A whole u32 in @base (0: C prefixes); no sign, nothing after it. */
+int parse_u32(const char *s, int base, uint32_t *v);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int op_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
