@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Kernel-style log level names <-> numbers. */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sovctl.h"
