@@ -147,6 +147,20 @@ size_t sov_nl_put_error(void *buf, size_t size, const struct nlmsghdr *req,
 	return nlh->nlmsg_len;
 }
 
+size_t sov_nl_put_done(void *buf, const struct nlmsghdr *req, int error)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	int *e;
+
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	nlh->nlmsg_seq = req->nlmsg_seq;
+	nlh->nlmsg_pid = req->nlmsg_pid;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	*e = error;
+	return nlh->nlmsg_len;
+}
+
 struct process_ctx {
 	const struct nlmsghdr *req;
 	struct sov_nl_err *err;

@@ -58,6 +58,9 @@ int sov_nl_parse_error(const struct nlmsghdr *nlh, const struct nlmsghdr *req,
 size_t sov_nl_put_error(void *buf, size_t size, const struct nlmsghdr *req,
 			int error, const char *msg);
 
+/* Build the NLMSG_DONE ending a dump that answers @req. Returns its length. */
+size_t sov_nl_put_done(void *buf, const struct nlmsghdr *req, int error);
+
 /*
  * Parse the attributes after a genl header into @tb[0..max]. @types gives the
  * expected libmnl type per attribute (MNL_TYPE_UNSPEC: any); unknown types

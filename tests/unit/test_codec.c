@@ -156,17 +156,11 @@ static void test_dump_done(void **state)
 	assert_int_equal(sov_nl_process(buf, len, 77, req, count_cb, &n, &err), 1);
 	assert_int_equal(n, 3);
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = NLMSG_DONE;
-	nlh->nlmsg_flags = NLM_F_MULTI;
-	nlh->nlmsg_seq = 77;
-	*(int *)mnl_nlmsg_put_extra_header(nlh, sizeof(int)) = 0;
-	assert_int_equal(sov_nl_process(buf, nlh->nlmsg_len, 77, req, count_cb, &n,
-					&err), 0);
+	len = sov_nl_put_done(buf, req, 0);
+	assert_int_equal(sov_nl_process(buf, len, 77, req, count_cb, &n, &err), 0);
 	/* a dump that failed half-way */
-	*(int *)mnl_nlmsg_get_payload(nlh) = -EMSGSIZE;
-	assert_int_equal(sov_nl_process(buf, nlh->nlmsg_len, 77, req, count_cb, &n,
-					&err), -EMSGSIZE);
+	len = sov_nl_put_done(buf, req, -EMSGSIZE);
+	assert_int_equal(sov_nl_process(buf, len, 77, req, count_cb, &n, &err), -EMSGSIZE);
 }
 
 static void test_frame_len(void **state)

@@ -766,7 +766,6 @@ static int dump_services(struct sovd_lb *lb, struct sovd_client *c, const struct
 	static unsigned char buf[SOV_NL_BUFSZ];
 	struct nlmsghdr *nlh;
 	unsigned int i;
-	int *done;
 
 	for (i = 0; i < LB_MAX_SERVICES; i++) {
 		if (!lb->model.svc[i].used)
@@ -777,14 +776,7 @@ static int dump_services(struct sovd_lb *lb, struct sovd_client *c, const struct
 		put_service(lb, nlh, &lb->model.svc[i]);
 		sovd_client_send(c, nlh, nlh->nlmsg_len);
 	}
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = NLMSG_DONE;
-	nlh->nlmsg_flags = NLM_F_MULTI;
-	nlh->nlmsg_seq = req->nlmsg_seq;
-	nlh->nlmsg_pid = req->nlmsg_pid;
-	done = mnl_nlmsg_put_extra_header(nlh, sizeof(*done));
-	*done = 0;
-	sovd_client_send(c, nlh, nlh->nlmsg_len);
+	sovd_client_send(c, buf, sov_nl_put_done(buf, req, 0));
 	return 1;
 }
 
