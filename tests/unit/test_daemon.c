@@ -170,24 +170,36 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int transact(uint8_t cmd, uint16_t type, bool with_attr, struct reply *r,
-		    struct sov_nl_err *err)
+/* One request on a fresh connection; @fill adds the attributes. */
+static int request(uint16_t type, uint8_t cmd, uint16_t flags, void (*fill)(struct nlmsghdr *),
+		   int (*cb)(const struct nlmsghdr *, void *), void *data, struct sov_nl_err *err)
 {
 	struct sov_ctl *c = malloc(sizeof(*c));
-	unsigned char buf[128];
+	unsigned char buf[512];
 	struct nlmsghdr *nlh;
 	int ret;
 
 	assert_non_null(c);
 	assert_int_equal(sov_ctl_connect(c, sock), 0);
-	nlh = sov_nl_put_hdr(buf, type, cmd, 1, 0, 0);
-	if (with_attr)
-		mnl_attr_put_u32(nlh, 1, 1);
-	memset(r, 0, sizeof(*r));
-	ret = sov_ctl_transact(c, nlh, reply_cb, r, err);
+	nlh = sov_nl_put_hdr(buf, type, cmd, 1, flags, 0);
+	if (fill)
+		fill(nlh);
+	ret = sov_ctl_transact(c, nlh, cb, data, err);
 	sov_ctl_close(c);
 	free(c);
 	return ret;
+}
+
+static void put_stray_attr(struct nlmsghdr *nlh)
+{
+	mnl_attr_put_u32(nlh, 1, 1);
+}
+
+static int transact(uint8_t cmd, uint16_t type, bool with_attr, struct reply *r,
+		    struct sov_nl_err *err)
+{
+	memset(r, 0, sizeof(*r));
+	return request(type, cmd, 0, with_attr ? put_stray_attr : NULL, reply_cb, r, err);
 }
 
 static pid_t daemon_pid;
@@ -414,20 +426,7 @@ static void test_bpf_pins(void **state)
 static int lb_do(uint8_t cmd, void (*fill)(struct nlmsghdr *), int (*cb)(const struct nlmsghdr *, void *),
 		 void *data, struct sov_nl_err *err, uint16_t flags)
 {
-	struct sov_ctl *c = malloc(sizeof(*c));
-	unsigned char buf[512];
-	struct nlmsghdr *nlh;
-	int ret;
-
-	assert_non_null(c);
-	assert_int_equal(sov_ctl_connect(c, sock), 0);
-	nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, cmd, 1, flags, 0);
-	if (fill)
-		fill(nlh);
-	ret = sov_ctl_transact(c, nlh, cb, data, err);
-	sov_ctl_close(c);
-	free(c);
-	return ret;
+	return request(SOV_CTL_FAMILY_ID, cmd, flags, fill, cb, data, err);
 }
 
 static void put_vip(struct nlmsghdr *nlh)
