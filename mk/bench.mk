@@ -24,7 +24,8 @@ BENCH_CFLAGS ?= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
 LB_BENCH_FLAGS ?=
 
 LB_BENCH := $(BUILD)/bin/lb-bench
-LB_BENCH_OBJS := $(BUILD)/bench/lb_bench.o $(BUILD)/bench/lb_veth.o $(BUILD)/bench/maglev.o
+LB_BENCH_OBJS := $(BUILD)/bench/lb_bench.o $(BUILD)/bench/lb_veth.o $(BUILD)/bench/maglev.o \
+	$(BUILD)/bench/percpu.o
 LB_BENCH_SKELS := $(BUILD)/bpf/bench_floor.skel.h $(BUILD)/bpf/bench_restore.skel.h \
 	$(BUILD)/bpf/bench_veth.skel.h
 
@@ -40,10 +41,14 @@ $(BUILD)/bench/%.o: bench/%.c $(LB_BENCH_SKELS)
 	$(CC) $(BENCH_CFLAGS) $(BPF_LIBBPF_CFLAGS) -Ibpf -Ilib -I$(BUILD)/bpf \
 		-MMD -MP -c $< -o $@
 
-# Maglev tables as the daemon builds them
+# Maglev tables as the daemon builds them, per-CPU sums as it reads them
 $(BUILD)/bench/maglev.o: lib/lb/maglev.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bench/percpu.o: lib/bpf/percpu.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $(BPF_LIBBPF_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LB_BENCH): $(LB_BENCH_OBJS)
 	@mkdir -p $(@D)
