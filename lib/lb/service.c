@@ -56,6 +56,32 @@ int sov_lb_policy_parse(const char *s, uint32_t *policy)
 	return -EINVAL;
 }
 
+static const char *const hc_type_names[] = {
+	[SOV_LB_HC_NONE] = "none",
+	[SOV_LB_HC_TCP] = "tcp",
+	[SOV_LB_HC_HTTP] = "http",
+	[SOV_LB_HC_UDP] = "udp",
+	[SOV_LB_HC_ICMP] = "icmp",
+};
+
+const char *sov_lb_hc_type_name(uint32_t type)
+{
+	return type < sizeof(hc_type_names) / sizeof(hc_type_names[0]) ?
+	       hc_type_names[type] : "unknown";
+}
+
+int sov_lb_hc_type_parse(const char *s, uint32_t *type)
+{
+	uint32_t i;
+
+	for (i = 0; i < sizeof(hc_type_names) / sizeof(hc_type_names[0]); i++)
+		if (!strcmp(s, hc_type_names[i])) {
+			*type = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 /* ---- addresses ----------------------------------------------------------- */
 
 static int parse_port(const char *s, uint16_t *port)
@@ -232,13 +258,51 @@ static void defaults(struct sov_lb_settings *s)
 	s->hc.fall = 3;
 	snprintf(s->hc_path, sizeof(s->hc_path), "/");
 	s->hc_status = 200;
+	s->hc_udp_send_len = sizeof(SOV_LB_HC_UDP_SEND_DEFAULT) - 1;
+	memcpy(s->hc_udp_send, SOV_LB_HC_UDP_SEND_DEFAULT, s->hc_udp_send_len);
 }
 
-/* Apply the present fields of @in onto @out, then check the whole result. */
+/* The health-check type and what only some types take, against the service. */
+static int check_hc_kind(const struct sov_lb_settings *s, const struct sov_lb_settings *in,
+			 uint8_t proto, char *err, size_t errlen)
+{
+	if (s->hc_type > SOV_LB_HC_ICMP)
+		return fail(err, errlen, -EINVAL,
+			    "health check type %u unknown: expected none, tcp, http, udp or icmp",
+			    s->hc_type);
+	/* an HTTP GET needs a stream: a udp service answers none */
+	if (s->hc_type == SOV_LB_HC_HTTP && proto == IPPROTO_UDP)
+		return fail(err, errlen, -EINVAL,
+			    "health check http on a udp service: expected none, tcp, udp or icmp");
+	if (in->has_hc_udp_send && s->hc_type != SOV_LB_HC_UDP)
+		return fail(err, errlen, -EINVAL,
+			    "health check send applies to health udp only (this check is %s)",
+			    sov_lb_hc_type_name(s->hc_type));
+	if (in->has_hc_udp_expect && s->hc_type != SOV_LB_HC_UDP)
+		return fail(err, errlen, -EINVAL,
+			    "health check expect applies to health udp only (this check is %s)",
+			    sov_lb_hc_type_name(s->hc_type));
+	if (in->has_hc_udp_send &&
+	    (!in->hc_udp_send_len || in->hc_udp_send_len > SOV_LB_HC_UDP_MAX))
+		return fail(err, errlen, -EINVAL,
+			    "health check send is %u bytes: expected 1-%u bytes",
+			    in->hc_udp_send_len, SOV_LB_HC_UDP_MAX);
+	if (in->has_hc_udp_expect && in->hc_udp_expect_len > SOV_LB_HC_UDP_MAX)
+		return fail(err, errlen, -EINVAL,
+			    "health check expect is %u bytes: expected 0-%u bytes",
+			    in->hc_udp_expect_len, SOV_LB_HC_UDP_MAX);
+	return 0;
+}
+
+/*
+ * Apply the present fields of @in onto @out, then check the whole result for
+ * a service of protocol @proto. @out changes only if all is well.
+ */
 static int merge_settings(struct sov_lb_settings *out, const struct sov_lb_settings *in,
-			  char *err, size_t errlen)
+			  uint8_t proto, char *err, size_t errlen)
 {
 	struct sov_lb_settings s = *out;
+	int ret;
 
 	if (in->has_policy)
 		s.policy = in->policy;
@@ -287,12 +351,18 @@ static int merge_settings(struct sov_lb_settings *out, const struct sov_lb_setti
 	if (s.sticky_s > 86400)
 		return fail(err, errlen, -EINVAL,
 			    "sticky timeout %u s out of range: expected 0 (off) to 86400 s", s.sticky_s);
-	if (s.hc_type == SOV_LB_HC_UDP)
-		return fail(err, errlen, -EOPNOTSUPP,
-			    "health check udp is not available yet: expected none, tcp or http");
-	if (s.hc_type > SOV_LB_HC_UDP)
-		return fail(err, errlen, -EINVAL,
-			    "health check type %u unknown: expected none, tcp, http or udp", s.hc_type);
+	ret = check_hc_kind(&s, in, proto, err, errlen);
+	if (ret)
+		return ret;
+	/* lengths checked: the copies fit */
+	if (in->has_hc_udp_send) {
+		s.hc_udp_send_len = in->hc_udp_send_len;
+		memcpy(s.hc_udp_send, in->hc_udp_send, in->hc_udp_send_len);
+	}
+	if (in->has_hc_udp_expect) {
+		s.hc_udp_expect_len = in->hc_udp_expect_len;
+		memcpy(s.hc_udp_expect, in->hc_udp_expect, in->hc_udp_expect_len);
+	}
 	if (sov_health_config_validate(&s.hc, err, errlen))
 		return -EINVAL;
 	if (s.hc_path[0] != '/')
@@ -317,7 +387,7 @@ int sov_lb_service_add(struct sov_lb *lb, const struct sov_lb_vip *vip,
 		return fail(err, errlen, -EEXIST, "service %s exists",
 			    sov_lb_vip_format(vip, v, sizeof(v)));
 	defaults(&s);
-	ret = merge_settings(&s, in, err, errlen);
+	ret = merge_settings(&s, in, vip->proto, err, errlen);
 	if (ret)
 		return ret;
 	for (i = 0; i < LB_MAX_SERVICES; i++)
@@ -351,13 +421,23 @@ int sov_lb_service_set(struct sov_lb *lb, const struct sov_lb_vip *vip,
 		       const struct sov_lb_settings *in, char *err, size_t errlen)
 {
 	struct sov_lb_service *svc = must_find(lb, vip, err, errlen);
+	unsigned int i;
+	int ret;
 
 	if (!svc)
 		return -ENOENT;
 	if (in->has_mode && in->mode != svc->set.mode)
 		return fail(err, errlen, -EINVAL,
 			    "mode cannot change on a live service: delete and add it again");
-	return merge_settings(&svc->set, in, err, errlen);
+	ret = merge_settings(&svc->set, in, svc->vip.proto, err, errlen);
+	if (ret)
+		return ret;
+	/* live backends keep their state and runs; the next result meets the new counts */
+	for (i = 0; i < LB_MAX_BACKENDS; i++)
+		if (svc->be[i].used)
+			sov_health_set_thresholds(&svc->be[i].health, svc->set.hc.rise,
+						  svc->set.hc.fall);
+	return 0;
 }
 
 static int check_weight(uint32_t weight, char *err, size_t errlen)

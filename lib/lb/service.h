@@ -32,11 +32,17 @@ struct sov_lb_backend {
 	struct sov_health health;
 };
 
+/* the udp check's datagram and expected reply prefix, in bytes */
+#define SOV_LB_HC_UDP_MAX		256U
+/* a default probe an echo service answers and a log line can show */
+#define SOV_LB_HC_UDP_SEND_DEFAULT	"sovereign-hc\n"
+
 /* Settings of a service. For a SET only those with has_* are applied. */
 struct sov_lb_settings {
 	bool has_policy, has_mode, has_fallback, has_sticky, has_frag_pass;
 	bool has_hc_type, has_hc_interval, has_hc_timeout, has_hc_rise, has_hc_fall;
 	bool has_hc_path, has_hc_status, has_custom_prog;
+	bool has_hc_udp_send, has_hc_udp_expect;
 	uint32_t policy;	/* enum sov_lb_policy */
 	uint32_t mode;		/* enum sov_lb_mode */
 	uint32_t fallback;	/* enum sov_lb_fallback */
@@ -46,6 +52,14 @@ struct sov_lb_settings {
 	struct sov_health_config hc;
 	char hc_path[128];
 	uint32_t hc_status;
+	/*
+	 * udp check: the lengths are as given (a request may say more than the
+	 * buffers hold: refused, naming the length), the bytes need not be text
+	 */
+	uint32_t hc_udp_send_len;	/* 1..SOV_LB_HC_UDP_MAX */
+	uint32_t hc_udp_expect_len;	/* 0 (any reply)..SOV_LB_HC_UDP_MAX */
+	uint8_t hc_udp_send[SOV_LB_HC_UDP_MAX];
+	uint8_t hc_udp_expect[SOV_LB_HC_UDP_MAX];
 	char custom_prog[256];	/* policy custom: the ELF file of the program */
 };
 
@@ -126,5 +140,8 @@ int sov_lb_backend_del(struct sov_lb *lb, const struct sov_lb_vip *vip,
 
 const char *sov_lb_policy_name(uint32_t policy);
 int sov_lb_policy_parse(const char *s, uint32_t *policy);
+/* "none", "tcp", "http", "udp", "icmp"; "unknown" for other values */
+const char *sov_lb_hc_type_name(uint32_t type);
+int sov_lb_hc_type_parse(const char *s, uint32_t *type);
 
 #endif /* SOV_LB_SERVICE_H */

@@ -358,6 +358,122 @@ static void test_health_gates_backends(void **state)
 	assert_int_equal(fake.backends[0].flags, 0);
 }
 
+/* Which checks a service takes, and what only a udp check takes. */
+static void test_health_check_kinds(void **state)
+{
+	struct sov_lb_vip u = vip("10.0.0.53:53/udp"), t = vip("10.0.0.80:80/tcp");
+	struct sov_lb_settings s = { .has_hc_type = true, .hc_type = SOV_LB_HC_UDP };
+	const struct sov_lb_settings *set;
+	uint32_t type;
+
+	(void)state;
+	assert_int_equal(sov_lb_service_add(&lb, &u, &s, err, sizeof(err)), 0);
+	set = &sov_lb_find(&lb, &u)->set;
+	assert_int_equal(set->hc_type, SOV_LB_HC_UDP);
+	/* the documented default probe, and any reply will do */
+	assert_int_equal(set->hc_udp_send_len, 13);
+	assert_memory_equal(set->hc_udp_send, "sovereign-hc\n", 13);
+	assert_int_equal(set->hc_udp_expect_len, 0);
+
+	s = (struct sov_lb_settings){ .has_hc_type = true, .hc_type = SOV_LB_HC_ICMP };
+	assert_int_equal(sov_lb_service_add(&lb, &t, &s, err, sizeof(err)), 1);
+	assert_int_equal(sov_lb_find(&lb, &t)->set.hc_type, SOV_LB_HC_ICMP);
+
+	/* an HTTP GET on a udp service: refused, on add and on set */
+	s = (struct sov_lb_settings){ .has_hc_type = true, .hc_type = SOV_LB_HC_HTTP };
+	assert_int_equal(sov_lb_service_set(&lb, &u, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "health check http on a udp service: expected none, tcp, udp or icmp");
+	assert_int_equal(set->hc_type, SOV_LB_HC_UDP);
+	u = vip("10.0.0.54:53/udp");
+	assert_int_equal(sov_lb_service_add(&lb, &u, &s, err, sizeof(err)), -EINVAL);
+	assert_null(sov_lb_find(&lb, &u));
+	u = vip("10.0.0.53:53/udp");
+
+	s = (struct sov_lb_settings){ .has_hc_type = true, .hc_type = 5 };
+	assert_int_equal(sov_lb_service_set(&lb, &t, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "health check type 5 unknown: expected none, tcp, http, udp or icmp");
+
+	/* send and expect only with a udp check: the one the service ends up with */
+	s = (struct sov_lb_settings){ .has_hc_udp_send = true, .hc_udp_send_len = 4,
+				      .hc_udp_send = "ping" };
+	assert_int_equal(sov_lb_service_set(&lb, &t, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "health check send applies to health udp only (this check is icmp)");
+	s = (struct sov_lb_settings){ .has_hc_udp_expect = true, .hc_udp_expect_len = 4,
+				      .hc_udp_expect = "pong" };
+	assert_int_equal(sov_lb_service_set(&lb, &t, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "health check expect applies to health udp only (this check is icmp)");
+	s.has_hc_type = true;
+	s.hc_type = SOV_LB_HC_TCP;
+	assert_int_equal(sov_lb_service_set(&lb, &t, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "health check expect applies to health udp only (this check is tcp)");
+	assert_int_equal(sov_lb_find(&lb, &t)->set.hc_type, SOV_LB_HC_ICMP);
+	s.hc_type = SOV_LB_HC_UDP;	/* type and payload in one request */
+	assert_int_equal(sov_lb_service_set(&lb, &t, &s, err, sizeof(err)), 0);
+	assert_int_equal(sov_lb_find(&lb, &t)->set.hc_udp_expect_len, 4);
+
+	/* lengths: named, with the range; nothing applied */
+	s = (struct sov_lb_settings){ .has_hc_udp_send = true, .hc_udp_send_len = 0 };
+	assert_int_equal(sov_lb_service_set(&lb, &u, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "health check send is 0 bytes: expected 1-256 bytes");
+	s = (struct sov_lb_settings){ .has_hc_udp_send = true, .hc_udp_send_len = 300,
+				      .has_hc_rise = true, .hc.rise = 1 };
+	assert_int_equal(sov_lb_service_set(&lb, &u, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "health check send is 300 bytes: expected 1-256 bytes");
+	s = (struct sov_lb_settings){ .has_hc_udp_expect = true, .hc_udp_expect_len = 257 };
+	assert_int_equal(sov_lb_service_set(&lb, &u, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "health check expect is 257 bytes: expected 0-256 bytes");
+	assert_int_equal(set->hc.rise, 2);
+	assert_int_equal(set->hc_udp_send_len, 13);
+
+	/* binary bytes, a NUL among them, are kept as given */
+	s = (struct sov_lb_settings){ .has_hc_udp_send = true, .hc_udp_send_len = 3,
+				      .hc_udp_send = { 'a', 0, 'b' },
+				      .has_hc_udp_expect = true, .hc_udp_expect_len = 2,
+				      .hc_udp_expect = { 0, 0xff } };
+	assert_int_equal(sov_lb_service_set(&lb, &u, &s, err, sizeof(err)), 0);
+	assert_int_equal(set->hc_udp_send_len, 3);
+	assert_memory_equal(set->hc_udp_send, "a\0b", 3);
+	assert_int_equal(set->hc_udp_expect_len, 2);
+	assert_int_equal(set->hc_udp_expect[1], 0xff);
+	/* an empty expect: any reply again */
+	s = (struct sov_lb_settings){ .has_hc_udp_expect = true, .hc_udp_expect_len = 0 };
+	assert_int_equal(sov_lb_service_set(&lb, &u, &s, err, sizeof(err)), 0);
+	assert_int_equal(set->hc_udp_expect_len, 0);
+	/* another check keeps the udp payload for a later switch back */
+	s = (struct sov_lb_settings){ .has_hc_type = true, .hc_type = SOV_LB_HC_ICMP };
+	assert_int_equal(sov_lb_service_set(&lb, &u, &s, err, sizeof(err)), 0);
+	assert_int_equal(set->hc_udp_send_len, 3);
+
+	assert_int_equal(sov_lb_hc_type_parse("icmp", &type), 0);
+	assert_int_equal(type, SOV_LB_HC_ICMP);
+	assert_int_equal(sov_lb_hc_type_parse("sctp", &type), -EINVAL);
+	assert_string_equal(sov_lb_hc_type_name(SOV_LB_HC_UDP), "udp");
+	assert_string_equal(sov_lb_hc_type_name(9), "unknown");
+}
+
+/* New rise/fall reach backends already being checked, keeping their state. */
+static void test_thresholds_reach_live_backends(void **state)
+{
+	struct sov_lb_settings s = { .has_hc_rise = true, .hc.rise = 1,
+				     .has_hc_fall = true, .hc.fall = 7 };
+	struct sov_lb_service *svc;
+	struct sov_lb_vip v;
+
+	(void)state;
+	add_three(&v, SOV_LB_HC_TCP);
+	svc = sov_lb_find(&lb, &v);
+	sov_health_report(&svc->be[0].health, false, 1);
+	assert_int_equal(sov_lb_service_set(&lb, &v, &s, err, sizeof(err)), 0);
+	assert_int_equal(svc->be[0].health.rise, 1);
+	assert_int_equal(svc->be[2].health.fall, 7);
+	assert_int_equal(svc->be[0].health.fail_run, 1);
+	assert_int_equal(sov_health_report(&svc->be[0].health, true, 2), SOV_HEALTH_WENT_UP);
+	/* a refused change leaves them alone */
+	s.hc.rise = 11;
+	assert_int_equal(sov_lb_service_set(&lb, &v, &s, err, sizeof(err)), -EINVAL);
+	assert_int_equal(svc->be[0].health.rise, 1);
+}
+
 static void test_failed_write_keeps_the_live_bank(void **state)
 {
 	struct sov_lb_vip v;
@@ -419,6 +535,8 @@ int main(void)
 		cmocka_unit_test_setup(test_backend_validation, setup),
 		cmocka_unit_test_setup(test_commit_switches_bank_last, setup),
 		cmocka_unit_test_setup(test_health_gates_backends, setup),
+		cmocka_unit_test_setup(test_health_check_kinds, setup),
+		cmocka_unit_test_setup(test_thresholds_reach_live_backends, setup),
 		cmocka_unit_test_setup(test_failed_write_keeps_the_live_bank, setup),
 		cmocka_unit_test_setup(test_delete_removes_entry_first, setup),
 		cmocka_unit_test_setup(test_backend_del_recommits, setup),

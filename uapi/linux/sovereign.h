@@ -221,12 +221,16 @@ enum sov_lb_fallback {
 	SOV_LB_FALLBACK_PASS,
 };
 
-/* SOV_A_LB_HC_TYPE */
+/*
+ * SOV_A_LB_HC_TYPE: TCP connect; HTTP GET with the expected status; a UDP
+ * datagram that must be answered (SOV_A_LB_HC_UDP_*); an ICMP or ICMPv6 echo
+ */
 enum sov_lb_hc_type {
 	SOV_LB_HC_NONE,
 	SOV_LB_HC_TCP,
 	SOV_LB_HC_HTTP,
 	SOV_LB_HC_UDP,
+	SOV_LB_HC_ICMP,
 };
 
 /* SOV_A_LB_BE_HEALTH */
@@ -294,6 +298,16 @@ enum sov_lb_xdp_mode {
  * @SOV_A_LB_HC_FAILURES: u64, reply: of which failed
  * @SOV_A_LB_HC_CHANGES: u64, reply: health transitions (up/down)
  * @SOV_A_LB_HC_SINCE_NS: u64, reply: ns since the last transition (0: none)
+ * @SOV_A_LB_HC_UDP_SEND: binary, 1-256 bytes: the datagram a udp check sends
+ *	(default "sovereign-hc\n")
+ * @SOV_A_LB_HC_UDP_EXPECT: binary, 0-256 bytes: a udp check's reply must
+ *	start with these bytes (default empty: any reply)
+ * @SOV_A_LB_HC_HISTORY: nest, reply: the backend's last health transitions
+ *	(up to 16), newest first, each a SOV_A_LB_HC_EVENT
+ * @SOV_A_LB_HC_EVENT: nest of SOV_A_LB_HC_EVENT_* (reply), one transition
+ * @SOV_A_LB_HC_EVENT_AGE_NS: u64, reply: ns since the transition
+ * @SOV_A_LB_HC_EVENT_FROM: u32, reply: enum sov_lb_health before it
+ * @SOV_A_LB_HC_EVENT_TO: u32, reply: enum sov_lb_health after it
  */
 enum sov_a_lb {
 	SOV_A_LB_UNSPEC,
@@ -345,6 +359,13 @@ enum sov_a_lb {
 	SOV_A_LB_HC_FAILURES,
 	SOV_A_LB_HC_CHANGES,
 	SOV_A_LB_HC_SINCE_NS,
+	SOV_A_LB_HC_UDP_SEND,
+	SOV_A_LB_HC_UDP_EXPECT,
+	SOV_A_LB_HC_HISTORY,
+	SOV_A_LB_HC_EVENT,
+	SOV_A_LB_HC_EVENT_AGE_NS,
+	SOV_A_LB_HC_EVENT_FROM,
+	SOV_A_LB_HC_EVENT_TO,
 
 	__SOV_A_LB_CNT,
 	SOV_A_LB_MAX = __SOV_A_LB_CNT - 1
