@@ -708,6 +708,34 @@ static void run_group(unsigned int nb, int runs, int rep, struct group *g)
 		}
 }
 
+/*
+ * -k: run one case (32 backends) for about -t seconds and print nothing
+ * else, so that `perf record -C CPU` sees only that path.
+ */
+static void profile_case(int which, int rep, double secs)
+{
+	struct bcase cs[C_COUNT];
+	struct bcase fill = { .name = "warm-up", .kind = K_NEW, .policy = LB_POLICY_MAGLEV };
+	struct timespec t0, t;
+	unsigned long n = 0;
+
+	configure(LB_MAX_BACKENDS);
+	init_cases(cs);
+	run_case(&fill, (int)bpf_map__max_entries(bpf_object__find_map_by_name(lb_obj,
+										"lb_conns")));
+	run_case(&cs[which], 1);	/* primes the established flow */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		cs[which].n = 0;
+		run_case(&cs[which], rep);
+		n++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((double)(t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < secs);
+	printf("profiled %s%s%s: %lu runs of %d\n", cs[which].name,
+	       cs[which].kind == K_NEW ? ": " : "",
+	       cs[which].kind == K_NEW ? policy_name(cs[which].policy) : "", n, rep);
+}
+
 static void header(const char *title)
 {
 	unsigned int b;
@@ -789,25 +817,28 @@ static void report(const struct group *g)
 static void usage(FILE *f)
 {
 	fputs("usage: lb-bench [-o LB_OBJECT] [-r REPEAT] [-n RUNS] [-c CPU] [-t SECONDS] [-V] [-v]\n"
+	      "       lb-bench -k est|new|pass [-o LB_OBJECT] [-r REPEAT] [-c CPU] [-t SECONDS]\n"
 	      "  -o  the balancer's object (default build/bpf/lb.bpf.o)\n"
 	      "  -r  BPF_PROG_TEST_RUN iterations per timed run (default 1000000)\n"
 	      "  -n  timed runs per case; the median is reported (default 5, odd, <= 15)\n"
 	      "  -c  CPU to run on (default: the last one)\n"
 	      "  -t  seconds of veth traffic (default 3)\n"
 	      "  -V  skip the veth part (veth_mpps=0)\n"
-	      "  -v  raw numbers and libbpf messages on stderr (-vv: libbpf debug)\n", f);
+	      "  -v  raw numbers and libbpf messages on stderr (-vv: libbpf debug)\n"
+	      "  -k  profile: time only this case (32 backends, maglev) for -t seconds,\n"
+	      "      no table; for `perf record -C CPU`\n", f);
 }
 
 int main(int argc, char **argv)
 {
 	const char *obj_path = "build/bpf/lb.bpf.o";
-	int rep = 1000000, runs = 5, cpu = -1, veth = 1, opt, b;
+	int rep = 1000000, runs = 5, cpu = -1, veth = 1, opt, b, profile = -1;
 	struct group g[NB];
 	double secs = 3.0, mpps = 0.0;
 	struct utsname un;
 	cpu_set_t set;
 
-	while ((opt = getopt(argc, argv, "o:r:n:c:t:Vvh")) != -1) {
+	while ((opt = getopt(argc, argv, "o:r:n:c:t:k:Vvh")) != -1) {
 		switch (opt) {
 		case 'o': obj_path = optarg; break;
 		case 'r': rep = atoi(optarg); break;
@@ -816,6 +847,15 @@ int main(int argc, char **argv)
 		case 't': secs = atof(optarg); break;
 		case 'V': veth = 0; break;
 		case 'v': verbose++; break;
+		case 'k':
+			profile = !strcmp(optarg, "est") ? C_EST :
+				  !strcmp(optarg, "new") ? C_NEW0 + LB_POLICY_MAGLEV :
+				  !strcmp(optarg, "pass") ? C_PASS : -2;
+			if (profile == -2) {
+				fprintf(stderr, "lb-bench: -k %s: expected est, new or pass\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -885,6 +925,10 @@ int main(int argc, char **argv)
 	build_tcp4(new_frame, ip4(172, 16, 0, 0), vip_of(SVC), 0, VIP_PORT, 0x02);
 	build_tcp4(pass_frame, ip4(192, 168, 1, 10), ip4(10, 0, 0, 200), 40000, VIP_PORT, 0x10);
 
+	if (profile >= 0) {
+		profile_case(profile, rep, secs);
+		return 0;
+	}
 	uname(&un);
 	printf("lb bench: sov_lb from %s, BPF_PROG_TEST_RUN, %d services (IPv4/TCP, encap), "
 	       "64-byte IPv4/TCP frames\n", obj_path, NSVC);

@@ -371,7 +371,7 @@ int sov_lb_resume(struct xdp_md *ctx)
 	if ((svc->flags & LB_SVC_F_NAT) && lb_nat_ttl_expiring(&p))
 		return lb_count(LB_R_NAT_TTL, len, XDP_PASS);
 
-	now = bpf_ktime_get_ns();
+	now = bpf_ktime_get_coarse_ns();
 	if (svc->sticky_timeout_s) {
 		lb_sticky_key_fill(&sk, svc, &fk);
 		lb_sticky_put(&sk, id, now);

@@ -7,15 +7,22 @@
 #ifndef SOV_LB_ENCAP_BPF_H
 #define SOV_LB_ENCAP_BPF_H
 
-static __always_inline __u16 lb_csum_ipv4(struct iphdr *iph)
+/*
+ * The outer IPv4 header's checksum, from the values it is written from:
+ * summing the header back out of the packet would load 16-bit words that
+ * narrower stores just wrote, and each such load stalls on store forwarding.
+ * Words are taken in memory order read as host u16s, as the stored result is.
+ */
+static __always_inline __u16 lb_csum_outer4(__u8 tos, __be16 tot_len, __be16 frag_off,
+					    __be32 saddr, __be32 daddr)
 {
-	__u16 *w = (__u16 *)iph;
-	__u32 sum = 0;
-	int i;
+	const union { __u8 b[2]; __u16 w; } vt = { .b = { 0x45, tos } },
+		tp = { .b = { LB_TUNNEL_TTL, IPPROTO_IPIP } };
+	__u32 sum = vt.w + tp.w;
 
-#pragma unroll
-	for (i = 0; i < (int)(sizeof(*iph) / 2); i++)
-		sum += w[i];
+	sum += (__u16)tot_len + (__u16)frag_off;
+	sum += (saddr & 0xffff) + (saddr >> 16);
+	sum += (daddr & 0xffff) + (daddr >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (__u16)~sum;
@@ -33,7 +40,7 @@ static __always_inline int lb_encap(struct xdp_md *ctx, struct sov_pkt *p,
 	struct lb_config *cfg = bpf_map_lookup_elem(&lb_config, &key);
 	__be32 v6_head = 0;
 	__u8 tos = 0;
-	__be16 df = 0;
+	__be16 df = 0, tot_len;
 	void *data, *data_end;
 	struct ethhdr *eth;
 
@@ -77,15 +84,15 @@ static __always_inline int lb_encap(struct xdp_md *ctx, struct sov_pkt *p,
 		iph->version = 4;
 		iph->ihl = 5;
 		iph->tos = tos;
-		iph->tot_len = bpf_htons(inner_len + sizeof(*iph));
+		tot_len = bpf_htons(inner_len + sizeof(*iph));
+		iph->tot_len = tot_len;
 		iph->id = 0;
 		iph->frag_off = df;
 		iph->ttl = LB_TUNNEL_TTL;
 		iph->protocol = IPPROTO_IPIP;
-		iph->check = 0;
 		iph->saddr = cfg->src4;
 		iph->daddr = be->addr[0];
-		iph->check = lb_csum_ipv4(iph);
+		iph->check = lb_csum_outer4(tos, tot_len, df, cfg->src4, be->addr[0]);
 	} else {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 

@@ -333,7 +333,7 @@ static __always_inline __u32 lb_pick(struct xdp_md *ctx, const struct lb_service
 				     const struct tcphdr *tcp, __u32 len, bool *new_flow)
 {
 	bool closing = tcp && (tcp->fin || tcp->rst);
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();
 	struct lb_flow *flow;
 	__u32 id;
 
