@@ -83,7 +83,7 @@ static int pin_prog(struct sovd_lb *lb)
 	return bpf_program__pin(lb->skel->progs.sov_lb, path);
 }
 
-/* Every second: the new-flow total of every backend, into a ring. */
+/* Every second: the new-flow total of every backend, into a ring; sweeps. */
 static void on_rate_tick(uv_timer_t *t)
 {
 	struct sovd_lb *lb = t->data;
@@ -99,6 +99,8 @@ static void on_rate_tick(uv_timer_t *t)
 	}
 	if (lb->rate_n < LB_RATE_WINDOW + 1)
 		lb->rate_n++;
+	if (++lb->ticks % LB_SWEEP_PERIOD_S == 0)
+		sovd_lb_conns_sweep(lb);
 }
 
 /* New flows per second of backend @id over the window (as much as we have). */
@@ -302,6 +304,8 @@ static const enum mnl_attr_data_type lb_types[SOV_A_LB_MAX + 1] = {
 	[SOV_A_LB_SRC4] = MNL_TYPE_BINARY,
 	[SOV_A_LB_SRC6] = MNL_TYPE_BINARY,
 	[SOV_A_LB_CUSTOM_PROG] = MNL_TYPE_NUL_STRING,
+	[SOV_A_LB_HC_UDP_SEND] = MNL_TYPE_BINARY,
+	[SOV_A_LB_HC_UDP_EXPECT] = MNL_TYPE_BINARY,
 	/* reply-only attributes are refused in requests */
 	[SOV_A_LB_SERVICE_INDEX] = MNL_TYPE_UNSPEC,
 };
@@ -316,6 +320,7 @@ static const bool request_attr[SOV_A_LB_MAX + 1] = {
 	[SOV_A_LB_BE_ADDR] = true, [SOV_A_LB_BE_PORT] = true, [SOV_A_LB_BE_WEIGHT] = true,
 	[SOV_A_LB_IFNAME] = true, [SOV_A_LB_XDP_MODE] = true, [SOV_A_LB_GW_MAC] = true,
 	[SOV_A_LB_SRC4] = true, [SOV_A_LB_SRC6] = true, [SOV_A_LB_CUSTOM_PROG] = true,
+	[SOV_A_LB_HC_UDP_SEND] = true, [SOV_A_LB_HC_UDP_EXPECT] = true,
 };
 
 #define REFUSE(ret, ...) do { snprintf(msg, msglen, __VA_ARGS__); return (ret); } while (0)
@@ -384,6 +389,21 @@ static void settings_of(const struct nlattr **tb, struct sov_lb_settings *s)
 		s->has_custom_prog = true;
 		snprintf(s->custom_prog, sizeof(s->custom_prog), "%s",
 			 mnl_attr_get_str(tb[SOV_A_LB_CUSTOM_PROG]));
+	}
+	/* the length as sent, so lib/lb refuses what does not fit by its size */
+	if (tb[SOV_A_LB_HC_UDP_SEND]) {
+		s->has_hc_udp_send = true;
+		s->hc_udp_send_len = mnl_attr_get_payload_len(tb[SOV_A_LB_HC_UDP_SEND]);
+		memcpy(s->hc_udp_send, mnl_attr_get_payload(tb[SOV_A_LB_HC_UDP_SEND]),
+		       s->hc_udp_send_len < SOV_LB_HC_UDP_MAX ? s->hc_udp_send_len :
+		       SOV_LB_HC_UDP_MAX);
+	}
+	if (tb[SOV_A_LB_HC_UDP_EXPECT]) {
+		s->has_hc_udp_expect = true;
+		s->hc_udp_expect_len = mnl_attr_get_payload_len(tb[SOV_A_LB_HC_UDP_EXPECT]);
+		memcpy(s->hc_udp_expect, mnl_attr_get_payload(tb[SOV_A_LB_HC_UDP_EXPECT]),
+		       s->hc_udp_expect_len < SOV_LB_HC_UDP_MAX ? s->hc_udp_expect_len :
+		       SOV_LB_HC_UDP_MAX);
 	}
 }
 
@@ -699,6 +719,35 @@ static void put_nat_metrics(struct sovd_lb *lb, struct nlmsghdr *nlh, uint32_t i
 			 err[offsetof(struct lb_backend_errors, unreach) / 8]);
 }
 
+static uint32_t health_attr(enum sov_health_state st)
+{
+	return st == SOV_HEALTH_UP ? SOV_LB_HEALTH_UP :
+	       st == SOV_HEALTH_DOWN ? SOV_LB_HEALTH_DOWN : SOV_LB_HEALTH_UNKNOWN;
+}
+
+/*
+ * The backend's last transitions, newest first, with their age. At 32 bytes
+ * an event, 16 per backend and 32 backends add 16 KiB to a service's
+ * message: it stays well inside SOV_NL_BUFSZ.
+ */
+static void put_history(struct nlmsghdr *nlh, const struct sov_health *h, uint64_t now)
+{
+	struct sov_health_event ev[SOV_HEALTH_HISTORY];
+	unsigned int i, n = sov_health_history(h, ev, SOV_HEALTH_HISTORY);
+	struct nlattr *hist, *e;
+
+	hist = mnl_attr_nest_start(nlh, SOV_A_LB_HC_HISTORY);
+	for (i = n; i-- > 0;) {
+		e = mnl_attr_nest_start(nlh, SOV_A_LB_HC_EVENT);
+		mnl_attr_put_u64(nlh, SOV_A_LB_HC_EVENT_AGE_NS,
+				 now > ev[i].at_ns ? now - ev[i].at_ns : 0);
+		mnl_attr_put_u32(nlh, SOV_A_LB_HC_EVENT_FROM, health_attr(ev[i].from));
+		mnl_attr_put_u32(nlh, SOV_A_LB_HC_EVENT_TO, health_attr(ev[i].to));
+		mnl_attr_nest_end(nlh, e);
+	}
+	mnl_attr_nest_end(nlh, hist);
+}
+
 static void put_service(struct sovd_lb *lb, struct nlmsghdr *nlh,
 			const struct sov_lb_service *svc)
 {
@@ -720,6 +769,8 @@ static void put_service(struct sovd_lb *lb, struct nlmsghdr *nlh,
 	mnl_attr_put_u32(nlh, SOV_A_LB_HC_FALL, s->hc.fall);
 	mnl_attr_put_strz(nlh, SOV_A_LB_HC_HTTP_PATH, s->hc_path);
 	mnl_attr_put_u32(nlh, SOV_A_LB_HC_HTTP_STATUS, s->hc_status);
+	mnl_attr_put(nlh, SOV_A_LB_HC_UDP_SEND, s->hc_udp_send_len, s->hc_udp_send);
+	mnl_attr_put(nlh, SOV_A_LB_HC_UDP_EXPECT, s->hc_udp_expect_len, s->hc_udp_expect);
 	mnl_attr_put_u32(nlh, SOV_A_LB_SERVICE_INDEX, svc->index);
 	mnl_attr_put_u32(nlh, SOV_A_LB_TABLE_SIZE, svc->table_size);
 	if (lb->ifindex)
@@ -736,9 +787,7 @@ static void put_service(struct sovd_lb *lb, struct nlmsghdr *nlh,
 			continue;
 		bpf_map_lookup_elem(bpf_map__fd(lb->skel->maps.lb_conn_counts), &id, &conns);
 		health = s->hc_type == SOV_LB_HC_NONE ? SOV_LB_HEALTH_UNKNOWN :
-			 be->health.state == SOV_HEALTH_UP ? SOV_LB_HEALTH_UP :
-			 be->health.state == SOV_HEALTH_DOWN ? SOV_LB_HEALTH_DOWN :
-			 SOV_LB_HEALTH_UNKNOWN;
+			 health_attr(be->health.state);
 		nest = mnl_attr_nest_start(nlh, SOV_A_LB_BACKEND);
 		mnl_attr_put(nlh, SOV_A_LB_BE_ADDR, svc->vip.family == AF_INET ? 4 : 16, be->addr);
 		mnl_attr_put_u16(nlh, SOV_A_LB_BE_PORT, be->port);
@@ -754,6 +803,7 @@ static void put_service(struct sovd_lb *lb, struct nlmsghdr *nlh,
 			mnl_attr_put_u64(nlh, SOV_A_LB_HC_CHANGES, be->health.transitions);
 			mnl_attr_put_u64(nlh, SOV_A_LB_HC_SINCE_NS, be->health.changed_ns ?
 					 uv_hrtime() - be->health.changed_ns : 0);
+			put_history(nlh, &be->health, uv_hrtime());
 		}
 		if (s->mode == SOV_LB_MODE_NAT)
 			put_nat_metrics(lb, nlh, id);
