@@ -33,6 +33,7 @@ static const char *const lb_attr_names[SOV_A_LB_MAX + 1] = {
 	[SOV_A_LB_BE_ADDR] = "backend", [SOV_A_LB_BE_PORT] = "backend port",
 	[SOV_A_LB_BE_WEIGHT] = "weight", [SOV_A_LB_IFNAME] = "dev",
 	[SOV_A_LB_XDP_MODE] = "mode", [SOV_A_LB_GW_MAC] = "via",
+	[SOV_A_LB_HC_UDP_SEND] = "send", [SOV_A_LB_HC_UDP_EXPECT] = "expect",
 };
 
 static void put_vip(struct nlmsghdr *nlh, const struct sov_lb_vip *vip)
@@ -70,6 +71,76 @@ static struct nlmsghdr *start(unsigned char *buf, uint8_t cmd)
 
 #define KW(word) (argc > 0 && matches(argv[0], word))
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* escapes of a udp check's bytes: \n \r \t \\ \" and \xHH */
+static const char esc_name[] = "nrt\\\"", esc_byte[] = "\n\r\t\\\"";
+
+/*
+ * A udp check's bytes as typed, so a probe may end in a newline or carry
+ * binary. Refused with the option's name and what was expected.
+ */
+static int unescape(const char *key, const char *val, uint8_t *out, uint32_t *len)
+{
+	const char *c, *e;
+	uint32_t n = 0;
+	uint8_t b;
+
+	for (c = val; *c; c++) {
+		b = (uint8_t)*c;
+		if (*c == '\\' && c[1] == 'x') {
+			if (hex_digit(c[2]) < 0 || hex_digit(c[3]) < 0)
+				return usage_error("%s \"%s\": \\x needs two hex digits", key, val);
+			b = (uint8_t)(hex_digit(c[2]) << 4 | hex_digit(c[3]));
+			c += 3;
+		} else if (*c == '\\') {
+			e = c[1] ? strchr(esc_name, c[1]) : NULL;
+			if (!e)
+				return usage_error("%s \"%s\": unknown escape \\%.1s: expected \\n, \\r, \\t, \\\\, \\\" or \\xHH",
+						   key, val, c + 1);
+			b = (uint8_t)esc_byte[e - esc_name];
+			c++;
+		}
+		if (n == SOV_LB_HC_UDP_MAX)
+			return usage_error("health check %s is more than %u bytes: expected %s-%u bytes",
+					   key, SOV_LB_HC_UDP_MAX, !strcmp(key, "send") ? "1" : "0",
+					   SOV_LB_HC_UDP_MAX);
+		out[n++] = b;
+	}
+	*len = n;
+	return EXIT_OK;
+}
+
+/* The same bytes back, printable and re-typeable: what unescape() reads. */
+static const char *escape(const uint8_t *b, size_t len, char *buf, size_t size)
+{
+	const char *e;
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 5 < size; i++) {
+		e = b[i] ? strchr(esc_byte, b[i]) : NULL;
+		if (e) {
+			buf[o++] = '\\';
+			buf[o++] = esc_name[e - esc_byte];
+		} else if (b[i] < 0x20 || b[i] >= 0x7f) {
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", b[i]);
+		} else {
+			buf[o++] = (char)b[i];
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 /* Service options, shared by add and set: appended as attributes. */
 static int service_options(struct nlmsghdr *nlh, int argc, char **argv)
 {
@@ -100,24 +171,34 @@ static int service_options(struct nlmsghdr *nlh, int argc, char **argv)
 				return usage_error("fragments \"%s\" unknown: expected drop or pass", val);
 			mnl_attr_put_u8(nlh, SOV_A_LB_FRAG_PASS, !strcmp(val, "pass"));
 		} else if (!strcmp(key, "health")) {
-			if (!strcmp(val, "none"))
-				v = SOV_LB_HC_NONE;
-			else if (!strcmp(val, "tcp"))
-				v = SOV_LB_HC_TCP;
-			else if (!strcmp(val, "http"))
-				v = SOV_LB_HC_HTTP;
-			else if (!strcmp(val, "udp"))
-				v = SOV_LB_HC_UDP;
-			else
-				return usage_error("health \"%s\" unknown: expected none, tcp or http", val);
+			if (sov_lb_hc_type_parse(val, &v))
+				return usage_error("health \"%s\" unknown: expected none, tcp, http, udp or icmp",
+						   val);
 			mnl_attr_put_u32(nlh, SOV_A_LB_HC_TYPE, v);
+		} else if (!strcmp(key, "send") || !strcmp(key, "expect")) {
+			uint8_t bytes[SOV_LB_HC_UDP_MAX];
+			uint32_t len = 0;
+			int ret = unescape(key, val, bytes, &len);
+
+			if (ret)
+				return ret;
+			mnl_attr_put(nlh, !strcmp(key, "send") ? SOV_A_LB_HC_UDP_SEND :
+				     SOV_A_LB_HC_UDP_EXPECT, len, bytes);
 		} else if (!strcmp(key, "path")) {
+			/* the daemon keeps 127 bytes; longer would be cut, not refused */
+			if (strlen(val) > 127)
+				return usage_error("path is %zu bytes: expected at most 127", strlen(val));
 			mnl_attr_put_strz(nlh, SOV_A_LB_HC_HTTP_PATH, val);
 		} else if (!strcmp(key, "program")) {
 			char *abs = realpath(val, NULL);	/* the daemon's cwd is not ours */
 
 			if (!abs)
 				return usage_error("program \"%s\": %s", val, strerror(errno));
+			if (strlen(abs) > 255) {
+				free(abs);
+				return usage_error("program \"%s\": the path is longer than 255 bytes",
+						   val);
+			}
 			mnl_attr_put_strz(nlh, SOV_A_LB_CUSTOM_PROG, abs);
 			free(abs);
 		} else {
@@ -149,7 +230,8 @@ static int service_options(struct nlmsghdr *nlh, int argc, char **argv)
 
 static int lb_service(int argc, char **argv)
 {
-	unsigned char buf[1024];
+	/* every option at its longest fits: send and expect 256 bytes each */
+	unsigned char buf[4096];
 	struct sov_lb_vip vip;
 	struct nlmsghdr *nlh;
 	char err[256];
@@ -343,6 +425,11 @@ static const enum mnl_attr_data_type lb_reply_types[SOV_A_LB_MAX + 1] = {
 	[SOV_A_LB_ERR_RST] = MNL_TYPE_U64, [SOV_A_LB_ERR_UNREACH] = MNL_TYPE_U64,
 	[SOV_A_LB_HC_CHECKS] = MNL_TYPE_U64, [SOV_A_LB_HC_FAILURES] = MNL_TYPE_U64,
 	[SOV_A_LB_HC_CHANGES] = MNL_TYPE_U64, [SOV_A_LB_HC_SINCE_NS] = MNL_TYPE_U64,
+	[SOV_A_LB_HC_TIMEOUT_MS] = MNL_TYPE_U32, [SOV_A_LB_HC_HTTP_PATH] = MNL_TYPE_NUL_STRING,
+	[SOV_A_LB_HC_HTTP_STATUS] = MNL_TYPE_U32, [SOV_A_LB_HC_UDP_SEND] = MNL_TYPE_BINARY,
+	[SOV_A_LB_HC_UDP_EXPECT] = MNL_TYPE_BINARY, [SOV_A_LB_HC_HISTORY] = MNL_TYPE_NESTED,
+	[SOV_A_LB_HC_EVENT] = MNL_TYPE_NESTED, [SOV_A_LB_HC_EVENT_AGE_NS] = MNL_TYPE_U64,
+	[SOV_A_LB_HC_EVENT_FROM] = MNL_TYPE_U32, [SOV_A_LB_HC_EVENT_TO] = MNL_TYPE_U32,
 };
 
 /* "850us", "12.3ms", "1.20s" */
@@ -355,6 +442,80 @@ static const char *fmt_ns(uint64_t ns, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
 	return buf;
+}
+
+/* The check's own settings: http path and status, udp bytes sent and expected. */
+static void print_check(const struct nlattr **tb, uint32_t type)
+{
+	char buf[4 * SOV_LB_HC_UDP_MAX + 1], fmt[4 * SOV_LB_HC_UDP_MAX + 32];
+	const struct nlattr *a;
+
+	if (type == SOV_LB_HC_HTTP) {
+		if (tb[SOV_A_LB_HC_HTTP_PATH])
+			print_string("http_path", "  path %s",
+				     mnl_attr_get_str(tb[SOV_A_LB_HC_HTTP_PATH]));
+		print_u64("http_status", "  status %llu", u32_of(tb[SOV_A_LB_HC_HTTP_STATUS]));
+	}
+	if (type != SOV_LB_HC_UDP)
+		return;
+	/* escaped as sovctl reads them, in text and JSON alike */
+	a = tb[SOV_A_LB_HC_UDP_SEND];
+	if (a) {
+		escape(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a), buf, sizeof(buf));
+		snprintf(fmt, sizeof(fmt), "  send \"%s\"", buf);
+		print_string("udp_send", NULL, buf);
+		print_text("%s", fmt);
+	}
+	a = tb[SOV_A_LB_HC_UDP_EXPECT];
+	if (a && mnl_attr_get_payload_len(a)) {
+		escape(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a), buf, sizeof(buf));
+		snprintf(fmt, sizeof(fmt), "  expect \"%s\"", buf);
+		print_string("udp_expect", NULL, buf);
+		print_text("%s", fmt);
+	}
+}
+
+static const char *transition_name(uint32_t h)
+{
+	return h == SOV_LB_HEALTH_UP ? "up" : h == SOV_LB_HEALTH_DOWN ? "down" : "unknown";
+}
+
+/*
+ * The backend's last transitions as the daemon sends them, newest first:
+ * "history: 3.0s ago up->down, 12.3s ago unknown->up"; in JSON an array of
+ * { age_ns, from, to }.
+ */
+static void print_history(const struct nlattr *hist)
+{
+	const struct nlattr *ev;
+	unsigned int n = 0;
+	char dur[64];
+
+	print_open_array("history");
+	mnl_attr_for_each_nested(ev, hist) {
+		const struct nlattr *et[SOV_A_LB_MAX + 1];
+		struct sov_nl_err err;
+		uint32_t from, to;
+		uint64_t age;
+
+		if (mnl_attr_get_type(ev) != SOV_A_LB_HC_EVENT ||
+		    sov_nl_parse_nested(ev, et, SOV_A_LB_MAX, lb_reply_types, &err))
+			continue;
+		age = u64_of(et[SOV_A_LB_HC_EVENT_AGE_NS]);
+		from = u32_of(et[SOV_A_LB_HC_EVENT_FROM]);
+		to = u32_of(et[SOV_A_LB_HC_EVENT_TO]);
+		print_open_object(NULL);
+		print_text("%s %s ago %s->%s", n++ ? "," : "      history:",
+			   print_fmt_duration(age, dur, sizeof(dur)), transition_name(from),
+			   transition_name(to));
+		print_u64("age_ns", NULL, age);
+		print_string("from", NULL, transition_name(from));
+		print_string("to", NULL, transition_name(to));
+		print_close_object();
+	}
+	print_close_array();
+	if (n)
+		print_text("\n");
 }
 
 static void print_nat_metrics(const struct nlattr **bt)
@@ -411,13 +572,15 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 	print_u64("table_size", "  table %llu", u32_of(tb[SOV_A_LB_TABLE_SIZE]));
 	print_text("\n");
 	if (ctx->view == VIEW_HEALTH || ctx->view == VIEW_STATUS) {
-		static const char *const hc[] = { "none", "tcp", "http", "udp" };
 		uint32_t t = u32_of(tb[SOV_A_LB_HC_TYPE]);
 
-		print_string("health_check", "  health %s", t < 4 ? hc[t] : "?");
+		print_string("health_check", "  health %s", sov_lb_hc_type_name(t));
 		print_u64("interval_s", "  every %llus", u32_of(tb[SOV_A_LB_HC_INTERVAL_S]));
+		print_u64("timeout_ms", "  timeout %llums", u32_of(tb[SOV_A_LB_HC_TIMEOUT_MS]));
 		print_u64("rise", "  rise %llu", u32_of(tb[SOV_A_LB_HC_RISE]));
-		print_u64("fall", "  fall %llu\n", u32_of(tb[SOV_A_LB_HC_FALL]));
+		print_u64("fall", "  fall %llu", u32_of(tb[SOV_A_LB_HC_FALL]));
+		print_check(tb, t);
+		print_text("\n");
 	}
 	if (ctx->view == VIEW_METRICS || ctx->view == VIEW_STATUS) {
 		print_u64("packets", "  packets %llu", u64_of(tb[SOV_A_LB_PACKETS]));
@@ -465,6 +628,8 @@ static int service_cb(const struct nlmsghdr *nlh, void *data)
 				print_nat_metrics(bt);
 		}
 		print_text("\n");
+		if (ctx->view == VIEW_HEALTH && bt[SOV_A_LB_HC_HISTORY])
+			print_history(bt[SOV_A_LB_HC_HISTORY]);
 		print_close_object();
 	}
 	print_close_array();
@@ -583,9 +748,13 @@ static int lb_help(void)
 	      "                  [ program ELF-FILE ]   (policy custom: see Documentation/lb.rst)\n"
 	      "                  [ mode { encap | nat } ] [ fallback { drop | pass } ]\n"
 	      "                  [ sticky SECONDS ] [ fragments { drop | pass } ]\n"
-	      "                  [ health { none | tcp | http } ] [ interval 1-60 ] [ timeout MS ]\n"
-	      "                  [ rise 1-10 ] [ fall 1-10 ] [ path /PATH ] [ status CODE ]\n"
+	      "                  [ health { none | tcp | http | udp | icmp } ] [ interval 1-60 ]\n"
+	      "                  [ timeout MS ] [ rise 1-10 ] [ fall 1-10 ]\n"
+	      "                  [ path /PATH ] [ status 100-599 ]     (health http)\n"
+	      "                  [ send BYTES ] [ expect BYTES ]       (health udp)\n"
 	      "       ADDR:PORT of a backend: the port only in nat mode; weight 1-1000\n"
+	      "       BYTES: 1-256 to send (default \"sovereign-hc\\n\"), 0-256 the reply must start\n"
+	      "              with (default \"\": any reply); escapes \\n \\r \\t \\\\ \\\" \\xHH\n"
 	      "\n"
 	      "Changes go to sovereignd; 'status' without it reads the maps pinned under\n"
 	      SOV_BPF_PIN_DIR "/lb (read-only).\n", stdout);
