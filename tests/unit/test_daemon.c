@@ -4,8 +4,10 @@
  * host (no module here): replies, precise errors for bad requests, bad
  * clients dropped without harm, single instance, clean SIGTERM with no leaks.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,8 +25,11 @@
 
 #include <bpf/bpf.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 
+#include "../../lib/lb/service.h"
 #include "../../lib/nl/nl.h"
+#include "../../tools/sovctl/sovctl.h"
 #include "../../uapi/linux/sovereign.h"
 
 static char dir[64], sock[128], logpath[128], bpfdir[128];
@@ -497,6 +502,395 @@ static int count_msgs(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* ---- health checks: udp, icmp and the transition history ---------------------- */
+
+/* A UDP echo service on 127.0.0.1, in a child: answers "pong " + the datagram. */
+static pid_t start_udp_echo(uint16_t *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	pid_t pid;
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	pid = fork();
+	if (pid == 0) {
+		char in[512], out[600];
+
+		for (;;) {
+			struct sockaddr_storage from;
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+
+			if (n < 0)
+				_exit(1);
+			memcpy(out, "pong ", 5);
+			memcpy(out + 5, in, (size_t)n);
+			sendto(fd, out, (size_t)n + 5, 0, (struct sockaddr *)&from, fl);
+		}
+	}
+	assert_true(pid > 0);
+	if (nspawned < sizeof(spawned) / sizeof(spawned[0]))
+		spawned[nspawned++] = pid;	/* killed with the daemons if a test fails */
+	close(fd);
+	return pid;
+}
+
+/* A UDP port on 127.0.0.1 where nothing listens: the kernel answers port unreachable. */
+static uint16_t closed_udp_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+/* The service being added: request() fills take no arguments. */
+static struct {
+	struct sov_lb_vip vip;
+	uint32_t type;
+	const char *send, *expect;	/* NULL: not in the request */
+	size_t send_len;
+	int be_family;
+	uint8_t be[16];
+} hc;
+
+static void put_hc_vip(struct nlmsghdr *nlh)
+{
+	mnl_attr_put(nlh, SOV_A_LB_VIP_ADDR, hc.vip.family == AF_INET ? 4 : 16, hc.vip.addr);
+	mnl_attr_put_u16(nlh, SOV_A_LB_VIP_PORT, hc.vip.port);
+	mnl_attr_put_u8(nlh, SOV_A_LB_PROTO, hc.vip.proto);
+}
+
+/* every second, one result decides: quick tests */
+static void put_hc_service(struct nlmsghdr *nlh)
+{
+	put_hc_vip(nlh);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_TYPE, hc.type);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_INTERVAL_S, 1);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_TIMEOUT_MS, 500);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_RISE, 1);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_FALL, 1);
+	if (hc.send)
+		mnl_attr_put(nlh, SOV_A_LB_HC_UDP_SEND, hc.send_len ? hc.send_len :
+			     strlen(hc.send), hc.send);
+	if (hc.expect)
+		mnl_attr_put(nlh, SOV_A_LB_HC_UDP_EXPECT, strlen(hc.expect), hc.expect);
+}
+
+static void put_hc_backend(struct nlmsghdr *nlh)
+{
+	put_hc_vip(nlh);
+	mnl_attr_put(nlh, SOV_A_LB_BE_ADDR, hc.be_family == AF_INET ? 4 : 16, hc.be);
+}
+
+/* Add service @vip with check @type and, if @be, that backend. */
+static int add_checked(const char *vip, uint32_t type, const char *send, const char *expect,
+		       const char *be, struct sov_nl_err *err)
+{
+	char e[256];
+	uint16_t port;
+	int ret;
+
+	assert_int_equal(sov_lb_vip_parse(vip, &hc.vip, e, sizeof(e)), 0);
+	hc.type = type;
+	hc.send = send;
+	hc.send_len = 0;
+	hc.expect = expect;
+	ret = lb_do(SOV_CMD_LB_SERVICE_ADD, put_hc_service, NULL, NULL, err, 0);
+	if (ret || !be)
+		return ret;
+	assert_int_equal(sov_lb_addr_parse(be, &hc.be_family, hc.be, &port, e, sizeof(e)), 0);
+	return lb_do(SOV_CMD_LB_BACKEND_ADD, put_hc_backend, NULL, NULL, err, 0);
+}
+
+/* What the dump says of a service's first backend. */
+struct hc_seen {
+	char vip[96];
+	uint32_t health;
+	unsigned int events;
+	uint64_t age[16];
+	uint32_t from[16], to[16];
+};
+
+struct hc_dump {
+	unsigned int n;
+	struct hc_seen s[8];
+};
+
+static void hc_backend(const struct nlattr *nest, struct hc_seen *s)
+{
+	const struct nlattr *a, *ev, *f;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) == SOV_A_LB_BE_HEALTH)
+			s->health = mnl_attr_get_u32(a);
+		if (mnl_attr_get_type(a) != SOV_A_LB_HC_HISTORY)
+			continue;
+		mnl_attr_for_each_nested(ev, a) {
+			unsigned int i = s->events;
+
+			if (mnl_attr_get_type(ev) != SOV_A_LB_HC_EVENT || i == 16)
+				continue;
+			mnl_attr_for_each_nested(f, ev) {
+				if (mnl_attr_get_type(f) == SOV_A_LB_HC_EVENT_AGE_NS)
+					s->age[i] = mnl_attr_get_u64(f);
+				else if (mnl_attr_get_type(f) == SOV_A_LB_HC_EVENT_FROM)
+					s->from[i] = mnl_attr_get_u32(f);
+				else if (mnl_attr_get_type(f) == SOV_A_LB_HC_EVENT_TO)
+					s->to[i] = mnl_attr_get_u32(f);
+			}
+			s->events++;
+		}
+	}
+}
+
+static int hc_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct hc_dump *d = data;
+	struct sov_lb_vip v = { 0 };
+	const struct nlattr *a, *be = NULL;
+	struct hc_seen *s;
+
+	if (d->n == 8)
+		return MNL_CB_ERROR;
+	s = &d->s[d->n++];
+	memset(s, 0, sizeof(*s));
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case SOV_A_LB_VIP_ADDR:
+			v.family = mnl_attr_get_payload_len(a) == 4 ? AF_INET : AF_INET6;
+			memcpy(v.addr, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+			break;
+		case SOV_A_LB_VIP_PORT:
+			v.port = mnl_attr_get_u16(a);
+			break;
+		case SOV_A_LB_PROTO:
+			v.proto = mnl_attr_get_u8(a);
+			break;
+		case SOV_A_LB_BACKEND:
+			if (!be)
+				be = a;
+			break;
+		}
+	}
+	sov_lb_vip_format(&v, s->vip, sizeof(s->vip));
+	if (be)
+		hc_backend(be, s);
+	return MNL_CB_OK;
+}
+
+/* Poll the dump until @vip's backend is @health; its view in @out. */
+static bool wait_health(const char *vip, uint32_t health, struct hc_seen *out)
+{
+	struct sov_nl_err err;
+	struct hc_dump d;
+	unsigned int i;
+	int tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		memset(&d, 0, sizeof(d));
+		assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_GET, NULL, hc_dump_cb, &d, &err,
+				       NLM_F_DUMP), 0);
+		for (i = 0; i < d.n; i++) {
+			if (strcmp(d.s[i].vip, vip) || d.s[i].health != health)
+				continue;
+			*out = d.s[i];
+			return true;
+		}
+		usleep(200000);
+	}
+	print_message("%s never became %s\n", vip, health == SOV_LB_HEALTH_UP ? "up" : "down");
+	return false;
+}
+
+/* sovctl itself, in this process, on the daemon's socket; stdout into @out. */
+static int run_sovctl(bool json, char *out, size_t size)
+{
+	char *argv[] = { "sovctl", "-s", sock, "lb", "health", NULL, NULL };
+	FILE *f = tmpfile();
+	int saved, ret, argc = 5;
+	size_t n;
+
+	assert_non_null(f);
+	fflush(stdout);
+	saved = dup(1);
+	dup2(fileno(f), 1);
+	if (json) {	/* -j before the object */
+		memmove(argv + 4, argv + 3, 2 * sizeof(*argv));
+		argv[3] = "-j";
+		argc++;
+	}
+	ret = sovctl_main(argc, argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, size - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	return ret;
+}
+
+/* The service's first backend in sovctl's JSON. */
+static struct json_object *json_backend(struct json_object *root, const char *vip)
+{
+	struct json_object *svcs, *svc, *v, *bes;
+	size_t i;
+
+	if (!json_object_object_get_ex(root, "services", &svcs))
+		return NULL;
+	for (i = 0; i < json_object_array_length(svcs); i++) {
+		svc = json_object_array_get_idx(svcs, i);
+		if (json_object_object_get_ex(svc, "service", &v) &&
+		    !strcmp(json_object_get_string(v), vip) &&
+		    json_object_object_get_ex(svc, "backends", &bes))
+			return json_object_array_get_idx(bes, 0);
+	}
+	return NULL;
+}
+
+static const char *json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+/*
+ * udp checks against an echo service this test runs: up; with nothing
+ * listening: down, port unreachable; a reply without the expected prefix:
+ * down. icmp checks of 127.0.0.1 and ::1: up. The transitions come back
+ * newest first, in the dump and in sovctl's text and JSON.
+ */
+static void test_lb_health_checks(void **state)
+{
+	char echo_vip[64], closed_vip[64], wrong_vip[64], big[300], e[256];
+	struct json_object *root, *be, *hist, *ev;
+	static char out[32768];
+	struct sov_nl_err err;
+	struct hc_seen s;
+	uint16_t eport;
+	pid_t pid, echo;
+
+	(void)state;
+	pid = spawn(logpath, true);
+	assert_true(wait_socket());
+	echo = start_udp_echo(&eport);
+	snprintf(echo_vip, sizeof(echo_vip), "10.0.0.61:%u/udp", eport);
+	snprintf(closed_vip, sizeof(closed_vip), "10.0.0.62:%u/udp", closed_udp_port());
+	snprintf(wrong_vip, sizeof(wrong_vip), "10.0.0.63:%u/udp", eport);
+
+	/* refusals name the field and the range, through the daemon */
+	assert_int_equal(add_checked("10.0.0.65:53/udp", SOV_LB_HC_HTTP, NULL, NULL, NULL, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg,
+			    "health check http on a udp service: expected none, tcp, udp or icmp");
+	assert_int_equal(add_checked("10.0.0.65:80/tcp", SOV_LB_HC_TCP, "ping", NULL, NULL, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "health check send applies to health udp only (this check is tcp)");
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(sov_lb_vip_parse("10.0.0.65:53/udp", &hc.vip, e, sizeof(e)), 0);
+	hc.type = SOV_LB_HC_UDP;
+	hc.send = big;
+	hc.send_len = sizeof(big);
+	hc.expect = NULL;
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_ADD, put_hc_service, NULL, NULL, &err, 0),
+			 -EINVAL);
+	assert_string_equal(err.msg, "health check send is 300 bytes: expected 1-256 bytes");
+
+	/* the default probe is "sovereign-hc\n": the echo carries it back */
+	assert_int_equal(add_checked(echo_vip, SOV_LB_HC_UDP, NULL, "pong sovereign-hc\n",
+				     "127.0.0.1", &err), 0);
+	assert_int_equal(add_checked(closed_vip, SOV_LB_HC_UDP, NULL, NULL, "127.0.0.1", &err), 0);
+	assert_int_equal(add_checked(wrong_vip, SOV_LB_HC_UDP, "ping", "pong pong", "127.0.0.1",
+				     &err), 0);
+	assert_int_equal(add_checked("10.0.0.64:80/tcp", SOV_LB_HC_ICMP, NULL, NULL, "127.0.0.1",
+				     &err), 0);
+	assert_int_equal(add_checked("[fd00::64]:80/tcp", SOV_LB_HC_ICMP, NULL, NULL, "::1", &err),
+			 0);
+
+	assert_true(wait_health(echo_vip, SOV_LB_HEALTH_UP, &s));
+	assert_int_equal(s.events, 1);
+	assert_int_equal(s.from[0], SOV_LB_HEALTH_UNKNOWN);
+	assert_int_equal(s.to[0], SOV_LB_HEALTH_UP);
+	assert_true(s.age[0] > 0 && s.age[0] < 20000000000ULL);
+	assert_true(wait_health(closed_vip, SOV_LB_HEALTH_DOWN, &s));
+	assert_int_equal(s.events, 1);
+	assert_int_equal(s.from[0], SOV_LB_HEALTH_UNKNOWN);
+	assert_int_equal(s.to[0], SOV_LB_HEALTH_DOWN);
+	assert_true(log_contains("is down: port unreachable"));
+	assert_true(wait_health(wrong_vip, SOV_LB_HEALTH_DOWN, &s));
+	assert_true(log_contains("is down: reply mismatch"));
+	assert_true(wait_health("10.0.0.64:80/tcp", SOV_LB_HEALTH_UP, &s));
+	assert_true(wait_health("[fd00::64]:80/tcp", SOV_LB_HEALTH_UP, &s));
+
+	/* the echo service goes away: down, and the history says so first */
+	kill(echo, SIGKILL);
+	waitpid(echo, NULL, 0);
+	forget(echo);
+	assert_true(wait_health(echo_vip, SOV_LB_HEALTH_DOWN, &s));
+	assert_int_equal(s.events, 2);
+	assert_int_equal(s.from[0], SOV_LB_HEALTH_UP);
+	assert_int_equal(s.to[0], SOV_LB_HEALTH_DOWN);
+	assert_int_equal(s.from[1], SOV_LB_HEALTH_UNKNOWN);
+	assert_int_equal(s.to[1], SOV_LB_HEALTH_UP);
+	assert_true(s.age[0] < s.age[1]);
+
+	/* sovctl lb health: an indented history line, newest first */
+	assert_int_equal(run_sovctl(false, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "send \"sovereign-hc\\n\"  expect \"pong sovereign-hc\\n\""));
+	assert_non_null(strstr(out, "ago up->down, "));
+	assert_non_null(strstr(out, "ago unknown->up\n"));
+	assert_non_null(strstr(out, "      history: "));
+	/* -j: an array of {age_ns, from, to} */
+	assert_int_equal(run_sovctl(true, out, sizeof(out)), 0);
+	root = json_tokener_parse(out);
+	assert_non_null(root);
+	be = json_backend(root, echo_vip);
+	assert_non_null(be);
+	assert_true(json_object_object_get_ex(be, "history", &hist));
+	assert_int_equal(json_object_array_length(hist), 2);
+	ev = json_object_array_get_idx(hist, 0);
+	assert_string_equal(json_str(ev, "from"), "up");
+	assert_string_equal(json_str(ev, "to"), "down");
+	assert_true(json_object_object_get_ex(ev, "age_ns", NULL));
+	ev = json_object_array_get_idx(json_object_object_get(be, "history"), 1);
+	assert_string_equal(json_str(ev, "from"), "unknown");
+	assert_string_equal(json_str(ev, "to"), "up");
+	be = json_backend(root, "[fd00::64]:80/tcp");
+	assert_non_null(be);
+	assert_string_equal(json_str(be, "health"), "up");
+	json_object_put(root);
+
+	/* probes in flight and raw sockets all closed: LeakSanitizer is quiet at exit */
+	assert_int_equal(stop(pid), 0);
+}
+
+/* After a failed assertion: nothing this test started outlives it. */
+static int hc_teardown(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < nspawned; i++) {
+		if (spawned[i] > 0 && kill(spawned[i], SIGKILL) == 0)
+			waitpid(spawned[i], NULL, 0);
+		spawned[i] = 0;
+	}
+	unlink(sock);
+	return 0;
+}
+
 static void test_lb_requests(void **state)
 {
 	struct sov_nl_err err;
@@ -560,6 +954,7 @@ int main(void)
 		cmocka_unit_test(test_lb_stale_pins),
 		cmocka_unit_test(test_bpf_pins),
 		cmocka_unit_test(test_lb_requests),
+		cmocka_unit_test_teardown(test_lb_health_checks, hc_teardown),
 	};
 	int failed;
 
