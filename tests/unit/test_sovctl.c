@@ -102,6 +102,35 @@ static void test_usage_errors(void **state)
 	assert_int_equal(run("daemon", "status", "extra", NULL), EXIT_USAGE);
 }
 
+/* Health-check options are parsed before anything is sent: refusals name them. */
+static void test_lb_health_options(void **state)
+{
+	static const char *const svc = "10.0.0.1:53/udp";
+	char longer[300];
+
+	(void)state;
+	assert_int_equal(run("lb", "help", NULL), EXIT_OK);
+	assert_non_null(strstr(out, "health { none | tcp | http | udp | icmp }"));
+	assert_non_null(strstr(out, "[ send BYTES ] [ expect BYTES ]"));
+	assert_int_equal(run("lb", "service", "add", svc, "health", "sctp", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "health \"sctp\" unknown: expected none, tcp, http, udp or icmp"));
+	assert_int_equal(run("lb", "service", "add", svc, "health", "udp", "send", "a\\q", NULL),
+			 EXIT_USAGE);
+	assert_non_null(strstr(err, "send \"a\\q\": unknown escape \\q"));
+	assert_int_equal(run("lb", "service", "add", svc, "expect", "\\x4", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "expect \"\\x4\": \\x needs two hex digits"));
+	assert_int_equal(run("lb", "service", "add", svc, "send", "ends\\", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "unknown escape"));
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_int_equal(run("lb", "service", "add", svc, "send", longer, NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "health check send is more than 256 bytes: expected 1-256 bytes"));
+	/* well-formed: parsed, then it is the daemon that is missing */
+	assert_int_equal(run("-s", "/nonexistent/ctl", "lb", "service", "add", svc, "health",
+			     "udp", "send", "\\x00\\n\\\\", "expect", "", NULL), EXIT_FAIL);
+	assert_non_null(strstr(err, "sovereignd is not running"));
+}
+
 static void test_version_json(void **state)
 {
 	struct json_object *o, *v;
@@ -252,6 +281,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_lb_health_options),
 		cmocka_unit_test(test_version_json),
 		cmocka_unit_test(test_module_absent),
 		cmocka_unit_test(test_daemon_absent),
