@@ -27,6 +27,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "../../lib/lb/conns.h"
 #include "../../lib/lb/service.h"
 #include "../../lib/nl/nl.h"
 #include "../../tools/sovctl/sovctl.h"
@@ -940,6 +941,84 @@ static void test_lb_requests(void **state)
 	assert_int_equal(stop(pid), 0);
 }
 
+/*
+ * The connection sweep (tools/sovereignd/lb_conns.c): idle entries leave
+ * lb_conns, and lb_conn_counts is rewritten from the open flows that stay.
+ */
+static void test_lb_conn_sweep(void **state)
+{
+	struct lb_flow_key fresh = { .src = { 1 }, .dst = { 2 }, .sport_be = 1, .dport_be = 80,
+				     .proto = IPPROTO_TCP, .family = AF_INET };
+	struct lb_flow_key closed = fresh, idle = fresh, bogus = fresh;
+	struct lb_flow f = { .backend = 5 }, got;
+	uint32_t id = 5, other = 6;
+	int64_t n = 7, m = 3;
+	struct timespec ts;
+	uint64_t now;
+	char path[256];
+	int cfd, nfd, i;
+	bool old_enough;
+	pid_t pid;
+
+	(void)state;
+	pid = spawn(logpath, true);
+	assert_true(wait_socket());
+	snprintf(path, sizeof(path), "%s/lb/lb_conns", bpfdir);
+	cfd = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/lb/lb_conn_counts", bpfdir);
+	nfd = bpf_obj_get(path);
+	assert_true(cfd >= 0 && nfd >= 0);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	/* timestamps far enough back need that much uptime */
+	old_enough = now > (SOV_LB_IDLE_TCP_S + 10) * 1000000000ULL;
+	if (now < (SOV_LB_IDLE_CLOSED_S + 10) * 1000000000ULL) {
+		stop(pid);
+		skip();
+	}
+
+	f.last_seen_ns = now;
+	assert_int_equal(bpf_map_update_elem(cfd, &fresh, &f, BPF_ANY), 0);
+	closed.sport_be = 2;
+	f.flags = LB_FLOW_F_CLOSED;
+	f.last_seen_ns = now - (SOV_LB_IDLE_CLOSED_S + 5) * 1000000000ULL;
+	assert_int_equal(bpf_map_update_elem(cfd, &closed, &f, BPF_ANY), 0);
+	bogus.sport_be = 3;
+	f.flags = 0;
+	f.backend = LB_MAX_SERVICES * LB_MAX_BACKENDS;
+	f.last_seen_ns = now;
+	assert_int_equal(bpf_map_update_elem(cfd, &bogus, &f, BPF_ANY), 0);
+	if (old_enough) {
+		idle.sport_be = 4;
+		f.backend = other;
+		f.last_seen_ns = now - (SOV_LB_IDLE_TCP_S + 5) * 1000000000ULL;
+		assert_int_equal(bpf_map_update_elem(cfd, &idle, &f, BPF_ANY), 0);
+	}
+	/* counts that drifted: 7 where one flow is open, 3 where none is */
+	assert_int_equal(bpf_map_update_elem(nfd, &id, &n, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(nfd, &other, &m, BPF_ANY), 0);
+
+	for (i = 0; i < 100 && (n != 1 || m != 0); i++) {
+		usleep(100000);
+		assert_int_equal(bpf_map_lookup_elem(nfd, &id, &n), 0);
+		assert_int_equal(bpf_map_lookup_elem(nfd, &other, &m), 0);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(m, 0);
+	assert_int_equal(bpf_map_lookup_elem(cfd, &fresh, &got), 0);
+	assert_int_equal(got.backend, 5);
+	assert_int_not_equal(bpf_map_lookup_elem(cfd, &closed, &got), 0);
+	assert_int_not_equal(bpf_map_lookup_elem(cfd, &bogus, &got), 0);
+	if (old_enough)
+		assert_int_not_equal(bpf_map_lookup_elem(cfd, &idle, &got), 0);
+	else
+		print_message("uptime under %u s: the idle open flow was not tried\n",
+			      SOV_LB_IDLE_TCP_S + 10);
+	close(cfd);
+	close(nfd);
+	assert_int_equal(stop(pid), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest daemon_tests[] = {
@@ -955,6 +1034,7 @@ int main(void)
 		cmocka_unit_test(test_bpf_pins),
 		cmocka_unit_test(test_lb_requests),
 		cmocka_unit_test_teardown(test_lb_health_checks, hc_teardown),
+		cmocka_unit_test(test_lb_conn_sweep),
 	};
 	int failed;
 

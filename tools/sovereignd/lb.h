@@ -11,6 +11,7 @@ struct sovd_hc_slot;
 struct bpf_object;
 
 #define LB_RATE_WINDOW 10	/* seconds over which rates are averaged */
+#define LB_SWEEP_PERIOD_S 2	/* seconds between connection-table sweeps */
 
 struct sovd_lb {
 	struct sovd *d;
@@ -30,10 +31,16 @@ struct sovd_lb {
 	bool rate_timer_on;
 	unsigned int rate_pos, rate_n;
 	uint64_t rate_hist[LB_RATE_WINDOW + 1][LB_MAX_SERVICES * LB_MAX_BACKENDS];
+	/* lb_conns housekeeping (lb_conns.c), from the rate timer */
+	unsigned int ticks;
+	uint64_t sweeps, swept_expired;
 };
 
 /* lb.c: stop timers and checks so the loop can end */
 void sovd_lb_quiesce(struct sovd_lb *lb);
+
+/* lb_conns.c: expire idle flows, recount open connections per backend */
+void sovd_lb_conns_sweep(struct sovd_lb *lb);
 
 /* lb_health.c */
 void sovd_lb_health_sync(struct sovd_lb *lb, struct sov_lb_service *svc);
