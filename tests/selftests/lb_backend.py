@@ -4,10 +4,14 @@
 
   lb_backend.py NAME [PORT]
 GET /id answers NAME (keep-alive, so one connection can ask many times);
-anything else 404. Threaded, quiet, stops on SIGTERM.
+anything else 404. Datagrams to the same UDP port come back as "NAME "
+followed by the datagram, for udp health checks. Threaded, quiet, stops on
+SIGTERM.
 """
 import http.server
+import socket
 import sys
+import threading
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -24,5 +28,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def udp_echo(name, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("", port))
+    while True:
+        data, peer = s.recvfrom(2048)
+        s.sendto(name.encode() + b" " + data, peer)
+
+
 port = int(sys.argv[2]) if len(sys.argv) > 2 else 80
+threading.Thread(target=udp_echo, args=(sys.argv[1], port), daemon=True).start()
 http.server.ThreadingHTTPServer(("", port), Handler).serve_forever()

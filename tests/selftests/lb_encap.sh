@@ -4,7 +4,8 @@
 # The XDP load balancer end to end, encap mode (IPIP, direct server return):
 # real TCP connections from a client, through sov_lb (native XDP on a veth),
 # to three HTTP backends; distribution, health-check failover, established
-# connections surviving it, and the backend's return.
+# connections surviving it, and the backend's return. On the way, a udp
+# health check brings the same backends up (their UDP echo).
 #
 #   ns sovlb-cli            ns sovlb-lb                 ns sovlb-be1..3
 #   10.0.0.10               10.0.0.1 [XDP sov_lb]       10.1.0.1..3, VIP on lo,
@@ -45,6 +46,19 @@ until [ "$(lbj health 2>/dev/null | grep -o '"health": *"up"' | wc -l)" -eq 3 ];
 	sleep 0.2
 done
 lb health
+
+# a udp check: the backends echo datagrams on port 80 too, prefixed with their name
+lb service add $VIP:80/udp health udp interval 1 timeout 500 rise 1 fall 1 expect be ||
+	ksft_fail "udp service add failed"
+for i in 1 2 3; do lb backend add $VIP:80/udp "10.1.0.$i" || ksft_fail "udp backend add $i"; done
+up_by=$((SECONDS + 10))
+until [ "$(lbj health 2>/dev/null | grep -o '"health": *"up"' | wc -l)" -eq 6 ]; do
+	[ $SECONDS -lt $up_by ] || ksft_fail "udp checks did not bring the backends up in 10 s: $(lb health)"
+	sleep 0.2
+done
+lb health | grep -A1 "backend 10.1.0.1 " | grep -q "history: .* ago unknown->up" ||
+	ksft_fail "no transition history in: $(lb health)"
+lb service del $VIP:80/udp || ksft_fail "udp service del failed"
 
 ask() { x cli curl -s --max-time 2 "http://$VIP/id"; }
 diag() {
