@@ -223,6 +223,39 @@ static size_t map_vbuf(const struct bpf_map *m)
 }
 
 /*
+ * Read a whole array in BPF_MAP_LOOKUP_BATCH calls: lb_big's Maglev tables
+ * hold 8.4 million slots, about a second per million one lookup at a time
+ * (8.5 s against 1.9 s here). Leaves x->keys at 0 .. max_entries-1.
+ * 0 on success, -1 to fall back.
+ */
+static int snapshot_array_batch(struct snap *x)
+{
+	uint32_t done = 0, token = 0, k;
+	void *in = NULL;
+
+	while (done < x->max_entries) {
+		uint32_t count = x->max_entries - done;
+		int err = bpf_map_lookup_batch(x->fd, in, &token, x->keys + done,
+					       x->data + (size_t)done * x->vbuf, &count, NULL);
+
+		if (err && errno != ENOENT)
+			return -1;
+		done += count;
+		if (err)
+			break;		/* ENOENT: no more elements */
+		if (!count)
+			return -1;
+		in = &token;
+	}
+	if (done != x->max_entries)
+		return -1;
+	for (k = 0; k < x->max_entries; k++)
+		if (x->keys[k] != k)
+			return -1;
+	return 0;
+}
+
+/*
  * The maps of @obj, except those it shares with @first (the same map, already
  * snapshotted), are added to *out; whatever was added stays there also on
  * failure: free_snaps() it.
@@ -268,6 +301,8 @@ static int snapshot_maps(struct bpf_object *obj, struct bpf_object *first,
 			x->keys = calloc(x->max_entries ? x->max_entries : 1, sizeof(*x->keys));
 			if (!x->data || !x->keys)
 				return -1;
+			if (snapshot_array_batch(x) == 0)
+				break;
 			for (k = 0; k < x->max_entries; k++)
 				x->keys[k] = k;
 			for (k = 0; k < x->max_entries; k++)
