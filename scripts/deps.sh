@@ -14,7 +14,7 @@ PKGS=(
 	# BPF
 	clang llvm libbpf-dev bpftool libxdp-dev
 	# userspace libraries
-	libmnl-dev libuv1-dev libjson-c-dev libcmocka-dev
+	libmnl-dev libuv1-dev libjson-c-dev libcmocka-dev zlib1g-dev
 	# VM and the tools used inside it
 	qemu-system-x86 busybox-static iproute2 util-linux procps ethtool curl
 	# lint
