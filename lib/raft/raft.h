@@ -23,6 +23,12 @@
  *      serve the reads in rd.reads once applied >= their index;
  *   4. call raft_advance(r, &rd): everything in rd is released.
  *
+ * A Ready owns what it hands out until its raft_advance(), so raft_tick() and
+ * raft_step() may run between raft_ready() and raft_advance(); a second
+ * raft_ready() before the first raft_advance() holds only what is new.
+ * Proposals are sent from raft_ready(): every proposal since the previous
+ * Ready shares the same APPENDs.
+ *
  * Membership changes are one server at a time (add voter, add learner,
  * promote learner, remove), each a RAFT_ENTRY_CONF entry that takes effect
  * as soon as it is appended, not when committed (Raft thesis 4.1). A leader
@@ -106,11 +112,19 @@ enum raft_msg_type {
 	RAFT_MSG_VOTE,			/* as PREVOTE; ctx = 1: leadership transfer */
 	RAFT_MSG_VOTE_RESP,		/* reject */
 	RAFT_MSG_APPEND,		/* index/log_term: previous entry; entries; commit */
-	RAFT_MSG_APPEND_RESP,		/* index: last matching; reject + hint */
+	/*
+	 * index: last matching; reject: index = the refused prev index, hint =
+	 * the follower's last index, log_term = its term at min(index, hint)
+	 */
+	RAFT_MSG_APPEND_RESP,
 	RAFT_MSG_HEARTBEAT,		/* commit; ctx: read-index round, 0 none */
 	RAFT_MSG_HEARTBEAT_RESP,	/* ctx echoed */
 	RAFT_MSG_SNAPSHOT,		/* snap meta; a chunk of the snapshot's bytes */
-	RAFT_MSG_SNAPSHOT_RESP,		/* index: bytes received so far; reject: restart */
+	/*
+	 * index: bytes received so far (snap_total: it has the snapshot);
+	 * reject: restart from offset 0; snap.index/term: which snapshot
+	 */
+	RAFT_MSG_SNAPSHOT_RESP,
 	RAFT_MSG_TIMEOUT_NOW,		/* leadership transfer: campaign at once */
 	RAFT_MSG_READ_INDEX,		/* follower -> leader; ctx: the caller's */
 	RAFT_MSG_READ_INDEX_RESP,	/* index: the read point; reject: no leader */
@@ -155,13 +169,24 @@ struct raft_config {
 	uint64_t seed;			/* election-timeout randomness; deterministic */
 };
 
-/* What a node comes back with after a restart; all zero for a new node. */
+/*
+ * What a node comes back with after a restart; all zero for a new node.
+ * The state machine restarts from the snapshot: the committed entries after
+ * it come again in the first Ready's committed.
+ *
+ * A node joining a running cluster boots with @initial = the configuration
+ * it joins, itself included (as a learner, typically): the CONF entries it
+ * then receives are applied on top, and a change already in @initial is a
+ * no-op. With no @initial and no snapshot the node only follows (it never
+ * campaigns, and refuses raft_compact) until a snapshot gives it a
+ * configuration.
+ */
 struct raft_boot {
 	struct raft_hard_state hs;
 	const struct raft_snapshot *snapshot;	/* NULL: none; copied */
 	const struct raft_entry *entries;	/* after the snapshot, in order; copied */
 	size_t n_entries;
-	/* a brand-new cluster's configuration, used when there is no snapshot and no CONF entry */
+	/* a brand-new cluster's configuration: the base the log's CONF entries apply to, if no snapshot */
 	const struct raft_conf *initial;
 };
 
@@ -198,18 +223,26 @@ void raft_tick(struct raft *r);
 int raft_step(struct raft *r, const struct raft_msg *m);
 /* The new entry's index (> 0), or -RAFT_ENOTLEADER / -RAFT_EBUSY / -ENOMEM. */
 int64_t raft_propose(struct raft *r, const void *data, uint32_t len);
+/* Also -EEXIST, -ENOENT, -ENOSPC, -EINVAL (removing the last voter, demoting a voter). */
 int64_t raft_propose_conf(struct raft *r, const struct raft_conf_change *cc);
-/* The answer arrives as a raft_read_state with @ctx (!= 0), or never if leadership is lost. */
+/*
+ * The answer arrives as a raft_read_state with @ctx (!= 0), or never if
+ * leadership is lost. -EINVAL: ctx 0; -RAFT_ENOTLEADER: no leader known.
+ */
 int raft_read_index(struct raft *r, uint64_t ctx);
+/* 0 (also when @to leads already), -RAFT_ENOTLEADER, -EINVAL: @to is no voter. */
 int raft_transfer_leader(struct raft *r, raft_id_t to);
 /* Campaign now (tests, operators): as if the election timeout had elapsed. */
 void raft_campaign(struct raft *r);
 /*
  * The application saved a snapshot of its state through @index (applied):
  * raft keeps a copy to send to followers that fell behind, and drops the
- * entries it covers from memory.
+ * entries it covers from memory. -EINVAL: @index not in (snapshot, applied];
+ * -EAGAIN: the node has no configuration of its own yet (see raft_boot).
  */
 int raft_compact(struct raft *r, uint64_t index, const void *data, size_t len);
+/* The snapshot raft holds (raft_compact, or one received): persist this meta with it. */
+void raft_snapshot_meta(const struct raft *r, struct raft_snapshot_meta *meta);
 
 bool raft_has_ready(const struct raft *r);
 void raft_ready(struct raft *r, struct raft_ready *rd);
