@@ -16,7 +16,12 @@ enum campaign_kind {
 	CAMPAIGN_TRANSFER,	/* VOTE with ctx 1: voters skip the lease check */
 };
 
-enum poll_result { POLL_PENDING, POLL_WON, POLL_LOST };
+enum poll_result {
+	POLL_PENDING,
+	POLL_WON,
+	POLL_LOST,
+	POLL_BEHIND,	/* lost, and enough voters' logs are ahead to lose again */
+};
 
 void raft_config_default(struct raft_config *cfg, raft_id_t id, uint64_t seed)
 {
@@ -47,6 +52,17 @@ static void reset_timeout(struct raft *r)
 	r->timeout = r->cfg.election_ticks + (uint32_t)(rng_next(r) % r->cfg.election_ticks);
 }
 
+/*
+ * A node whose log is behind a quorum's cannot win until a leader brings it
+ * up to date; standing again as often as the others (without PreVote, each
+ * time voting for itself) only blocks the one that could. Twice as long.
+ */
+static void backoff_timeout(struct raft *r)
+{
+	r->timeout = 2 * r->cfg.election_ticks +
+		     (uint32_t)(rng_next(r) % (2 * r->cfg.election_ticks));
+}
+
 struct raft_progress *raft_pr_find(struct raft *r, raft_id_t id)
 {
 	size_t i;
@@ -55,12 +71,6 @@ struct raft_progress *raft_pr_find(struct raft *r, raft_id_t id)
 		if (r->prs[i].id == id)
 			return &r->prs[i];
 	return NULL;
-}
-
-/* A node may campaign only if it votes in a configuration it can trust. */
-static bool promotable(const struct raft *r)
-{
-	return r->base_known && raft_conf_is_voter(&r->conf, r->cfg.id);
 }
 
 /* ---- configuration -------------------------------------------------------- */
@@ -105,15 +115,26 @@ void raft_conf_at(const struct raft *r, uint64_t index, struct raft_conf *c)
 	}
 }
 
-/* Member of the configuration that committed here: no later entry can undo that. */
-static bool committed_member(const struct raft *r, raft_id_t id)
+/* A voter of the configuration as of our commit index. */
+static bool committed_voter(const struct raft *r, raft_id_t id)
 {
 	struct raft_conf c;
 
 	if (r->conf_index <= r->log.committed)
-		return raft_conf_has(&r->conf, id);
+		return raft_conf_is_voter(&r->conf, id);
 	raft_conf_at(r, r->log.committed, &c);
-	return raft_conf_has(&c, id);
+	return raft_conf_is_voter(&c, id);
+}
+
+/*
+ * A node campaigns if it votes in its latest configuration, or in the one
+ * it committed: a node whose removal is not committed yet may be the only
+ * one that can still win (thesis 4.2.2). It counts votes by the latest.
+ */
+static bool promotable(const struct raft *r)
+{
+	return r->base_known && (raft_conf_is_voter(&r->conf, r->cfg.id) ||
+				 committed_voter(r, r->cfg.id));
 }
 
 /* A removed node keeps its progress until the removal commits, so it learns of it. */
@@ -141,6 +162,8 @@ static void add_progress(struct raft *r, raft_id_t id)
 	}
 }
 
+static void send_heartbeat(struct raft *r, const struct raft_progress *pr, uint64_t ctx);
+
 /* Leader: one progress per member, no more. */
 static void sync_progress(struct raft *r)
 {
@@ -157,6 +180,9 @@ static void sync_progress(struct raft *r)
 			p++;
 			continue;
 		}
+		/* a removed node hears its removal committed, or it would stand again */
+		if (r->prs[p].id != r->cfg.id)
+			send_heartbeat(r, &r->prs[p], 0);
 		/* swap, so that the window memory stays with a slot */
 		tmp = r->prs[p];
 		r->prs[p] = r->prs[r->n_prs - 1];
@@ -221,9 +247,9 @@ static void become_leader(struct raft *r)
 }
 
 /* Records one answer; self-votes included. Only voters count. */
-static enum poll_result poll(struct raft *r, raft_id_t id, bool granted)
+static enum poll_result poll(struct raft *r, raft_id_t id, bool granted, bool ahead)
 {
-	uint32_t yes = 0, no = 0, q = raft_conf_quorum(&r->conf);
+	uint32_t yes = 0, no = 0, behind = 0, q = raft_conf_quorum(&r->conf);
 	size_t i;
 
 	if (!raft_conf_is_voter(&r->conf, id))
@@ -233,6 +259,7 @@ static enum poll_result poll(struct raft *r, raft_id_t id, bool granted)
 			break;
 	if (i == r->n_votes && r->n_votes < RAFT_MAX_NODES) {
 		r->votes[r->n_votes] = id;
+		r->ahead[r->n_votes] = ahead;
 		r->granted[r->n_votes++] = granted;
 	}
 	for (i = 0; i < r->n_votes; i++) {
@@ -240,11 +267,12 @@ static enum poll_result poll(struct raft *r, raft_id_t id, bool granted)
 			yes++;
 		else
 			no++;
+		behind += r->ahead[i];
 	}
 	if (yes >= q)
 		return POLL_WON;
 	if (no > r->conf.n_voters - q)
-		return POLL_LOST;
+		return behind > r->conf.n_voters - q ? POLL_BEHIND : POLL_LOST;
 	return POLL_PENDING;
 }
 
@@ -268,7 +296,7 @@ static void campaign(struct raft *r, enum campaign_kind kind)
 		r->vote = r->cfg.id;
 		term = r->term;
 	}
-	if (poll(r, r->cfg.id, true) == POLL_WON) {
+	if (poll(r, r->cfg.id, true, false) == POLL_WON) {
 		if (kind == CAMPAIGN_PRE)
 			campaign(r, CAMPAIGN_ELECTION);
 		else
@@ -354,23 +382,24 @@ void raft_bcast_append(struct raft *r, bool send_empty)
 			send_appends(r, &r->prs[i], send_empty);
 }
 
+static void send_heartbeat(struct raft *r, const struct raft_progress *pr, uint64_t ctx)
+{
+	struct raft_msg *m = raft_msg_new(r, RAFT_MSG_HEARTBEAT, pr->id);
+
+	if (!m)
+		return;
+	/* never past what it holds: its log beyond match may still differ */
+	m->commit = pr->match < r->log.committed ? pr->match : r->log.committed;
+	m->ctx = ctx;
+}
+
 void raft_bcast_heartbeat(struct raft *r, uint64_t ctx)
 {
 	size_t i;
 
-	for (i = 0; i < r->n_prs; i++) {
-		struct raft_progress *pr = &r->prs[i];
-		struct raft_msg *m;
-
-		if (pr->id == r->cfg.id)
-			continue;
-		m = raft_msg_new(r, RAFT_MSG_HEARTBEAT, pr->id);
-		if (!m)
-			continue;
-		/* never past what it holds: its log beyond match may still differ */
-		m->commit = pr->match < r->log.committed ? pr->match : r->log.committed;
-		m->ctx = ctx;
-	}
+	for (i = 0; i < r->n_prs; i++)
+		if (r->prs[i].id != r->cfg.id)
+			send_heartbeat(r, &r->prs[i], ctx);
 }
 
 static void send_timeout_now(struct raft *r, raft_id_t to)
@@ -397,12 +426,16 @@ static void step_down_removed(struct raft *r)
 
 static void after_commit(struct raft *r)
 {
+	bool self_out = !raft_conf_is_voter(&r->conf, r->cfg.id);
+
 	raft_read_commit_in_term(r);
-	if (r->conf_index && r->conf_index <= r->log.committed) {
+	if (!r->conf_index || r->conf_index > r->log.committed)
+		return;
+	/* a removal committed: the removed node's progress goes, or we do */
+	if (r->n_prs > r->conf.n_voters + r->conf.n_learners || self_out)
 		sync_progress(r);
-		if (!raft_conf_is_voter(&r->conf, r->cfg.id))
-			step_down_removed(r);
-	}
+	if (self_out)
+		step_down_removed(r);
 }
 
 /* Commits the highest index a quorum of voters holds, if it is of our term. */
@@ -748,9 +781,18 @@ static int step_follower(struct raft *r, const struct raft_msg *m)
 	}
 }
 
+/* A log ending at @index/@term is strictly ahead of ours: its owner never votes for us. */
+static bool log_ahead(const struct raft *r, uint64_t index, uint64_t term)
+{
+	uint64_t lt = raft_log_last_term(&r->log);
+
+	return term > lt || (term == lt && index > raft_log_last(&r->log));
+}
+
 static int step_candidate(struct raft *r, const struct raft_msg *m)
 {
 	uint8_t want = r->role == RAFT_PRE_CANDIDATE ? RAFT_MSG_PREVOTE_RESP : RAFT_MSG_VOTE_RESP;
+	bool ahead;
 
 	switch (m->type) {
 	case RAFT_MSG_APPEND:
@@ -763,7 +805,9 @@ static int step_candidate(struct raft *r, const struct raft_msg *m)
 	case RAFT_MSG_VOTE_RESP:
 		if (m->type != want)
 			return 0;
-		switch (poll(r, m->from, !m->reject)) {
+		/* a refusal says where the voter's log ends */
+		ahead = m->reject && log_ahead(r, m->index, m->log_term);
+		switch (poll(r, m->from, !m->reject, ahead)) {
 		case POLL_WON:
 			if (r->role == RAFT_PRE_CANDIDATE)
 				campaign(r, CAMPAIGN_ELECTION);
@@ -772,6 +816,10 @@ static int step_candidate(struct raft *r, const struct raft_msg *m)
 			break;
 		case POLL_LOST:
 			raft_become_follower(r, r->term, 0);
+			break;
+		case POLL_BEHIND:
+			raft_become_follower(r, r->term, 0);
+			backoff_timeout(r);
 			break;
 		default:
 			break;
@@ -805,6 +853,8 @@ static void handle_vote(struct raft *r, const struct raft_msg *m)
 		}
 	} else if (out) {
 		out->reject = true;
+		out->index = raft_log_last(&r->log);
+		out->log_term = raft_log_last_term(&r->log);
 	}
 }
 
@@ -815,12 +865,13 @@ static bool ignored(struct raft *r, const struct raft_msg *m)
 	case RAFT_MSG_PREVOTE:
 	case RAFT_MSG_VOTE:
 		/*
-		 * Not by the latest configuration: it may hold an uncommitted change
-		 * the candidate's log undoes, and refusing then can leave no node
-		 * able to win. A node outside the committed one was removed for good
-		 * (or never added): it cannot win, but its terms would disrupt us.
+		 * Answered whoever asks: our configuration may lag the candidate's
+		 * (it was added where we have not heard yet) or hold a change its
+		 * log undoes, and refusing could leave no node able to win. The
+		 * candidate counts only its voters; the lease and PreVote keep a
+		 * removed node from disrupting.
 		 */
-		return r->base_known && !committed_member(r, m->from);
+		return false;
 	case RAFT_MSG_PREVOTE_RESP:
 	case RAFT_MSG_VOTE_RESP:
 		return !raft_conf_is_voter(&r->conf, m->from);
@@ -881,8 +932,11 @@ static void stale(struct raft *r, const struct raft_msg *m)
 		/* a candidate behind us would otherwise never catch up on terms */
 		out = raft_msg_new(r, m->type == RAFT_MSG_VOTE ? RAFT_MSG_VOTE_RESP :
 				   RAFT_MSG_PREVOTE_RESP, m->from);
-		if (out)
+		if (out) {
 			out->reject = true;
+			out->index = raft_log_last(&r->log);
+			out->log_term = raft_log_last_term(&r->log);
+		}
 	}
 }
 
@@ -997,7 +1051,7 @@ void raft_tick(struct raft *r)
 	}
 	if (r->election_elapsed < UINT32_MAX)
 		r->election_elapsed++;
-	if (promotable(r) && r->election_elapsed >= r->timeout)
+	if (r->election_elapsed >= r->timeout && promotable(r))
 		campaign(r, r->cfg.pre_vote ? CAMPAIGN_PRE : CAMPAIGN_ELECTION);
 }
 

@@ -108,9 +108,9 @@ struct raft_snapshot {
 
 enum raft_msg_type {
 	RAFT_MSG_PREVOTE,		/* index/log_term: the candidate's last entry */
-	RAFT_MSG_PREVOTE_RESP,		/* reject */
+	RAFT_MSG_PREVOTE_RESP,		/* reject; index/log_term: the voter's last entry */
 	RAFT_MSG_VOTE,			/* as PREVOTE; ctx = 1: leadership transfer */
-	RAFT_MSG_VOTE_RESP,		/* reject */
+	RAFT_MSG_VOTE_RESP,		/* as PREVOTE_RESP */
 	RAFT_MSG_APPEND,		/* index/log_term: previous entry; entries; commit */
 	/*
 	 * index: last matching; reject: index = the refused prev index, hint =
@@ -186,7 +186,7 @@ struct raft_boot {
 	const struct raft_snapshot *snapshot;	/* NULL: none; copied */
 	const struct raft_entry *entries;	/* after the snapshot, in order; copied */
 	size_t n_entries;
-	/* a brand-new cluster's configuration: the base the log's CONF entries apply to, if no snapshot */
+	/* a new cluster's configuration: with no snapshot, the log's CONF entries apply to it */
 	const struct raft_conf *initial;
 };
 

@@ -145,6 +145,7 @@ struct raft {
 	/* elections */
 	raft_id_t votes[RAFT_MAX_NODES];
 	bool granted[RAFT_MAX_NODES];
+	bool ahead[RAFT_MAX_NODES];	/* refused by a log ahead of ours */
 	size_t n_votes;
 	uint32_t election_elapsed, heartbeat_elapsed, timeout;
 	uint64_t rng;

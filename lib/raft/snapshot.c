@@ -170,7 +170,8 @@ void raft_snap_resp(struct raft *r, struct raft_progress *pr, const struct raft_
 		if (pr->snap_sent < pr->snap_acked)
 			pr->snap_sent = pr->snap_acked;
 		pr->snap_all_sent = pr->snap_sent >= total;
-		pr->snap_inflight = (uint32_t)((pr->snap_sent - pr->snap_acked + chunk - 1) / chunk);
+		pr->snap_inflight =
+			(uint32_t)((pr->snap_sent - pr->snap_acked + chunk - 1) / chunk);
 	}
 	raft_snap_send(r, pr);
 }
