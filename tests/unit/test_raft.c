@@ -223,7 +223,8 @@ static void handle_ready(struct node *nd, struct raft_ready *rd)
 	}
 	if (rd->n_entries) {
 		store_truncate(&nd->st, rd->entries[0].index);
-		nd->st.ents = realloc(nd->st.ents, (nd->st.n + rd->n_entries) * sizeof(*nd->st.ents));
+		nd->st.ents = realloc(nd->st.ents,
+				      (nd->st.n + rd->n_entries) * sizeof(*nd->st.ents));
 		assert_non_null(nd->st.ents);
 		for (i = 0; i < rd->n_entries; i++) {
 			if (nd->st.n)
@@ -862,7 +863,10 @@ static void test_snapshot_install(void **state)
 
 static void test_membership(void **state)
 {
-	struct raft_conf c4 = { .n_voters = 3, .voters = { 1, 2, 3 }, .n_learners = 1, .learners = { 4 } };
+	struct raft_conf c4 = {
+		.n_voters = 3, .voters = { 1, 2, 3 },
+		.n_learners = 1, .learners = { 4 },
+	};
 	struct raft_conf_change cc = { .op = RAFT_CONF_ADD_LEARNER, .node = 4 };
 	struct raft_status st;
 	raft_id_t l, gone, n;
@@ -910,19 +914,27 @@ static void test_membership(void **state)
 	raft_status(nt.nodes[4].r, &st);
 	assert_int_equal(st.conf.n_voters, 4);
 
-	/* remove a follower voter: it learns of it */
+	/* remove a follower voter: it learns of it, and that it committed */
 	gone = other_than(l, 4);
 	cc.op = RAFT_CONF_REMOVE;
 	cc.node = gone;
-	assert_true(raft_propose_conf(nt.nodes[l].r, &cc) > 0);
+	idx = raft_propose_conf(nt.nodes[l].r, &cc);
+	assert_true(idx > 0);
 	net_flush();
 	raft_status(nt.nodes[gone].r, &st);
 	assert_int_equal(st.conf.n_voters, 3);
 	assert_false(st.conf.voters[0] == gone || st.conf.voters[1] == gone ||
 		     st.conf.voters[2] == gone);
+	assert_true(st.hs.commit >= (uint64_t)idx);
 	raft_status(nt.nodes[l].r, &st);
 	assert_int_equal(st.n_peers, 3);
+	/* it stands no more: the others' leader stays */
+	isolate(gone, true);
+	net_tick(100);
+	assert_int_equal(raft_role(nt.nodes[gone].r), RAFT_FOLLOWER);
+	assert_int_equal(the_leader(), l);
 	net_stop(&nt.nodes[gone]);
+	heal();
 
 	/* remove the leader itself: it steps down once that commits */
 	cc.node = l;
@@ -1001,7 +1013,9 @@ static void test_malformed(void **state)
 	assert_non_null(r);
 	raft_status(r, &before);
 
-#define MSG(t) do { memset(&m, 0, sizeof(m)); m.type = (t); m.from = 2; m.to = 1; m.term = 1; } while (0)
+#define MSG(t) do { \
+	memset(&m, 0, sizeof(m)); m.type = (t); m.from = 2; m.to = 1; m.term = 1; \
+} while (0)
 	assert_int_equal(raft_step(r, NULL), -EINVAL);
 	MSG(RAFT_MSG_TYPES);
 	assert_int_equal(raft_step(r, &m), -EINVAL);
@@ -1236,6 +1250,20 @@ static bool is_member(raft_id_t l, raft_id_t id)
 	return false;
 }
 
+/* A leader, and every member applied what it applied. */
+static bool converged(void)
+{
+	raft_id_t l = the_leader(), i;
+
+	if (!l)
+		return false;
+	for (i = 1; i <= nt.n; i++)
+		if (is_member(l, i) && (nt.nodes[i].n_vals != nt.nodes[l].n_vals ||
+					nt.nodes[i].applied != nt.nodes[l].applied))
+			return false;
+	return true;
+}
+
 /* What went wrong, and where, before the assertion fails. */
 static void chaos_report(uint64_t seed, const char *what)
 {
@@ -1250,18 +1278,18 @@ static void chaos_report(uint64_t seed, const char *what)
  * Partitions, loss, reordering, restarts, compactions, transfers, reads and
  * membership changes at random; every Ready checks election and state
  * machine safety. Then quiet: a leader, and every member on its log.
- * RAFT_SEEDS=n runs n seeds (default 12).
+ * RAFT_SEEDS=n runs seeds 1..n (default 12), RAFT_SEED0=k starts at k.
  */
 static void test_random_faults(void **state)
 {
-	const char *env = getenv("RAFT_SEEDS");
+	const char *env = getenv("RAFT_SEEDS"), *first = getenv("RAFT_SEED0");
 	uint64_t seed, seeds = env ? strtoull(env, NULL, 0) : 12, next_val = 1;
 	raft_id_t l;
 	size_t i;
 	int t;
 
 	(void)state;
-	for (seed = 1; seed <= seeds; seed++) {
+	for (seed = first ? strtoull(first, NULL, 0) : 1; seed <= seeds; seed++) {
 		rng_state = seed * 0x9e3779b97f4a7c15ULL;
 		chaos_mode = seed;
 		net_init(3, chaos_config);
@@ -1276,9 +1304,16 @@ static void test_random_faults(void **state)
 			chaos_round();
 			chaos_round();
 		}
+		/*
+		 * Quiet again. Without check-quorum a removed node that never
+		 * learnt of it may still depose leaders now and then (as the
+		 * thesis says, 4.2.3): wait for a moment with a leader that all
+		 * members have caught up with.
+		 */
 		heal();
 		net_flush();
-		net_tick(200);
+		for (t = 0; t < 3000 && !converged(); t += 10)
+			net_tick(10);
 		l = the_leader();
 		if (!l)
 			chaos_report(seed, "no leader");
