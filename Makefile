@@ -109,9 +109,13 @@ $(SOVEREIGND): $(call obj,$(SOVD_SRCS)) $(LIBSOV)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# objects first, then the library they use (extra objects are added per test below)
 $(BUILD)/tests/unit/%: $(BUILD)/asan/tests/unit/%.o $(call asan_obj,$(SOVCTL_SRCS)) $(LIBSOV_ASAN)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lcmocka -lm
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter-out %.a,$^) $(filter %.a,$^) $(PKG_LIBS) -lcmocka -lm
+
+# the peer transport is the daemon's, not the library's: its test links it in
+$(BUILD)/tests/unit/test_peer: $(call asan_obj,tools/sovereignd/peer.c tools/sovereignd/log.c)
 
 # the daemon again, sanitized, for tests/unit/test_daemon.c
 $(call asan_obj,tools/sovereignd/bpf_loader.c): $(BUILD)/bpf/floor.skel.h

@@ -347,16 +347,21 @@ int sov_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			   mnl_attr_get_payload_len(nest), &p);
 }
 
-ssize_t sov_frame_len(const void *buf, size_t len)
+ssize_t sov_frame_len_max(const void *buf, size_t len, size_t max)
 {
 	struct nlmsghdr h;
 
 	if (len < sizeof(h))
 		return 0;
 	memcpy(&h, buf, sizeof(h));
-	if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > SOV_NL_MAXMSG)
+	if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > max)
 		return -EBADMSG;
 	if (len < h.nlmsg_len)
 		return 0;
 	return h.nlmsg_len;
+}
+
+ssize_t sov_frame_len(const void *buf, size_t len)
+{
+	return sov_frame_len_max(buf, len, SOV_NL_MAXMSG);
 }

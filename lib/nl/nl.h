@@ -82,6 +82,8 @@ int sov_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 
 /* Stream framing: 0 = need more bytes, >0 = length of the first message, <0 = garbage. */
 ssize_t sov_frame_len(const void *buf, size_t len);
+/* The same with another bound than SOV_NL_MAXMSG (the peer link carries larger frames). */
+ssize_t sov_frame_len_max(const void *buf, size_t len, size_t max);
 
 /* Generic netlink client. */
 #define SOV_GENL_MAX_GROUPS 8

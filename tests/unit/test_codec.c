@@ -176,6 +176,11 @@ static void test_frame_len(void **state)
 	assert_int_equal(sov_frame_len(&bad, sizeof(bad)), -EBADMSG);
 	bad.nlmsg_len = SOV_NL_MAXMSG + 1;
 	assert_int_equal(sov_frame_len(&bad, sizeof(bad)), -EBADMSG);
+	/* another bound: the header alone says how long the frame is */
+	assert_int_equal(sov_frame_len_max(&bad, sizeof(bad), SOV_NL_MAXMSG + 1), 0);
+	assert_int_equal(sov_frame_len_max(&bad, sizeof(bad), SOV_NL_MAXMSG), -EBADMSG);
+	assert_int_equal(sov_frame_len_max(req, req->nlmsg_len, req->nlmsg_len),
+			 req->nlmsg_len);
 }
 
 static const enum mnl_attr_data_type types[3] = {

@@ -32,7 +32,9 @@ def expected(spec):
                       "lb-policy": "SOV_LB_POLICY", "lb-mode": "SOV_LB_MODE",
                       "lb-fallback": "SOV_LB_FALLBACK", "lb-hc-type": "SOV_LB_HC",
                       "lb-health": "SOV_LB_HEALTH",
-                      "lb-xdp-mode": "SOV_LB_XDP"}[d["name"]]
+                      "lb-xdp-mode": "SOV_LB_XDP",
+                      "raft-msg": "SOV_RAFT_MSG",
+                      "raft-entry": "SOV_RAFT_ENTRY"}[d["name"]]
             for i, e in enumerate(d["entries"]):
                 want[c_name(prefix, e)] = i
             if d["name"] == "subsys":

@@ -60,6 +60,12 @@
  * @SOV_CMD_LB_ATTACH: daemon socket; IFNAME, GW_MAC and optionally
  *	XDP_MODE, SRC4, SRC6.
  * @SOV_CMD_LB_DETACH: daemon socket; no attributes.
+ * @SOV_CMD_RAFT_HELLO: peer link (TCP between daemons); the first message
+ *	on a link, in both directions: SOV_A_RAFT_CLUSTER_ID, SOV_A_RAFT_FROM
+ *	(the sender's node id), SOV_A_RAFT_TO (the node id it expects to reach).
+ *	A mismatch closes the link (Documentation/raft-transport.rst).
+ * @SOV_CMD_RAFT_MSG: peer link; one Raft message after the HELLO exchange:
+ *	SOV_A_RAFT_TYPE, FROM, TO, TERM and what the type needs.
  */
 enum sov_cmd {
 	SOV_CMD_UNSPEC,
@@ -77,6 +83,8 @@ enum sov_cmd {
 	SOV_CMD_LB_BACKEND_SET,
 	SOV_CMD_LB_ATTACH,
 	SOV_CMD_LB_DETACH,
+	SOV_CMD_RAFT_HELLO,
+	SOV_CMD_RAFT_MSG,
 
 	__SOV_CMD_MAX,
 	SOV_CMD_MAX = __SOV_CMD_MAX - 1
@@ -369,6 +377,111 @@ enum sov_a_lb {
 
 	__SOV_A_LB_CNT,
 	SOV_A_LB_MAX = __SOV_A_LB_CNT - 1
+};
+
+/*
+ * Limits of the peer link. A frame is one nlmsghdr-delimited message; an
+ * entry's data and a snapshot chunk longer than one attribute can hold are
+ * split into pieces (SOV_A_RAFT_ENTRY_MORE, repeated SOV_A_RAFT_CHUNK).
+ */
+#define SOV_RAFT_FRAME_MAX	(16 << 20)	/* bytes per message */
+#define SOV_RAFT_DATA_MAX	(8 << 20)	/* bytes of one entry, or one chunk */
+#define SOV_RAFT_ENTRIES_MAX	65536		/* entries per message */
+#define SOV_RAFT_CLUSTER_ID_MAX	63		/* characters, [A-Za-z0-9._-] */
+
+/* SOV_A_RAFT_TYPE: the kind of a Raft message (enum raft_msg_type) */
+enum sov_raft_msg {
+	SOV_RAFT_MSG_PREVOTE,
+	SOV_RAFT_MSG_PREVOTE_RESP,
+	SOV_RAFT_MSG_VOTE,
+	SOV_RAFT_MSG_VOTE_RESP,
+	SOV_RAFT_MSG_APPEND,
+	SOV_RAFT_MSG_APPEND_RESP,
+	SOV_RAFT_MSG_HEARTBEAT,
+	SOV_RAFT_MSG_HEARTBEAT_RESP,
+	SOV_RAFT_MSG_SNAPSHOT,
+	SOV_RAFT_MSG_SNAPSHOT_RESP,
+	SOV_RAFT_MSG_TIMEOUT_NOW,
+	SOV_RAFT_MSG_READ_INDEX,
+	SOV_RAFT_MSG_READ_INDEX_RESP,
+
+	__SOV_RAFT_MSG_CNT
+};
+
+/* SOV_A_RAFT_ENTRY_TYPE (enum raft_entry_type) */
+enum sov_raft_entry {
+	SOV_RAFT_ENTRY_NORMAL,
+	SOV_RAFT_ENTRY_CONF,
+
+	__SOV_RAFT_ENTRY_CNT
+};
+
+/**
+ * enum sov_a_raft - Raft messages between daemons (SOV_CMD_RAFT_HELLO/MSG)
+ * @SOV_A_RAFT_PAD: alignment padding for u64 attributes (zero length)
+ * @SOV_A_RAFT_CLUSTER_ID: string, HELLO only: 1-SOV_RAFT_CLUSTER_ID_MAX
+ *	characters of [A-Za-z0-9._-]
+ * @SOV_A_RAFT_TYPE: u8, enum sov_raft_msg; required in MSG
+ * @SOV_A_RAFT_FROM: u64, the sender's node id (not 0); required
+ * @SOV_A_RAFT_TO: u64, the receiver's node id (not 0); required
+ * @SOV_A_RAFT_TERM: u64, the sender's term; required in MSG
+ * @SOV_A_RAFT_INDEX: u64, meaning per type (raft.h); absent: 0
+ * @SOV_A_RAFT_LOG_TERM: u64, term of the entry at INDEX; absent: 0
+ * @SOV_A_RAFT_COMMIT: u64, the leader's commit index; absent: 0
+ * @SOV_A_RAFT_REJECT: flag, the request was refused
+ * @SOV_A_RAFT_HINT: u64, APPEND_RESP reject: the follower's last index
+ * @SOV_A_RAFT_CTX: u64, read-index round or leadership transfer mark
+ * @SOV_A_RAFT_ENTRY: nest, APPEND only, repeated, in log order: one entry
+ *	of SOV_A_RAFT_ENTRY_TERM, _INDEX, _TYPE (required) and _DATA
+ * @SOV_A_RAFT_ENTRY_TERM: u64, in ENTRY
+ * @SOV_A_RAFT_ENTRY_INDEX: u64, in ENTRY
+ * @SOV_A_RAFT_ENTRY_TYPE: u8, in ENTRY: enum sov_raft_entry
+ * @SOV_A_RAFT_ENTRY_DATA: binary, in ENTRY: the entry's data, or its first
+ *	piece; absent: empty
+ * @SOV_A_RAFT_ENTRY_MORE: binary, APPEND only, repeated: the next piece of
+ *	the data of the ENTRY before it (an entry longer than one attribute)
+ * @SOV_A_RAFT_SNAP: nest, SNAPSHOT only (required there): the snapshot's
+ *	SOV_A_RAFT_SNAP_INDEX, _TERM (required), _VOTER and _LEARNER
+ * @SOV_A_RAFT_SNAP_INDEX: u64, in SNAP: the last index it covers
+ * @SOV_A_RAFT_SNAP_TERM: u64, in SNAP: the term of that entry
+ * @SOV_A_RAFT_SNAP_VOTER: u64, in SNAP, repeated: a voter's node id
+ * @SOV_A_RAFT_SNAP_LEARNER: u64, in SNAP, repeated: a learner's node id
+ * @SOV_A_RAFT_SNAP_OFFSET: u64, SNAPSHOT only: offset of this chunk
+ * @SOV_A_RAFT_SNAP_TOTAL: u64, SNAPSHOT only: the snapshot's size in bytes
+ * @SOV_A_RAFT_CHUNK: binary, SNAPSHOT only, repeated: the chunk's bytes,
+ *	in pieces that are concatenated in order
+ */
+enum sov_a_raft {
+	SOV_A_RAFT_UNSPEC,
+	SOV_A_RAFT_PAD,
+	SOV_A_RAFT_CLUSTER_ID,
+	SOV_A_RAFT_TYPE,
+	SOV_A_RAFT_FROM,
+	SOV_A_RAFT_TO,
+	SOV_A_RAFT_TERM,
+	SOV_A_RAFT_INDEX,
+	SOV_A_RAFT_LOG_TERM,
+	SOV_A_RAFT_COMMIT,
+	SOV_A_RAFT_REJECT,
+	SOV_A_RAFT_HINT,
+	SOV_A_RAFT_CTX,
+	SOV_A_RAFT_ENTRY,
+	SOV_A_RAFT_ENTRY_TERM,
+	SOV_A_RAFT_ENTRY_INDEX,
+	SOV_A_RAFT_ENTRY_TYPE,
+	SOV_A_RAFT_ENTRY_DATA,
+	SOV_A_RAFT_ENTRY_MORE,
+	SOV_A_RAFT_SNAP,
+	SOV_A_RAFT_SNAP_INDEX,
+	SOV_A_RAFT_SNAP_TERM,
+	SOV_A_RAFT_SNAP_VOTER,
+	SOV_A_RAFT_SNAP_LEARNER,
+	SOV_A_RAFT_SNAP_OFFSET,
+	SOV_A_RAFT_SNAP_TOTAL,
+	SOV_A_RAFT_CHUNK,
+
+	__SOV_A_RAFT_CNT,
+	SOV_A_RAFT_MAX = __SOV_A_RAFT_CNT - 1
 };
 
 #endif /* _UAPI_LINUX_SOVEREIGN_H */
