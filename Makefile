@@ -37,6 +37,7 @@ LIB_SRCS    := $(wildcard lib/*/*.c)
 SOVCTL_SRCS := $(filter-out tools/sovctl/main.c,$(wildcard tools/sovctl/*.c))
 SOVD_SRCS   := $(wildcard tools/sovereignd/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+SIM_SRCS    := $(wildcard tests/sim/*.c)
 
 obj      = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 asan_obj = $(patsubst %.c,$(BUILD)/asan/%.o,$(1))
@@ -45,11 +46,12 @@ LIBSOV      := $(BUILD)/lib/libsovereign.a
 LIBSOV_ASAN := $(BUILD)/lib/libsovereign-asan.a
 SOVCTL      := $(BUILD)/bin/sovctl
 SOVEREIGND  := $(BUILD)/bin/sovereignd
+RAFT_SIM    := $(BUILD)/bin/raft-sim
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS)) \
 	       $(BUILD)/tests/unit/sovereignd-asan
 
-.PHONY: all help deps kmod userspace check check-unit check-bpf check-kunit \
-	check-vm run shell lint install clean
+.PHONY: all help deps kmod userspace check check-unit check-sim check-bpf check-kunit \
+	check-vm soak run shell lint install clean
 .DELETE_ON_ERROR:
 # keep intermediate objects (and keep "N passed, N failed" the last line of make check)
 .SECONDARY:
@@ -61,10 +63,12 @@ help:
 	@echo "  shell        boot the same VM with an interactive shell"
 	@echo "  check        every test layer; ends with 'N passed, N failed'"
 	@echo "  check-unit   host unit tests (cmocka, ASan+UBSan)"
+	@echo "  check-sim    deterministic simulation of lib/raft: 1,000 seeds of 3-7 nodes, 16 of 33"
 	@echo "  check-bpf    BPF_PROG_TEST_RUN fixtures on the host"
 	@echo "  check-kunit  KUnit suites under UML"
 	@echo "  check-vm     selftests in the QEMU VM (Debian $(KREL))"
 	@echo "  bench        benchmarks against anchors measured in the same run (bench-lb)"
+	@echo "  soak         the simulation over 100,000 seeds (SOAK_SEEDS=A-B; not part of check)"
 	@echo "  lint         checkpatch --strict and sparse on the kernel code"
 	@echo "  install      install tools, the tc plugin and the systemd unit (DESTDIR, PREFIX)"
 	@echo "  clean        remove build output (keeps the machine-wide UML cache)"
@@ -104,7 +108,7 @@ $(SOVCTL): $(call obj,$(SOVCTL_SRCS) tools/sovctl/main.c) $(LIBSOV)
 
 # sovereignd embeds the BPF skeletons
 $(call obj,tools/sovereignd/bpf_loader.c): $(BUILD)/bpf/floor.skel.h
-$(call obj,tools/sovereignd/lb.c): $(BUILD)/bpf/lb.skel.h
+$(call obj,tools/sovereignd/lb.c tools/sovereignd/lb_conns.c): $(BUILD)/bpf/lb.skel.h
 $(SOVEREIGND): $(call obj,$(SOVD_SRCS)) $(LIBSOV)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -117,18 +121,32 @@ $(BUILD)/tests/unit/%: $(BUILD)/asan/tests/unit/%.o $(call asan_obj,$(SOVCTL_SRC
 # the peer transport is the daemon's, not the library's: its test links it in
 $(BUILD)/tests/unit/test_peer: $(call asan_obj,tools/sovereignd/peer.c tools/sovereignd/log.c)
 
+# the checker's self-test links the checker, which lives with the simulation
+$(BUILD)/tests/unit/test_linearizability: $(call asan_obj,tests/sim/linearizability.c)
+
+# the deterministic simulation of lib/raft (tests/sim), sanitized like the unit tests
+$(RAFT_SIM): $(call asan_obj,$(SIM_SRCS)) $(LIBSOV_ASAN)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
+
 # the daemon again, sanitized, for tests/unit/test_daemon.c
 $(call asan_obj,tools/sovereignd/bpf_loader.c): $(BUILD)/bpf/floor.skel.h
-$(call asan_obj,tools/sovereignd/lb.c): $(BUILD)/bpf/lb.skel.h
+$(call asan_obj,tools/sovereignd/lb.c tools/sovereignd/lb_conns.c): $(BUILD)/bpf/lb.skel.h
 $(BUILD)/tests/unit/sovereignd-asan: $(call asan_obj,$(SOVD_SRCS)) $(LIBSOV_ASAN)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS)
 
-check: all bpf $(UNIT_BINS) $(BUILD)/bin/bpf-fixture-runner
-	@scripts/check.sh unit bpf kunit vm
+check: all bpf $(UNIT_BINS) $(RAFT_SIM) $(BUILD)/bin/bpf-fixture-runner
+	@scripts/check.sh unit sim bpf kunit vm
 
 check-unit: $(UNIT_BINS) $(SOVCTL)
 	@scripts/check.sh unit
+
+check-sim: $(RAFT_SIM)
+	@scripts/check.sh sim
+
+soak: $(RAFT_SIM)
+	@tests/sim/run.sh soak
 
 check-bpf: bpf $(BUILD)/bin/bpf-fixture-runner
 	@scripts/check.sh bpf

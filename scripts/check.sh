@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run test layers and sum them: scripts/check.sh LAYER...  (unit bpf kunit vm)
+# Run test layers and sum them: scripts/check.sh LAYER...  (unit sim bpf kunit vm)
 # Each layer leaves build/check/LAYER.counts ("passed=N failed=N skipped=N")
 # and build/check/LAYER.log. Ends with one line "N passed, N failed"; exits
 # non-zero if anything failed or if any layer ran zero tests.
@@ -15,10 +15,11 @@ mkdir -p "$out"
 run_layer() {
 	case $1 in
 	unit) tests/unit/run.sh ;;
+	sim) tests/sim/run.sh ;;
 	bpf) tests/bpf/run.sh ;;
 	kunit) scripts/kunit.sh ;;
 	vm) scripts/vm/check.sh ;;
-	*) echo "check: unknown layer '$1' (expected unit, bpf, kunit or vm)" >&2; return 2 ;;
+	*) echo "check: unknown layer '$1' (expected unit, sim, bpf, kunit or vm)" >&2; return 2 ;;
 	esac
 }
 
