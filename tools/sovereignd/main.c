@@ -14,6 +14,7 @@
 
 #include "../../kmod/version.h"
 #include "../../lib/bpf/pins.h"
+#include "cluster.h"
 #include "lb.h"
 #include "log.h"
 #include "sovereignd.h"
@@ -35,6 +36,18 @@ static void usage(FILE *f)
 	      "      --no-bpf          do not load BPF programs\n"
 	      "  -d, --daemonize       detach from the terminal and log to syslog\n"
 	      "                        (default: foreground, log to stderr)\n"
+	      "Cluster (all of --cluster-id, --node-id, --peers, or --cluster-config):\n"
+	      "      --cluster-id NAME       the cluster's name\n"
+	      "      --node-id ID            this node's id\n"
+	      "      --peers ID=ADDR:PORT,...  every node, this one included (repeatable)\n"
+	      "      --listen ADDR:PORT      peer port (default: this node's entry in --peers)\n"
+	      "      --cluster-config FILE   the settings above from FILE\n"
+	      "      --data-dir DIR          Raft log and snapshots (default " SOVD_DATA_DIR ")\n"
+	      "      --join                  a new node joining a running cluster\n"
+	      "      --tick-ms MS            Raft's tick (default 10)\n"
+	      "      --election-ticks N      election timeout, in ticks (default 15)\n"
+	      "      --heartbeat-ticks N     heartbeat interval, in ticks (default 5)\n"
+	      "      --snapshot-every N      applied entries between snapshots (default 1000)\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         print the version\n"
 	      "Stops cleanly on SIGTERM or SIGINT. One instance per socket directory.\n", f);
@@ -85,10 +98,92 @@ static void on_signal(uv_signal_t *h, int sig)
 	log_notice("%s received; shutting down", strsignal(sig));
 	if (d->lb)
 		sovd_lb_quiesce(d->lb);
+	sovd_cluster_stop(d);
 	sovd_ctl_stop(d);
 	sovd_module_stop(d);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
+}
+
+enum {
+	OPT_CLUSTER_ID = 256, OPT_NODE_ID, OPT_PEERS, OPT_LISTEN, OPT_CLUSTER_CONFIG,
+	OPT_DATA_DIR, OPT_JOIN, OPT_TICK_MS, OPT_ELECTION_TICKS, OPT_HEARTBEAT_TICKS,
+	OPT_SNAPSHOT_EVERY,
+};
+
+static int opt_u32(const char *name, const char *s, uint32_t min, uint32_t max, uint32_t *v)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || n < min || n > max) {
+		fprintf(stderr, "sovereignd: %s: \"%s\" is not a number in %u-%u\n", name, s,
+			min, max);
+		return -1;
+	}
+	*v = (uint32_t)n;
+	return 0;
+}
+
+/* The cluster options; 1: not one of them, 0: taken, -1: refused (said why). */
+static int cluster_opt(struct sovd_cluster_opts *o, int c, const char *arg)
+{
+	static const char *const keys[] = { "cluster-id", "node-id", "peers", "listen" };
+	char err[300];
+
+	switch (c) {
+	case OPT_CLUSTER_ID:
+	case OPT_NODE_ID:
+	case OPT_PEERS:
+	case OPT_LISTEN:
+		if (sov_cluster_conf_set(&o->conf, keys[c - OPT_CLUSTER_ID], arg, err, sizeof(err)))
+			goto refused;
+		break;
+	case OPT_CLUSTER_CONFIG:
+		if (sov_cluster_conf_load(&o->conf, arg, err, sizeof(err)))
+			goto refused;
+		break;
+	case OPT_DATA_DIR:
+		o->data_dir = arg;
+		break;
+	case OPT_JOIN:
+		o->join = true;
+		break;
+	case OPT_TICK_MS:
+		return opt_u32("--tick-ms", arg, 1, 1000, &o->tick_ms);
+	case OPT_ELECTION_TICKS:
+		return opt_u32("--election-ticks", arg, 2, 100000, &o->election_ticks);
+	case OPT_HEARTBEAT_TICKS:
+		return opt_u32("--heartbeat-ticks", arg, 1, 100000, &o->heartbeat_ticks);
+	case OPT_SNAPSHOT_EVERY:
+		return opt_u32("--snapshot-every", arg, 0, UINT32_MAX, &o->snapshot_every);
+	default:
+		return 1;
+	}
+	o->enabled = true;
+	return 0;
+refused:
+	fprintf(stderr, "sovereignd: %s\n", err);
+	return -1;
+}
+
+/* Everything the cluster needs, checked before anything starts. */
+static int cluster_check(struct sovd_cluster_opts *o)
+{
+	char err[300];
+
+	if (sov_cluster_conf_check(&o->conf, err, sizeof(err))) {
+		fprintf(stderr, "sovereignd: cluster configuration: %s\n", err);
+		return -1;
+	}
+	if (o->election_ticks <= o->heartbeat_ticks) {
+		fprintf(stderr, "sovereignd: --election-ticks (%u) must be more than --heartbeat-ticks (%u)\n",
+			o->election_ticks, o->heartbeat_ticks);
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -101,14 +196,27 @@ int main(int argc, char **argv)
 		{ "daemonize", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "cluster-id", required_argument, NULL, OPT_CLUSTER_ID },
+		{ "node-id", required_argument, NULL, OPT_NODE_ID },
+		{ "peers", required_argument, NULL, OPT_PEERS },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "cluster-config", required_argument, NULL, OPT_CLUSTER_CONFIG },
+		{ "data-dir", required_argument, NULL, OPT_DATA_DIR },
+		{ "join", no_argument, NULL, OPT_JOIN },
+		{ "tick-ms", required_argument, NULL, OPT_TICK_MS },
+		{ "election-ticks", required_argument, NULL, OPT_ELECTION_TICKS },
+		{ "heartbeat-ticks", required_argument, NULL, OPT_HEARTBEAT_TICKS },
+		{ "snapshot-every", required_argument, NULL, OPT_SNAPSHOT_EVERY },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sovd d = { .ctl_path = SOV_CTL_PATH, .bpf_enabled = true };
+	static struct sovd_cluster_opts copts;
 	bool daemonize = false;
-	int c, lockfd, level;
+	int c, lockfd, level, ret;
 	char pidbuf[32];
 
 	sovd_log_init();
+	sovd_cluster_opts_init(&copts);
 	snprintf(d.bpf_pin_path, sizeof(d.bpf_pin_path), "%s", SOV_BPF_PIN_DIR);
 	while ((c = getopt_long(argc, argv, "s:l:b:dhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -140,6 +248,11 @@ int main(int argc, char **argv)
 			printf("sovereignd %s\n", SOV_VERSION);
 			return 0;
 		default:
+			ret = cluster_opt(&copts, c, optarg);
+			if (ret < 0)
+				return 2;
+			if (ret == 0)
+				break;
 			usage(stderr);
 			return 2;
 		}
@@ -149,6 +262,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (copts.enabled && cluster_check(&copts))
+		return 2;
 	if (daemonize) {
 		if (daemon(0, 0)) {
 			log_err("daemon: %s", strerror(errno));
@@ -178,6 +293,9 @@ int main(int argc, char **argv)
 		log_warn("lb: continuing without the load balancer");
 	if (!d.bpf_enabled)
 		d.bpf_pin_path[0] = '\0';
+	/* after the load balancer: the replicated state is applied to it */
+	if (copts.enabled && sovd_cluster_start(&d, &copts))
+		return 1;
 	if (sovd_ctl_start(&d))
 		return 1;
 
@@ -190,6 +308,7 @@ int main(int argc, char **argv)
 
 	uv_run(d.loop, UV_RUN_DEFAULT);
 
+	sovd_cluster_free(&d);
 	sovd_lb_stop(&d);
 	sovd_bpf_stop(&d);
 	uv_loop_close(d.loop);

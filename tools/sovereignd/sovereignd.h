@@ -14,6 +14,7 @@
 struct sovd_bpf;
 struct sovd_lb;
 struct sovd_client;
+struct sovd_cluster;
 
 struct sovd {
 	uv_loop_t *loop;
@@ -40,6 +41,9 @@ struct sovd {
 	uint32_t bpf_progs;
 	struct sovd_bpf *bpf;
 	struct sovd_lb *lb;
+
+	/* Raft and the replicated configuration; NULL when not clustered */
+	struct sovd_cluster *cluster;
 
 	uv_signal_t sigint, sigterm;
 };

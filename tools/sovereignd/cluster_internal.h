@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sovereignd's cluster node: state shared by cluster.c and cluster_ctl.c. */
+#ifndef SOVD_CLUSTER_INTERNAL_H
+#define SOVD_CLUSTER_INTERNAL_H
+
+#include "../../lib/raft/storage.h"
+#include "cluster.h"
+#include "peer.h"
+
+enum sovd_wait_kind {
+	SOVD_WAIT_PROPOSAL,	/* until the entry at index (of term) is applied */
+	SOVD_WAIT_READ,		/* until the read state for ctx came and is applied */
+	SOVD_WAIT_LEADER,	/* until the leader is target (transfer) */
+};
+
+struct sovd_wait {
+	struct sovd_wait *next;
+	enum sovd_wait_kind kind;
+	struct sovd_client *c;		/* NULL once it closed */
+	struct nlmsghdr *req;		/* a copy */
+	uint64_t index, term;		/* proposal; read: the read point, once known */
+	uint64_t ctx;			/* read */
+	bool have_index;		/* read: its read state arrived */
+	raft_id_t target;		/* leader */
+	uint64_t deadline;		/* uv_now() ms */
+	sovd_wait_fn done;
+	void *arg;
+};
+
+struct sovd_cluster {
+	struct sovd *d;
+	struct sovd_cluster_opts o;	/* o.conf: the checked configuration */
+	char data_dir[256];
+	struct sovd_ident ident;
+	struct sov_raft_storage *st;
+	struct raft *r;
+	struct sovd_peers *peers;
+	struct sov_kv_state *kv;
+
+	uv_timer_t tick;
+	uv_check_t check;		/* takes the Ready once per loop iteration */
+	uv_idle_t idle;			/* keeps the poll from blocking while one waits */
+	bool stopped;
+
+	/* storage failed: the node sends, steps and acknowledges nothing more */
+	int storage_err;
+	char storage_msg[256];
+
+	uint64_t applied;		/* the last entry applied (or snapshot) */
+	uint64_t snap_index;		/* the last snapshot taken or received */
+	uint64_t next_ctx;		/* read-index contexts */
+	raft_id_t leader;		/* as of the last Ready */
+	struct sovd_wait *waits;
+
+	/* the entry being applied: what watchers reported */
+	bool applying;
+	int apply_err;
+	char apply_msg[256];
+
+	/* nodes removed from the configuration, unlinked once it has told them */
+	struct {
+		raft_id_t id;
+		uint64_t at;		/* uv_now() ms */
+	} retire[RAFT_MAX_NODES];
+	unsigned int n_retire;
+
+	struct sovd_history hist;
+	/* counters for sovctl raft status */
+	uint64_t readies, syncs, synced_entries, max_batch;
+	uint64_t proposals, reads, refused_msgs;
+};
+
+/* cluster.c, for cluster_ctl.c */
+void sovd_cluster_mark(struct sovd_cluster *cl);
+int sovd_cluster_snapshot_now(struct sovd_cluster *cl);
+struct sovd_wait *sovd_cluster_wait(struct sovd_cluster *cl, enum sovd_wait_kind kind,
+				    struct sovd_client *c, const struct nlmsghdr *req,
+				    sovd_wait_fn done, void *arg);
+/* "127.0.0.1:7002", or "" when unknown */
+const char *sovd_cluster_addr(struct sovd_cluster *cl, raft_id_t id, char *buf, size_t len);
+int sovd_cluster_refuse_write(struct sovd_cluster *cl, char *msg, size_t msglen);
+
+#endif /* SOVD_CLUSTER_INTERNAL_H */
