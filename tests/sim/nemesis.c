@@ -46,6 +46,7 @@ void nemesis_profile(struct sim *w)
 	p->transfers = rng_ppm(r, 350000);
 	p->campaigns = rng_ppm(r, 200000);
 	p->lossy = rng_ppm(r, 500000);
+	p->pipeline = rng_ppm(r, 300000);
 	p->drop_ppm = p->lossy ? PICK(r, drops) : 0;
 	p->dup_ppm = p->lossy ? PICK(r, dups) : 0;
 	p->jitter = PICK(r, jitters);

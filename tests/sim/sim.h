@@ -339,6 +339,7 @@ void inv_sent(struct sim *w, struct sim_node *n, const struct raft_msg *m);
 struct sim_profile {
 	uint32_t n_nodes, n_keys, n_clients;
 	bool crashes, partitions, slow_disks, membership, transfers, campaigns, lossy;
+	bool pipeline;			/* step raft while a Ready's fsync is pending */
 	simtime_t fault_gap_min, fault_gap_max;
 	simtime_t client_timeout;
 	uint32_t compact_every;

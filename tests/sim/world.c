@@ -224,13 +224,13 @@ void sim_run(const struct sim_params *p, struct sim_result *res)
 	sim_log(w, 1, "seed %llu: %u nodes, %u clients, %u keys; crash %d partition %d "
 		"slow-disk %d membership %d transfer %d campaign %d; drop %u dup %u ppm, "
 		"jitter %lld us; election %u heartbeat %u pre-vote %d check-quorum %d "
-		"inflight %u msg-bytes %u chunk %u compact %u",
+		"inflight %u msg-bytes %u chunk %u compact %u pipeline %d",
 		U(p->seed), p->nodes, w->prof.n_clients, w->prof.n_keys, w->prof.crashes,
 		w->prof.partitions, w->prof.slow_disks, w->prof.membership, w->prof.transfers,
 		w->prof.campaigns, w->prof.drop_ppm, w->prof.dup_ppm, (long long)w->prof.jitter,
 		w->prof.raft.election_ticks, w->prof.raft.heartbeat_ticks, w->prof.raft.pre_vote,
 		w->prof.raft.check_quorum, w->prof.raft.max_inflight, w->prof.raft.max_msg_bytes,
-		w->prof.raft.snapshot_chunk, w->prof.compact_every);
+		w->prof.raft.snapshot_chunk, w->prof.compact_every, w->prof.pipeline);
 	while (!w->failed && !done && ev_pop(&w->evq, &ev)) {
 		w->now = ev.at;
 		if (++w->st.events > max_events) {
