@@ -164,7 +164,16 @@ void raft_snap_resp(struct raft *r, struct raft_progress *pr, const struct raft_
 				;
 		return;
 	}
-	if (m->index > pr->snap_acked) {
+	if (m->index < pr->snap_acked) {
+		/*
+		 * It holds less than it acknowledged: it restarted and began
+		 * again (or this answer is old, and we resend a little).
+		 */
+		pr->snap_acked = m->index;
+		pr->snap_sent = m->index;
+		pr->snap_all_sent = false;
+		pr->snap_inflight = 0;
+	} else if (m->index > pr->snap_acked) {
 		/* what it holds is what counts, even past what we (re)sent */
 		pr->snap_acked = m->index;
 		if (pr->snap_sent < pr->snap_acked)
