@@ -112,13 +112,6 @@ bool raft_log_match(const struct raft_log *l, uint64_t index, uint64_t term)
 	return raft_log_term(l, index, &t) && t == term;
 }
 
-const struct raft_entry *raft_log_at(const struct raft_log *l, uint64_t index)
-{
-	if (index <= l->snap_index || index > raft_log_last(l))
-		return NULL;
-	return &l->ents[index - l->snap_index - 1];
-}
-
 /* Raft 5.4.1: a later last term wins, then a longer log. */
 bool raft_log_up_to_date(const struct raft_log *l, uint64_t index, uint64_t term)
 {

@@ -739,8 +739,6 @@ static int handle_append(struct raft *r, const struct raft_msg *m)
 
 static int step_follower(struct raft *r, const struct raft_msg *m)
 {
-	struct raft_read_state *rs;
-
 	switch (m->type) {
 	case RAFT_MSG_APPEND:
 	case RAFT_MSG_HEARTBEAT:
@@ -764,18 +762,7 @@ static int step_follower(struct raft *r, const struct raft_msg *m)
 	case RAFT_MSG_READ_INDEX_RESP:
 		if (m->reject || !m->ctx)
 			return 0;
-		if (r->n_rs == r->cap_rs) {
-			size_t cap = r->cap_rs ? 2 * r->cap_rs : 8;
-
-			rs = realloc(r->rs, cap * sizeof(*rs));
-			if (!rs)
-				return -ENOMEM;
-			r->rs = rs;
-			r->cap_rs = cap;
-		}
-		r->rs[r->n_rs].ctx = m->ctx;
-		r->rs[r->n_rs++].index = m->index;
-		return 0;
+		return raft_read_push(r, m->ctx, m->index);
 	default:
 		return 0;
 	}

@@ -39,7 +39,6 @@ uint64_t raft_log_last(const struct raft_log *l);
 uint64_t raft_log_last_term(const struct raft_log *l);
 bool raft_log_term(const struct raft_log *l, uint64_t index, uint64_t *term);
 bool raft_log_match(const struct raft_log *l, uint64_t index, uint64_t term);
-const struct raft_entry *raft_log_at(const struct raft_log *l, uint64_t index);
 bool raft_log_up_to_date(const struct raft_log *l, uint64_t index, uint64_t term);
 uint64_t raft_log_find_conflict(const struct raft_log *l,
 				const struct raft_entry *ents, size_t n);
@@ -202,7 +201,7 @@ void raft_snap_resp(struct raft *r, struct raft_progress *pr, const struct raft_
 void raft_read_leader(struct raft *r, uint64_t ctx, raft_id_t from);
 void raft_read_ack(struct raft *r, struct raft_progress *pr, uint64_t round);
 void raft_read_commit_in_term(struct raft *r);
-void raft_read_deliver(struct raft *r, uint64_t ctx, uint64_t index, raft_id_t from);
+int raft_read_push(struct raft *r, uint64_t ctx, uint64_t index);
 void raft_read_reset(struct raft *r);
 bool raft_committed_in_term(const struct raft *r);
 

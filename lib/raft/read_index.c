@@ -33,29 +33,37 @@ static int push(struct raft_read_req **a, size_t *n, size_t *cap,
 	return 0;
 }
 
-void raft_read_deliver(struct raft *r, uint64_t ctx, uint64_t index, raft_id_t from)
+/* A read state for the application, in the next Ready. */
+int raft_read_push(struct raft *r, uint64_t ctx, uint64_t index)
 {
-	struct raft_msg *m;
-
-	if (from != r->cfg.id) {
-		m = raft_msg_new(r, RAFT_MSG_READ_INDEX_RESP, from);
-		if (m) {
-			m->ctx = ctx;
-			m->index = index;
-		}
-		return;
-	}
 	if (r->n_rs == r->cap_rs) {
 		size_t cap = r->cap_rs ? 2 * r->cap_rs : 8;
 		struct raft_read_state *rs = realloc(r->rs, cap * sizeof(*rs));
 
 		if (!rs)
-			return;	/* lost like a message: the caller retries */
+			return -ENOMEM;	/* lost like a message: the caller retries */
 		r->rs = rs;
 		r->cap_rs = cap;
 	}
 	r->rs[r->n_rs].ctx = ctx;
 	r->rs[r->n_rs++].index = index;
+	return 0;
+}
+
+/* To this node's application, or to the follower that asked. */
+static void deliver(struct raft *r, uint64_t ctx, uint64_t index, raft_id_t from)
+{
+	struct raft_msg *m;
+
+	if (from == r->cfg.id) {
+		raft_read_push(r, ctx, index);
+		return;
+	}
+	m = raft_msg_new(r, RAFT_MSG_READ_INDEX_RESP, from);
+	if (m) {
+		m->ctx = ctx;
+		m->index = index;
+	}
 }
 
 static bool sole_voter(const struct raft *r)
@@ -78,7 +86,7 @@ static void start_round(struct raft *r, const struct raft_read_req *reqs, size_t
 		};
 
 		if (sole_voter(r))
-			raft_read_deliver(r, q.ctx, q.index, q.from);
+			deliver(r, q.ctx, q.index, q.from);
 		else
 			push(&r->rq, &r->n_rq, &r->cap_rq, &q);
 	}
@@ -138,7 +146,7 @@ void raft_read_ack(struct raft *r, struct raft_progress *pr, uint64_t round)
 	if (round > pr->read_ack)
 		pr->read_ack = round;
 	while (done < r->n_rq && confirmed(r, r->rq[done].round)) {
-		raft_read_deliver(r, r->rq[done].ctx, r->rq[done].index, r->rq[done].from);
+		deliver(r, r->rq[done].ctx, r->rq[done].index, r->rq[done].from);
 		done++;
 	}
 	if (!done)
