@@ -34,7 +34,9 @@ def expected(spec):
                       "lb-health": "SOV_LB_HEALTH",
                       "lb-xdp-mode": "SOV_LB_XDP",
                       "raft-msg": "SOV_RAFT_MSG",
-                      "raft-entry": "SOV_RAFT_ENTRY"}[d["name"]]
+                      "raft-entry": "SOV_RAFT_ENTRY",
+                      "raft-role": "SOV_RAFT_ROLE",
+                      "raft-progress": "SOV_RAFT_PROGRESS"}[d["name"]]
             for i, e in enumerate(d["entries"]):
                 want[c_name(prefix, e)] = i
             if d["name"] == "subsys":

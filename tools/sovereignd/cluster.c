@@ -220,15 +220,16 @@ int sovd_cluster_refuse_write(struct sovd_cluster *cl, char *msg, size_t msglen)
 	return 0;
 }
 
-int sovd_cluster_propose(struct sovd *d, struct sovd_client *c, const struct nlmsghdr *req,
-			 const struct sov_kv_op *op, sovd_wait_fn done, void *arg,
-			 char *msg, size_t msglen)
+int sovd_cluster_writable(struct sovd *d, char *msg, size_t msglen)
 {
-	struct sovd_cluster *cl = d->cluster;
-	struct raft_status st;
-	struct sovd_wait *w;
-	uint8_t *buf;
+	return sovd_cluster_refuse_write(d->cluster, msg, msglen);
+}
+
+int64_t sovd_cluster_propose_op(struct sovd_cluster *cl, const struct sov_kv_op *op,
+				char *msg, size_t msglen)
+{
 	int64_t index;
+	uint8_t *buf;
 	int len, ret;
 
 	ret = sovd_cluster_refuse_write(cl, msg, msglen);
@@ -252,19 +253,57 @@ int sovd_cluster_propose(struct sovd *d, struct sovd_client *c, const struct nlm
 	}
 	if (index < 0) {
 		snprintf(msg, msglen, "proposing failed: %s", strerror((int)-index));
-		return (int)index;
+		return index;
 	}
+	cl->proposals++;
+	sovd_cluster_mark(cl);
+	return index;
+}
+
+int sovd_cluster_wait_entry(struct sovd_cluster *cl, int64_t index, struct sovd_client *c,
+			    const struct nlmsghdr *req, sovd_wait_fn done, void *arg,
+			    char *msg, size_t msglen)
+{
+	struct raft_status st;
+	struct sovd_wait *w;
+
 	w = sovd_cluster_wait(cl, SOVD_WAIT_PROPOSAL, c, req, done, arg);
 	if (!w) {
-		snprintf(msg, msglen, "out of memory");
+		/* proposed all the same: say so rather than pretend it failed */
+		snprintf(msg, msglen, "out of memory; entry %" PRId64 " may still be applied", index);
 		return -ENOMEM;
 	}
 	raft_status(cl->r, &st);
 	w->index = (uint64_t)index;
 	w->term = st.hs.term;
-	cl->proposals++;
-	sovd_cluster_mark(cl);
 	return 0;
+}
+
+int sovd_cluster_propose(struct sovd *d, struct sovd_client *c, const struct nlmsghdr *req,
+			 const struct sov_kv_op *op, sovd_wait_fn done, void *arg,
+			 char *msg, size_t msglen)
+{
+	struct sovd_cluster *cl = d->cluster;
+	int64_t index = sovd_cluster_propose_op(cl, op, msg, msglen);
+
+	if (index < 0)
+		return (int)index;
+	return sovd_cluster_wait_entry(cl, index, c, req, done, arg, msg, msglen);
+}
+
+void sovd_cluster_answer(struct sovd *d, struct sovd_client *c, const struct nlmsghdr *req,
+			 void *arg, int err, const char *msg)
+{
+	unsigned char buf[512];
+	size_t len;
+
+	(void)d;
+	(void)arg;
+	if (!c || (!err && !(req->nlmsg_flags & NLM_F_ACK)))
+		return;
+	len = sov_nl_put_error(buf, sizeof(buf), req, err, err && msg && msg[0] ? msg : NULL);
+	if (len)
+		sovd_client_send(c, buf, len);
 }
 
 int sovd_cluster_read(struct sovd *d, struct sovd_client *c, const struct nlmsghdr *req,
@@ -579,7 +618,7 @@ static void process_ready(struct sovd_cluster *cl)
 	else if (leader_changed)
 		log_info("cluster: no leader, term %" PRIu64, st.hs.term);
 	cl->leader = rd.leader;
-	sovd_history_soft(&cl->hist, rd.role, rd.leader, st.hs.term);
+	sovd_history_soft(&cl->hist, rd.role, rd.leader, st.hs.term, cl->leader_seen_ns);
 	complete_waits(cl, rd.leader, leader_changed);
 	raft_advance(cl->r, &rd);
 	if (cl->o.snapshot_every && cl->applied >= cl->snap_index + cl->o.snapshot_every)
@@ -617,6 +656,8 @@ static int on_peer_msg(void *arg, const struct raft_msg *m, char *why, size_t wh
 
 	if (cl->storage_err)
 		return 0;	/* fenced: hears nothing, promises nothing */
+	if (m->from == cl->leader)
+		cl->leader_seen_ns = realtime_ns();
 	ret = raft_step(cl->r, m);
 	if (ret == -EINVAL) {
 		cl->refused_msgs++;
@@ -771,6 +812,8 @@ int sovd_cluster_start(struct sovd *d, const struct sovd_cluster_opts *o)
 	cl->tick.data = cl->check.data = cl->idle.data = cl;
 	uv_timer_start(&cl->tick, on_tick, cl->o.tick_ms, cl->o.tick_ms);
 	uv_check_start(&cl->check, on_check);
+	/* the first election: from the start to the first leader */
+	sovd_history_soft(&cl->hist, RAFT_FOLLOWER, 0, 0, 0);
 	sovd_cluster_mark(cl);
 	return 0;
 fail:

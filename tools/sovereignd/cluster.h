@@ -72,9 +72,14 @@ typedef void (*sovd_wait_fn)(struct sovd *d, struct sovd_client *c, const struct
 int sovd_cluster_propose(struct sovd *d, struct sovd_client *c, const struct nlmsghdr *req,
 			 const struct sov_kv_op *op, sovd_wait_fn done, void *arg,
 			 char *msg, size_t msglen);
+/* 0 if this node takes writes now; else -EREMOTE naming the leader, -EAGAIN, -EIO. */
+int sovd_cluster_writable(struct sovd *d, char *msg, size_t msglen);
 /* @done runs once this node has applied everything committed when the read began. */
 int sovd_cluster_read(struct sovd *d, struct sovd_client *c, const struct nlmsghdr *req,
 		      sovd_wait_fn done, void *arg, char *msg, size_t msglen);
+/* A sovd_wait_fn for requests answered by an ack or an error alone. */
+void sovd_cluster_answer(struct sovd *d, struct sovd_client *c, const struct nlmsghdr *req,
+			 void *arg, int err, const char *msg);
 /* ctl_server.c: the client is gone, its waiting requests answer nobody. */
 void sovd_cluster_client_closed(struct sovd *d, struct sovd_client *c);
 
@@ -123,9 +128,13 @@ struct sovd_history {
 	uint64_t term;
 };
 
-/* Every Ready's soft state: opens and closes elections. */
+/*
+ * Every Ready's soft state: opens and closes elections. An election that
+ * opens when a leader was known starts when it was last heard from
+ * (@leader_seen_ns, CLOCK_REALTIME; 0: now): the whole time without one.
+ */
 void sovd_history_soft(struct sovd_history *h, enum raft_role role, raft_id_t leader,
-		       uint64_t term);
+		       uint64_t term, uint64_t leader_seen_ns);
 void sovd_history_snapshot(struct sovd_history *h, const struct sovd_snapshot_rec *s);
 /* Oldest first; @i < n. */
 const struct sovd_election *sovd_history_election(const struct sovd_history *h, unsigned int i);

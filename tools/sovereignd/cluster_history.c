@@ -3,12 +3,13 @@
  * What sovctl raft elections / snapshots show: the last SOVD_HISTORY
  * elections as this node saw them, and its last snapshots.
  *
- * An election, from one node's point of view, is the time it knew no leader:
- * it opens at the first Ready without one (at boot, on a campaign, when a
- * higher term deposes the leader) and closes at the first Ready that names
- * one. Its duration is what clients of this node waited. A leader that
- * changes with no leaderless Ready between is recorded as an election that
- * took no time.
+ * An election, from one node's point of view, is the time it had no leader
+ * to follow: from the last message of the leader it had (or from the start)
+ * to the first Ready that names a leader again. It is noticed at the first
+ * Ready without a leader (a campaign, a higher term deposing it). Its
+ * duration is what clients of this node waited: the failure detection (an
+ * election timeout) plus the vote. A leader that changes with no leaderless
+ * Ready between is recorded from the old leader's last message too.
  */
 #include <string.h>
 #include <time.h>
@@ -51,19 +52,21 @@ static bool campaigns(const struct sovd_history *h, enum raft_role role, uint64_
 }
 
 void sovd_history_soft(struct sovd_history *h, enum raft_role role, raft_id_t leader,
-		       uint64_t term)
+		       uint64_t term, uint64_t leader_seen_ns)
 {
 	uint64_t now = realtime_ns();
 	struct sovd_election *e;
 
 	if (!leader && !h->leaderless) {
-		open_election(h, now);
+		open_election(h, h->leader && leader_seen_ns && leader_seen_ns < now ?
+			      leader_seen_ns : now);
 		h->leaderless = true;
 	}
 	if (campaigns(h, role, term))
 		current(h)->campaigns++;
 	if (leader && (h->leaderless || leader != h->leader)) {
-		e = h->leaderless ? current(h) : open_election(h, now);
+		e = h->leaderless ? current(h) : open_election(h, h->leader && leader_seen_ns &&
+							      leader_seen_ns < now ? leader_seen_ns : now);
 		e->end_ns = now;
 		e->leader = leader;
 		e->term = term;

@@ -50,6 +50,7 @@ struct sovd_cluster {
 	uint64_t snap_index;		/* the last snapshot taken or received */
 	uint64_t next_ctx;		/* read-index contexts */
 	raft_id_t leader;		/* as of the last Ready */
+	uint64_t leader_seen_ns;	/* its last message, CLOCK_REALTIME */
 	struct sovd_wait *waits;
 
 	/* the entry being applied: what watchers reported */
@@ -78,6 +79,14 @@ struct sovd_wait *sovd_cluster_wait(struct sovd_cluster *cl, enum sovd_wait_kind
 				    sovd_wait_fn done, void *arg);
 /* "127.0.0.1:7002", or "" when unknown */
 const char *sovd_cluster_addr(struct sovd_cluster *cl, raft_id_t id, char *buf, size_t len);
+/* 0 if this node may propose; else why not (-EREMOTE naming the leader, -EIO, ...) */
 int sovd_cluster_refuse_write(struct sovd_cluster *cl, char *msg, size_t msglen);
+/* Propose without waiting: the entry's index, or -errno with @msg. */
+int64_t sovd_cluster_propose_op(struct sovd_cluster *cl, const struct sov_kv_op *op,
+				char *msg, size_t msglen);
+/* Wait for the entry at @index (just proposed, of the current term). */
+int sovd_cluster_wait_entry(struct sovd_cluster *cl, int64_t index, struct sovd_client *c,
+			    const struct nlmsghdr *req, sovd_wait_fn done, void *arg,
+			    char *msg, size_t msglen);
 
 #endif /* SOVD_CLUSTER_INTERNAL_H */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../../kmod/version.h"
+#include "cluster.h"
 #include "log.h"
 #include "sovereignd.h"
 
@@ -33,6 +34,7 @@ static void on_closed(uv_handle_t *h)
 {
 	struct sovd_client *c = h->data;
 
+	sovd_cluster_client_closed(c->d, c);	/* nobody to answer any more */
 	c->d->nclients--;
 	free(c);
 }
@@ -140,6 +142,19 @@ static void handle(struct sovd_client *c, const struct nlmsghdr *nlh)
 		reply_daemon_get(c, nlh);
 		break;
 	default:
+		if (sovd_cluster_serves(gh->cmd)) {
+			int ret;
+
+			msg[0] = '\0';
+			ret = sovd_cluster_request(c->d, c, nlh, msg, sizeof(msg));
+			if (ret < 0) {
+				send_error(c, nlh, ret, msg[0] ? msg : NULL);
+				return;
+			}
+			if (ret > 0)	/* answered when the cluster has done it */
+				return;
+			break;
+		}
 		if (sovd_lb_serves(gh->cmd)) {
 			int ret;
 

@@ -294,8 +294,17 @@ int main(int argc, char **argv)
 	if (!d.bpf_enabled)
 		d.bpf_pin_path[0] = '\0';
 	/* after the load balancer: the replicated state is applied to it */
-	if (copts.enabled && sovd_cluster_start(&d, &copts))
+	if (copts.enabled && sovd_cluster_start(&d, &copts)) {
+		/* what started stops as on SIGTERM: nothing leaks, the exit is 1 */
+		if (d.lb)
+			sovd_lb_quiesce(d.lb);
+		sovd_module_stop(&d);
+		uv_run(d.loop, UV_RUN_DEFAULT);
+		sovd_lb_stop(&d);
+		sovd_bpf_stop(&d);
+		uv_loop_close(d.loop);
 		return 1;
+	}
 	if (sovd_ctl_start(&d))
 		return 1;
 

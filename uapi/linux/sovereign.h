@@ -66,6 +66,18 @@
  *	A mismatch closes the link (Documentation/raft-transport.rst).
  * @SOV_CMD_RAFT_MSG: peer link; one Raft message after the HELLO exchange:
  *	SOV_A_RAFT_TYPE, FROM, TO, TERM and what the type needs.
+ * @SOV_CMD_RAFT_STATUS: daemon socket; no attributes. A clustered
+ *	sovereignd's Raft node: SOV_A_CLUSTER_* with a SOV_A_CLUSTER_NODE per
+ *	member, and its SOV_A_CLUSTER_ELECTION and SOV_A_CLUSTER_SNAPSHOT
+ *	history. -EOPNOTSUPP when the daemon runs without a cluster.
+ * @SOV_CMD_RAFT_ADD_NODE: daemon socket, to the leader; NODE_ID, ADDR
+ *	(the node's peer address, "IP:PORT" or "[IPv6]:PORT"; not needed to
+ *	promote a learner) and LEARNER to add it without a vote. The address
+ *	is replicated, then the node added; answered when the change is
+ *	applied on the leader. A follower answers -EREMOTE naming the leader.
+ * @SOV_CMD_RAFT_REMOVE_NODE: daemon socket, to the leader; NODE_ID.
+ * @SOV_CMD_RAFT_TRANSFER_LEADER: daemon socket, to the leader; NODE_ID:
+ *	answered once that node leads.
  */
 enum sov_cmd {
 	SOV_CMD_UNSPEC,
@@ -85,6 +97,10 @@ enum sov_cmd {
 	SOV_CMD_LB_DETACH,
 	SOV_CMD_RAFT_HELLO,
 	SOV_CMD_RAFT_MSG,
+	SOV_CMD_RAFT_STATUS,
+	SOV_CMD_RAFT_ADD_NODE,
+	SOV_CMD_RAFT_REMOVE_NODE,
+	SOV_CMD_RAFT_TRANSFER_LEADER,
 
 	__SOV_CMD_MAX,
 	SOV_CMD_MAX = __SOV_CMD_MAX - 1
@@ -482,6 +498,158 @@ enum sov_a_raft {
 
 	__SOV_A_RAFT_CNT,
 	SOV_A_RAFT_MAX = __SOV_A_RAFT_CNT - 1
+};
+
+/* SOV_A_CLUSTER_ROLE (enum raft_role) */
+enum sov_raft_role {
+	SOV_RAFT_ROLE_FOLLOWER,
+	SOV_RAFT_ROLE_PRE_CANDIDATE,
+	SOV_RAFT_ROLE_CANDIDATE,
+	SOV_RAFT_ROLE_LEADER,
+};
+
+/* SOV_A_CLUSTER_PROGRESS: how the leader replicates to a member */
+enum sov_raft_progress {
+	SOV_RAFT_PROGRESS_PROBE,	/* one append at a time, finding the match */
+	SOV_RAFT_PROGRESS_REPLICATE,	/* pipelined */
+	SOV_RAFT_PROGRESS_SNAPSHOT,	/* receiving a snapshot */
+};
+
+/**
+ * enum sov_a_cluster - a clustered daemon's Raft node (daemon socket)
+ * @SOV_A_CLUSTER_PAD: alignment padding for u64 attributes
+ * @SOV_A_CLUSTER_CLUSTER_ID: string, the cluster's name
+ * @SOV_A_CLUSTER_NODE_ID: u64: this node (status); the node a request
+ *	names; in NODE, the member
+ * @SOV_A_CLUSTER_ROLE: u8, enum sov_raft_role
+ * @SOV_A_CLUSTER_TERM: u64, the current term; in ELECTION, the term the
+ *	leader was found in
+ * @SOV_A_CLUSTER_VOTE: u64, voted for in the term (0: nobody)
+ * @SOV_A_CLUSTER_LEADER: u64, the leader (0: none known); in ELECTION, the
+ *	winner (0: still going on)
+ * @SOV_A_CLUSTER_LEADER_ADDR: string, the leader's peer address
+ * @SOV_A_CLUSTER_COMMIT: u64, the commit index
+ * @SOV_A_CLUSTER_APPLIED: u64, the last index applied to the state
+ * @SOV_A_CLUSTER_FIRST_INDEX: u64, the first entry in the log (after the
+ *	snapshot)
+ * @SOV_A_CLUSTER_LAST_INDEX: u64, the last entry in the log
+ * @SOV_A_CLUSTER_SNAP_INDEX: u64, the last index the snapshot covers; in
+ *	SNAPSHOT, that snapshot's
+ * @SOV_A_CLUSTER_SNAP_TERM: u64, its term
+ * @SOV_A_CLUSTER_TRANSFEREE: u64, leadership being handed to (0: none)
+ * @SOV_A_CLUSTER_STORAGE_ERROR: string, present when the storage failed and
+ *	the node stopped acknowledging: what failed
+ * @SOV_A_CLUSTER_DATA_DIR: string, where the log and snapshots are
+ * @SOV_A_CLUSTER_TICK_MS: u32, Raft's tick
+ * @SOV_A_CLUSTER_ELECTION_TICKS: u32, the election timeout, in ticks
+ * @SOV_A_CLUSTER_HEARTBEAT_TICKS: u32, the heartbeat interval, in ticks
+ * @SOV_A_CLUSTER_SNAPSHOT_EVERY: u32, applied entries between snapshots
+ * @SOV_A_CLUSTER_KEYS: u64, keys in the replicated configuration
+ * @SOV_A_CLUSTER_READIES: u64, Readies processed
+ * @SOV_A_CLUSTER_SYNCS: u64, of which were saved with an fsync
+ * @SOV_A_CLUSTER_SYNCED_ENTRIES: u64, entries those fsyncs made durable
+ * @SOV_A_CLUSTER_MAX_BATCH: u64, the most entries one fsync covered
+ * @SOV_A_CLUSTER_PROPOSALS: u64, writes proposed on this node
+ * @SOV_A_CLUSTER_READS: u64, linearizable reads started on this node
+ * @SOV_A_CLUSTER_REFUSED_MSGS: u64, peer messages refused as malformed
+ *	(each dropped its link)
+ * @SOV_A_CLUSTER_NODE: nest, repeated: a member of the configuration:
+ *	NODE_ID, ADDR, VOTER, SELF, the links' LINK_* counters, and on the
+ *	leader MATCH, NEXT, PROGRESS, ACTIVE
+ * @SOV_A_CLUSTER_ADDR: string, a node's peer address (in NODE; in
+ *	ADD_NODE, where the new node listens)
+ * @SOV_A_CLUSTER_VOTER: u8, in NODE: 1 voter, 0 learner
+ * @SOV_A_CLUSTER_SELF: u8, in NODE: 1 for the node answering
+ * @SOV_A_CLUSTER_MATCH: u64, in NODE (leader): known replicated up to
+ * @SOV_A_CLUSTER_NEXT: u64, in NODE (leader): the next index to send
+ * @SOV_A_CLUSTER_PROGRESS: u8, in NODE (leader): enum sov_raft_progress
+ * @SOV_A_CLUSTER_ACTIVE: u8, in NODE (leader): heard from within an
+ *	election timeout
+ * @SOV_A_CLUSTER_LINK_OUT: u8, in NODE: the link this node dialed is up
+ * @SOV_A_CLUSTER_LINK_IN: u8, in NODE: the link the member dialed is up
+ * @SOV_A_CLUSTER_MSGS_OUT: u64, in NODE: messages sent to it
+ * @SOV_A_CLUSTER_MSGS_IN: u64, in NODE: messages received from it
+ * @SOV_A_CLUSTER_BYTES_OUT: u64, in NODE
+ * @SOV_A_CLUSTER_BYTES_IN: u64, in NODE
+ * @SOV_A_CLUSTER_DROPS: u64, in NODE: messages dropped (queue full, link
+ *	lost)
+ * @SOV_A_CLUSTER_CONNECTS: u64, in NODE: links that came up
+ * @SOV_A_CLUSTER_LAST_ERROR: string, in NODE: why a link last went down
+ * @SOV_A_CLUSTER_ELECTION: nest, repeated, oldest first: a time this node
+ *	knew no leader (START_NS, END_NS, TERM, LEADER, CAMPAIGNS)
+ * @SOV_A_CLUSTER_START_NS: u64, in ELECTION: when it began, CLOCK_REALTIME
+ * @SOV_A_CLUSTER_END_NS: u64, in ELECTION: when a leader was known (0:
+ *	still going on)
+ * @SOV_A_CLUSTER_CAMPAIGNS: u32, in ELECTION: times this node stood
+ * @SOV_A_CLUSTER_SNAPSHOT: nest, repeated, oldest first: a snapshot taken
+ *	or received (TIME_NS, SNAP_INDEX, SNAP_TERM, BYTES, TOOK_NS, RECEIVED)
+ * @SOV_A_CLUSTER_TIME_NS: u64, in SNAPSHOT: when, CLOCK_REALTIME
+ * @SOV_A_CLUSTER_BYTES: u64, in SNAPSHOT: the state's size
+ * @SOV_A_CLUSTER_TOOK_NS: u64, in SNAPSHOT: to write it, or to restore it
+ * @SOV_A_CLUSTER_RECEIVED: u8, in SNAPSHOT: 1 sent by the leader
+ * @SOV_A_CLUSTER_LEARNER: flag, ADD_NODE: add the node without a vote
+ */
+enum sov_a_cluster {
+	SOV_A_CLUSTER_UNSPEC,
+	SOV_A_CLUSTER_PAD,
+	SOV_A_CLUSTER_CLUSTER_ID,
+	SOV_A_CLUSTER_NODE_ID,
+	SOV_A_CLUSTER_ROLE,
+	SOV_A_CLUSTER_TERM,
+	SOV_A_CLUSTER_VOTE,
+	SOV_A_CLUSTER_LEADER,
+	SOV_A_CLUSTER_LEADER_ADDR,
+	SOV_A_CLUSTER_COMMIT,
+	SOV_A_CLUSTER_APPLIED,
+	SOV_A_CLUSTER_FIRST_INDEX,
+	SOV_A_CLUSTER_LAST_INDEX,
+	SOV_A_CLUSTER_SNAP_INDEX,
+	SOV_A_CLUSTER_SNAP_TERM,
+	SOV_A_CLUSTER_TRANSFEREE,
+	SOV_A_CLUSTER_STORAGE_ERROR,
+	SOV_A_CLUSTER_DATA_DIR,
+	SOV_A_CLUSTER_TICK_MS,
+	SOV_A_CLUSTER_ELECTION_TICKS,
+	SOV_A_CLUSTER_HEARTBEAT_TICKS,
+	SOV_A_CLUSTER_SNAPSHOT_EVERY,
+	SOV_A_CLUSTER_KEYS,
+	SOV_A_CLUSTER_READIES,
+	SOV_A_CLUSTER_SYNCS,
+	SOV_A_CLUSTER_SYNCED_ENTRIES,
+	SOV_A_CLUSTER_MAX_BATCH,
+	SOV_A_CLUSTER_PROPOSALS,
+	SOV_A_CLUSTER_READS,
+	SOV_A_CLUSTER_REFUSED_MSGS,
+	SOV_A_CLUSTER_NODE,
+	SOV_A_CLUSTER_ADDR,
+	SOV_A_CLUSTER_VOTER,
+	SOV_A_CLUSTER_SELF,
+	SOV_A_CLUSTER_MATCH,
+	SOV_A_CLUSTER_NEXT,
+	SOV_A_CLUSTER_PROGRESS,
+	SOV_A_CLUSTER_ACTIVE,
+	SOV_A_CLUSTER_LINK_OUT,
+	SOV_A_CLUSTER_LINK_IN,
+	SOV_A_CLUSTER_MSGS_OUT,
+	SOV_A_CLUSTER_MSGS_IN,
+	SOV_A_CLUSTER_BYTES_OUT,
+	SOV_A_CLUSTER_BYTES_IN,
+	SOV_A_CLUSTER_DROPS,
+	SOV_A_CLUSTER_CONNECTS,
+	SOV_A_CLUSTER_LAST_ERROR,
+	SOV_A_CLUSTER_ELECTION,
+	SOV_A_CLUSTER_START_NS,
+	SOV_A_CLUSTER_END_NS,
+	SOV_A_CLUSTER_CAMPAIGNS,
+	SOV_A_CLUSTER_SNAPSHOT,
+	SOV_A_CLUSTER_TIME_NS,
+	SOV_A_CLUSTER_BYTES,
+	SOV_A_CLUSTER_TOOK_NS,
+	SOV_A_CLUSTER_RECEIVED,
+	SOV_A_CLUSTER_LEARNER,
+
+	__SOV_A_CLUSTER_CNT,
+	SOV_A_CLUSTER_MAX = __SOV_A_CLUSTER_CNT - 1
 };
 
 #endif /* _UAPI_LINUX_SOVEREIGN_H */
