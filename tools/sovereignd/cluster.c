@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cluster_internal.h"
+#include "lb_cluster.h"
 #include "log.h"
 
 #define RETIRE_MS	2000	/* a removed node keeps its link this long */
@@ -467,6 +468,8 @@ static void on_kv_change(void *ctx, const char *key, const struct sov_kv_value *
 
 	if (!strncmp(key, NODE_PREFIX, strlen(NODE_PREFIX)))
 		node_key(cl, key, v);
+	else if (!strncmp(key, SOVD_LB_KEY_PREFIX, strlen(SOVD_LB_KEY_PREFIX)))
+		sovd_lb_cluster_key(cl->d, key, v);
 }
 
 static int add_known_node(void *ctx, const char *key, const struct sov_kv_value *v,
@@ -503,6 +506,7 @@ static void apply_entry(struct sovd_cluster *cl, const struct raft_entry *e)
 	} else if (e->len) {	/* empty: a new leader's first entry */
 		if (sov_kv_apply(cl->kv, e->index, e->data, e->len, &res) == -EINVAL)
 			log_warn("cluster: entry %" PRIu64 " refused: %s", e->index, res.msg);
+		sovd_lb_cluster_sync(cl->d);
 	}
 	cl->applying = false;
 	cl->applied = e->index;
@@ -537,6 +541,7 @@ static void apply_snapshot(struct sovd_cluster *cl, const struct raft_snapshot *
 	if (sov_kv_restore(cl->kv, s->data, s->len, msg, sizeof(msg)))
 		log_err("cluster: the snapshot at index %" PRIu64 " does not restore: %s",
 			s->meta.index, msg);
+	sovd_lb_cluster_sync(cl->d);
 	cl->applied = s->meta.index;
 	cl->snap_index = s->meta.index;
 	rec.took_ns = uv_hrtime() - t0;
@@ -759,6 +764,7 @@ static int boot_node(struct sovd_cluster *cl)
 			return ret;
 		}
 		cl->applied = cl->snap_index = boot.snapshot->meta.index;
+		sovd_lb_cluster_sync(cl->d);	/* the load balancer starts from it */
 	}
 	raft_config_default(&cfg, cl->o.conf.self, uv_hrtime() ^ ((uint64_t)getpid() << 32));
 	cfg.election_ticks = cl->o.election_ticks;

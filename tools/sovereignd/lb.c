@@ -26,8 +26,10 @@
 
 #include "../../lib/bpf/percpu.h"
 #include "../../lib/lb/latency.h"
+#include "cluster.h"
 #include "lb.skel.h"
 #include "lb.h"
+#include "lb_cluster.h"
 #include "log.h"
 
 /* ---- map access for lib/lb ------------------------------------------------- */
@@ -842,7 +844,6 @@ int sovd_lb_request(struct sovd *d, struct sovd_client *c, const struct nlmsghdr
 	const struct nlattr *tb[SOV_A_LB_MAX + 1];
 	struct sovd_lb *lb = d->lb;
 	struct sov_lb_vip vip;
-	struct sov_nl_err err;
 	uint32_t svc_index;
 	unsigned int i;
 	char v[96];
@@ -850,11 +851,12 @@ int sovd_lb_request(struct sovd *d, struct sovd_client *c, const struct nlmsghdr
 
 	if (!lb)
 		REFUSE(-EOPNOTSUPP, "the load balancer is not running (sovereignd started with --no-bpf, or its BPF failed to load: see the daemon's log)");
-	if (sov_nl_parse(nlh, tb, SOV_A_LB_MAX, lb_types, &err))
-		REFUSE(err.error, "%s", err.msg);
-	for (i = 1; i <= SOV_A_LB_MAX; i++)
-		if (tb[i] && !request_attr[i])
-			REFUSE(-EINVAL, "attribute %u is reply-only", i);
+	ret = sovd_lb_parse(nlh, tb, msg, msglen);
+	if (ret)
+		return ret;
+	/* clustered: the cluster decides; no client: the replicated state being applied */
+	if (d->cluster && c && gh->cmd != SOV_CMD_LB_ATTACH && gh->cmd != SOV_CMD_LB_DETACH)
+		return sovd_lb_cluster_request(d, c, nlh, tb, msg, msglen);
 
 	switch (gh->cmd) {
 	case SOV_CMD_LB_SERVICE_GET:
@@ -908,4 +910,133 @@ int sovd_lb_request(struct sovd *d, struct sovd_client *c, const struct nlmsghdr
 	}
 	}
 	REFUSE(-EOPNOTSUPP, "command %u is not a load balancer command", gh->cmd);
+}
+
+/* ---- for the cluster (lb_cluster.c) ---------------------------------------------- */
+
+int sovd_lb_parse(const struct nlmsghdr *nlh, const struct nlattr **tb, char *msg,
+		  size_t msglen)
+{
+	struct sov_nl_err err;
+	unsigned int i;
+
+	if (sov_nl_parse(nlh, tb, SOV_A_LB_MAX, lb_types, &err))
+		REFUSE(err.error, "%s", err.msg);
+	for (i = 1; i <= SOV_A_LB_MAX; i++)
+		if (tb[i] && !request_attr[i])
+			REFUSE(-EINVAL, "attribute %u is reply-only", i);
+	return 0;
+}
+
+int sovd_lb_dump(struct sovd_lb *lb, struct sovd_client *c, const struct nlmsghdr *req)
+{
+	return dump_services(lb, c, req);
+}
+
+/*
+ * What a service's settings replicate as: everything, except the udp
+ * check's bytes under another check (a request that names them for another
+ * check is refused) and an empty custom program.
+ */
+void sovd_lb_put_settings(struct nlmsghdr *nlh, const struct sov_lb_settings *s)
+{
+	mnl_attr_put_u32(nlh, SOV_A_LB_POLICY, s->policy);
+	mnl_attr_put_u32(nlh, SOV_A_LB_MODE, s->mode);
+	mnl_attr_put_u32(nlh, SOV_A_LB_FALLBACK, s->fallback);
+	mnl_attr_put_u32(nlh, SOV_A_LB_STICKY_TIMEOUT_S, s->sticky_s);
+	mnl_attr_put_u8(nlh, SOV_A_LB_FRAG_PASS, s->frag_pass);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_TYPE, s->hc_type);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_INTERVAL_S, s->hc.interval_s);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_TIMEOUT_MS, s->hc.timeout_ms);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_RISE, s->hc.rise);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_FALL, s->hc.fall);
+	mnl_attr_put_strz(nlh, SOV_A_LB_HC_HTTP_PATH, s->hc_path);
+	mnl_attr_put_u32(nlh, SOV_A_LB_HC_HTTP_STATUS, s->hc_status);
+	if (s->hc_type == SOV_LB_HC_UDP) {
+		mnl_attr_put(nlh, SOV_A_LB_HC_UDP_SEND, s->hc_udp_send_len, s->hc_udp_send);
+		mnl_attr_put(nlh, SOV_A_LB_HC_UDP_EXPECT, s->hc_udp_expect_len, s->hc_udp_expect);
+	}
+	if (s->custom_prog[0])
+		mnl_attr_put_strz(nlh, SOV_A_LB_CUSTOM_PROG, s->custom_prog);
+}
+
+static int nop_update(void *ctx, enum sov_lb_map map, const void *key, const void *value)
+{
+	(void)ctx, (void)map, (void)key, (void)value;
+	return 0;
+}
+
+static int nop_remove(void *ctx, enum sov_lb_map map, const void *key)
+{
+	(void)ctx, (void)map, (void)key;
+	return 0;
+}
+
+static int nop_range(void *ctx, enum sov_lb_map map, uint32_t first, const void *values,
+		     uint32_t n)
+{
+	(void)ctx, (void)map, (void)first, (void)values, (void)n;
+	return 0;
+}
+
+int sovd_lb_check(struct sovd_lb *lb, uint8_t cmd, const struct nlattr **tb,
+		  struct sov_lb_service *after, char *msg, size_t msglen)
+{
+	static const struct sov_lb_maps none = {
+		.update = nop_update, .remove = nop_remove, .update_range = nop_range,
+	};
+	struct sov_lb *saved = malloc(sizeof(*saved));
+	struct sov_lb_service *svc = NULL;
+	struct sov_lb_vip vip;
+	uint8_t addr[16];
+	uint16_t port;
+	int family, ret;
+
+	if (!saved)
+		REFUSE(-ENOMEM, "out of memory");
+	memcpy(saved, &lb->model, sizeof(*saved));
+	ret = vip_of(tb, &vip, msg, msglen);
+	if (!ret) {
+		switch (cmd) {
+		case SOV_CMD_LB_SERVICE_ADD:
+			ret = do_service_add(lb, tb, &vip, msg, msglen);
+			break;
+		case SOV_CMD_LB_SERVICE_SET:
+			ret = do_service_set(lb, tb, &vip, msg, msglen);
+			break;
+		case SOV_CMD_LB_BACKEND_ADD:
+			ret = do_backend_add(lb, tb, &vip, msg, msglen);
+			break;
+		case SOV_CMD_LB_BACKEND_SET:
+			ret = do_backend_set(lb, tb, &vip, msg, msglen);
+			break;
+		case SOV_CMD_LB_SERVICE_DEL:
+			ret = sov_lb_service_del(&lb->model, &vip, &none, msg, msglen);
+			break;
+		case SOV_CMD_LB_BACKEND_DEL:
+			ret = backend_of(tb, &family, addr, &port, msg, msglen);
+			if (!ret)
+				ret = sov_lb_backend_del(&lb->model, &vip, addr, port, &none, msg,
+							 msglen);
+			break;
+		default:
+			ret = -EOPNOTSUPP;
+			snprintf(msg, msglen, "command %u is not a load balancer change", cmd);
+		}
+	}
+	if (ret >= 0)
+		svc = sov_lb_find(&lb->model, &vip);
+	/* the tables must build too, as a commit would build them */
+	if (svc && cmd != SOV_CMD_LB_SERVICE_DEL && cmd != SOV_CMD_LB_BACKEND_DEL)
+		ret = sov_lb_commit(&lb->model, svc, &none, msg, msglen);
+	if (ret >= 0 && after) {
+		if (svc)
+			*after = *svc;
+		else
+			memset(after, 0, sizeof(*after));
+		after->vip = vip;
+	}
+	memcpy(&lb->model, saved, sizeof(*saved));
+	free(saved);
+	return ret < 0 ? ret : 0;
 }

@@ -39,6 +39,22 @@ struct sovd_lb {
 /* lb.c: stop timers and checks so the loop can end */
 void sovd_lb_quiesce(struct sovd_lb *lb);
 
+/* lb.c, for the cluster (lb_cluster.c) */
+/* Parse a request's attributes as sovd_lb_request() does. */
+int sovd_lb_parse(const struct nlmsghdr *nlh, const struct nlattr **tb, char *msg,
+		  size_t msglen);
+/* The services dump answering @req (its replies, then NLMSG_DONE). */
+int sovd_lb_dump(struct sovd_lb *lb, struct sovd_client *c, const struct nlmsghdr *req);
+/*
+ * Judge change @cmd as sovd_lb_request() would, on a copy of the model and
+ * writing no map: the same refusals, nothing changed. @after (may be NULL)
+ * gets the service as the change leaves it (used false: gone; vip set).
+ */
+int sovd_lb_check(struct sovd_lb *lb, uint8_t cmd, const struct nlattr **tb,
+		  struct sov_lb_service *after, char *msg, size_t msglen);
+/* A service's settings as the attributes that recreate them. */
+void sovd_lb_put_settings(struct nlmsghdr *nlh, const struct sov_lb_settings *s);
+
 /* lb_conns.c: expire idle flows, recount open connections per backend */
 void sovd_lb_conns_sweep(struct sovd_lb *lb);
 
