@@ -79,13 +79,14 @@ static void usage(FILE *f)
 {
 	fputs("Usage: sovctl [OPTIONS] OBJECT { COMMAND | help }\n"
 	      "       sovctl help | version | status\n"
-	      "where  OBJECT := { module | daemon | lb | status }\n"
+	      "where  OBJECT := { module | daemon | lb | raft | status }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -v[erbose] | -s[ocket] PATH }\n"
 	      "\n"
 	      "  status            module, daemon and BPF state in one view\n"
 	      "  module            sovereign.ko: show, set, monitor\n"
 	      "  daemon            sovereignd: status\n"
 	      "  lb                the XDP load balancer: services, backends, status\n"
+	      "  raft              a clustered sovereignd: status, nodes, elections, membership\n"
 	      "  version           print the version of sovctl (and of the module)\n"
 	      "\n"
 	      "Exit status: 0 success, 1 the operation failed, 2 usage error.\n"
@@ -122,6 +123,7 @@ static const struct {
 	{ "module", do_module },
 	{ "daemon", do_daemon },
 	{ "lb", do_lb },
+	{ "raft", do_raft },
 };
 
 int sovctl_main(int argc, char **argv)

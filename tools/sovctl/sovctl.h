@@ -30,6 +30,7 @@ int do_module(int argc, char **argv);
 int do_daemon(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_lb(int argc, char **argv);
+int do_raft(int argc, char **argv);
 
 /* Shared helpers (cli.c) */
 bool matches(const char *arg, const char *word);
