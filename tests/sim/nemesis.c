@@ -6,7 +6,9 @@
  * writes), partitions (isolate, split, bridge, one-way, random links), slow
  * disks, message storms, membership changes (add a learner, promote it,
  * remove a voter or learner, the leader included), leadership transfers and
- * forced campaigns. Then everything heals and the cluster must recover.
+ * forced campaigns. Some seeds also churn leaders: crash whoever leads every
+ * few ticks, so terms pile up over partly replicated logs (the ground of
+ * Raft's figure 8). Then everything heals and the cluster must recover.
  */
 #include <string.h>
 
@@ -18,6 +20,7 @@ enum {
 	HEAL_PARTITION,
 	HEAL_DISK,
 	HEAL_STORM,
+	HEAL_KILL,	/* not a heal: the churn's crash of a fresh leader */
 };
 
 static const uint32_t drops[] = { 0, 10000, 50000, 150000 };
@@ -29,7 +32,7 @@ static const simtime_t jitters[] = { 0, SIM_MS, 5 * SIM_MS, 20 * SIM_MS };
 void nemesis_profile(struct sim *w)
 {
 	static const uint32_t inflight[] = { 1, 4, 64 };
-	static const uint32_t msg_bytes[] = { 64, 1024, 1 << 20 };
+	static const uint32_t msg_bytes[] = { 1, 64, 1024, 1 << 20 };
 	static const uint32_t chunks[] = { 64, 1024, 65536 };
 	static const uint32_t compact[] = { 0, 5, 20, 100 };
 	struct sim_profile *p = &w->prof;
@@ -47,6 +50,7 @@ void nemesis_profile(struct sim *w)
 	p->campaigns = rng_ppm(r, 200000);
 	p->lossy = rng_ppm(r, 500000);
 	p->pipeline = rng_ppm(r, 300000);
+	p->churn = rng_ppm(r, 200000);
 	p->drop_ppm = p->lossy ? PICK(r, drops) : 0;
 	p->dup_ppm = p->lossy ? PICK(r, dups) : 0;
 	p->jitter = PICK(r, jitters);
@@ -79,6 +83,8 @@ void nemesis_start(struct sim *w)
 	    p->campaigns || p->lossy)
 		ev_push(w, w->now + rng_range(&w->rng, p->fault_gap_min, p->fault_gap_max),
 			EV_NEMESIS, 0, 0, NULL);
+	if (p->churn)
+		ev_push(w, w->now + rng_range(&w->rng, 20, 60) * SIM_TICK, EV_NEMESIS, 1, 0, NULL);
 }
 
 static struct sim_node *pick_up(struct sim *w, bool prefer_leader)
@@ -293,7 +299,23 @@ static void campaign(struct sim *w)
 	node_pump(w, n);
 }
 
-void nemesis_fire(struct sim *w)
+/* crash the leader, back soon: many short terms */
+static void churn(struct sim *w)
+{
+	struct sim_node *l = node_leader(w);
+	simtime_t down = rng_range(&w->rng, 1, 15);
+
+	if (l) {
+		sim_log(w, 1, "nemesis: churn: crash leader n%llu, back in %lld ticks", U(l->id),
+			(long long)down);
+		node_crash(w, l, rng_ppm(&w->rng, 500000));
+		w->st.crashes++;
+		ev_push(w, w->now + down * SIM_TICK, EV_RESTART, l->slot, 0, NULL);
+	}
+	ev_push(w, w->now + rng_range(&w->rng, 3, 30) * SIM_TICK, EV_NEMESIS, 1, 0, NULL);
+}
+
+void nemesis_fire(struct sim *w, uint32_t who)
 {
 	const struct sim_profile *p = &w->prof;
 	bool on[7] = { p->crashes, p->partitions, p->slow_disks, p->membership, p->transfers,
@@ -303,6 +325,10 @@ void nemesis_fire(struct sim *w)
 
 	if (w->healed)
 		return;
+	if (who) {
+		churn(w);
+		return;
+	}
 	for (i = 0; i < 7; i++)
 		total += on[i] ? weight[i] : 0;
 	r = (uint32_t)rng_below(&w->rng, total);
@@ -356,6 +382,17 @@ void nemesis_heal(struct sim *w, uint32_t who, uint64_t what)
 		n->disk.fsync_min = 20;
 		n->disk.fsync_max = 500;
 		break;
+	case HEAL_KILL:
+		if (n->state == NODE_UP && n->incarnation == what >> 8 && !w->healed) {
+			simtime_t down = rng_range(&w->rng, 1, 30);
+
+			sim_log(w, 1, "nemesis: churn: crash fresh leader n%llu, back in %lld ticks",
+				U(n->id), (long long)down);
+			node_crash(w, n, rng_ppm(&w->rng, 500000));
+			w->st.crashes++;
+			ev_push(w, w->now + down * SIM_TICK, EV_RESTART, n->slot, 0, NULL);
+		}
+		break;
 	case HEAL_STORM:
 		if (!w->healed) {
 			w->net.drop_ppm = w->prof.drop_ppm;
@@ -386,6 +423,18 @@ void nemesis_heal_all(struct sim *w)
 		if (n->state == NODE_DOWN)
 			node_boot(w, n);
 	}
+}
+
+/*
+ * Churn: a leader just elected often dies within milliseconds, its first
+ * entries written locally but not yet replicated.
+ */
+void nemesis_new_leader(struct sim *w, struct sim_node *n)
+{
+	if (!w->prof.churn || w->healed || !rng_ppm(&w->rng, 500000))
+		return;
+	ev_push(w, w->now + rng_range(&w->rng, 0, 3 * SIM_MS), EV_HEAL, n->slot,
+		HEAL_KILL | (uint64_t)n->incarnation << 8, NULL);
 }
 
 /* a removal was applied: the node leaves for good a little later */

@@ -409,8 +409,12 @@ static void finish_ready(struct sim *w, struct sim_node *n)
 
 static void take_ready(struct sim *w, struct sim_node *n)
 {
+	bool was_leader = n->role == RAFT_LEADER;
+
 	raft_ready(n->r, &n->rd);
 	inv_ready(w, n, &n->rd);
+	if (n->role == RAFT_LEADER && !was_leader)
+		nemesis_new_leader(w, n);
 	if (disk_write(w, n->slot, &n->rd)) {
 		inv_written(w, n);
 		n->busy = true;

@@ -290,10 +290,11 @@ void client_finish_all(struct sim *w);
 
 void nemesis_profile(struct sim *w);
 void nemesis_start(struct sim *w);
-void nemesis_fire(struct sim *w);
+void nemesis_fire(struct sim *w, uint32_t who);
 void nemesis_heal(struct sim *w, uint32_t who, uint64_t what);
 void nemesis_heal_all(struct sim *w);
 void nemesis_removed(struct sim *w, raft_id_t id);
+void nemesis_new_leader(struct sim *w, struct sim_node *n);
 
 /* ---- invariants.c --------------------------------------------------------- */
 
@@ -340,6 +341,7 @@ struct sim_profile {
 	uint32_t n_nodes, n_keys, n_clients;
 	bool crashes, partitions, slow_disks, membership, transfers, campaigns, lossy;
 	bool pipeline;			/* step raft while a Ready's fsync is pending */
+	bool churn;			/* crash the leader every few ticks */
 	simtime_t fault_gap_min, fault_gap_max;
 	simtime_t client_timeout;
 	uint32_t compact_every;
