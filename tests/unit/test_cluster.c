@@ -1,0 +1,1052 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sovereignd as a cluster: real processes (the ASan+UBSan daemon) on
+ * 127.0.0.1, each with its own data dir, control socket and private bpffs.
+ * A leader is elected; load balancer writes through it reach every node's
+ * BPF maps; the leader killed (-9) under a write loop is replaced and no
+ * acknowledged write is lost; a restarted node catches up from the log or a
+ * snapshot; a minority cannot commit; a full disk fences a node; garbage
+ * and malformed messages on the peer port cost the daemon nothing; nodes are
+ * added, promoted, handed the leadership and removed; bad configurations
+ * are refused at startup with a clear message.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <cmocka.h>
+
+#include "../../lib/lb/service.h"
+#include "../../lib/nl/nl.h"
+#include "../../lib/raft/wire.h"
+#include "../../tools/sovctl/sovctl.h"
+#include "../../uapi/linux/sovereign.h"
+
+#define MAX_NODES	5
+#define CLUSTER		"test"
+
+struct node {
+	uint64_t id;
+	pid_t pid;
+	uint16_t port;
+	char dir[160], sock[200], log[200], data[200], bpf[200];
+	bool joiner;	/* started with --join */
+	bool fenced;	/* its storage failed: it says what it last knew */
+};
+
+static const char *daemon_bin;
+static char base[64];
+static struct node nodes[MAX_NODES + 1];	/* 1-based */
+static unsigned int n_nodes;
+static char peers[512];
+static const char *group = "n";	/* node dirs: BASE/<group><id> */
+static bool bpf_ok = true;
+
+/* ---- processes ------------------------------------------------------------------- */
+
+static uint16_t free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	uint16_t port;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static void node_init(unsigned int i)
+{
+	struct node *n = &nodes[i];
+	char dir[100];
+
+	memset(n, 0, sizeof(*n));
+	n->id = i;
+	n->port = free_port();
+	snprintf(dir, sizeof(dir), "%s/%s%u", base, group, i);
+	snprintf(n->dir, sizeof(n->dir), "%s", dir);
+	snprintf(n->sock, sizeof(n->sock), "%s/ctl", dir);
+	snprintf(n->log, sizeof(n->log), "%s/daemon.log", dir);
+	snprintf(n->data, sizeof(n->data), "%s/data", dir);
+	snprintf(n->bpf, sizeof(n->bpf), "%s/bpf", dir);
+	mkdir(n->dir, 0700);
+	mkdir(n->bpf, 0700);	/* the daemon mounts a private bpffs here */
+}
+
+/* @count nodes, ids 1..count, all in --peers. */
+static void cluster_init(unsigned int count)
+{
+	size_t len = 0;
+	unsigned int i;
+
+	n_nodes = count;
+	for (i = 1; i <= count; i++) {
+		node_init(i);
+		len += (size_t)snprintf(peers + len, sizeof(peers) - len, "%s%u=127.0.0.1:%u",
+					i > 1 ? "," : "", i, nodes[i].port);
+	}
+}
+
+/* exec the daemon for @n with @extra arguments (NULL-terminated); logs appended */
+static pid_t spawn_args(struct node *n, const char *peer_list, const char *const *extra)
+{
+	char id[24], bpfdir[220];
+	const char *argv[40];
+	unsigned int a = 0;
+	pid_t pid;
+
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)n->id);
+	snprintf(bpfdir, sizeof(bpfdir), "%s/sovereign", n->bpf);
+	argv[a++] = daemon_bin;
+	argv[a++] = "-s";
+	argv[a++] = n->sock;
+	argv[a++] = "-b";
+	argv[a++] = bpfdir;
+	argv[a++] = "-l";
+	argv[a++] = "debug";
+	argv[a++] = "--cluster-id";
+	argv[a++] = CLUSTER;
+	argv[a++] = "--node-id";
+	argv[a++] = id;
+	argv[a++] = "--peers";
+	argv[a++] = peer_list;
+	argv[a++] = "--data-dir";
+	argv[a++] = n->data;
+	/* fast enough for a test, slow enough for ASan on two CPUs */
+	argv[a++] = "--election-ticks";
+	argv[a++] = "30";
+	argv[a++] = "--snapshot-every";
+	argv[a++] = "20";
+	while (extra && *extra && a < 38)
+		argv[a++] = *extra++;
+	argv[a] = NULL;
+	unlink(n->sock);	/* wait_socket() waits for this one's */
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(n->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(daemon_bin, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static bool wait_socket(const char *sock)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
+			return true;
+		usleep(25000);
+	}
+	return false;
+}
+
+static void start(unsigned int i, const char *const *extra)
+{
+	struct node *n = &nodes[i];
+
+	n->pid = spawn_args(n, peers, extra);
+	assert_true(n->pid > 0);
+	assert_true(wait_socket(n->sock));
+}
+
+static void kill9(unsigned int i)
+{
+	if (nodes[i].pid <= 0)
+		return;
+	kill(nodes[i].pid, SIGKILL);
+	waitpid(nodes[i].pid, NULL, 0);
+	nodes[i].pid = 0;
+}
+
+/* SIGTERM: exit 0 (and no leak: LeakSanitizer runs at exit) */
+static void stop(unsigned int i)
+{
+	int status;
+
+	if (nodes[i].pid <= 0)
+		return;
+	kill(nodes[i].pid, SIGTERM);
+	assert_int_equal(waitpid(nodes[i].pid, &status, 0), nodes[i].pid);
+	nodes[i].pid = 0;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void umount_bpf(unsigned int i)
+{
+	umount(nodes[i].bpf);
+}
+
+static void stop_all(void)
+{
+	unsigned int i;
+
+	for (i = 1; i <= MAX_NODES; i++) {
+		if (nodes[i].pid > 0)
+			stop(i);
+		if (nodes[i].bpf[0])
+			umount_bpf(i);
+	}
+}
+
+static bool file_contains(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t cap = 0, len = 0, n;
+	bool found;
+
+	if (!f)
+		return false;
+	do {
+		if (len + 65536 + 1 > cap) {
+			char *bigger = realloc(text, cap = len + 65536 * 4);
+
+			if (!bigger)
+				break;
+			text = bigger;
+		}
+		n = fread(text + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	if (!text)
+		return false;
+	text[len] = '\0';
+	found = strstr(text, needle) != NULL;
+	free(text);
+	return found;
+}
+
+static bool wait_log(unsigned int i, const char *needle)
+{
+	int t;
+
+	for (t = 0; t < 200; t++) {
+		if (file_contains(nodes[i].log, needle))
+			return true;
+		usleep(25000);
+	}
+	return false;
+}
+
+/* ---- the control socket ------------------------------------------------------------- */
+
+/* One request on a fresh connection that gives up after 10 s (a stopped daemon). */
+static int request(unsigned int i, struct nlmsghdr *nlh, sov_nl_cb cb, void *data,
+		   struct sov_nl_err *err)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	struct sov_ctl *c = malloc(sizeof(*c));
+	int ret;
+
+	assert_non_null(c);
+	ret = sov_ctl_connect(c, nodes[i].sock);
+	if (ret) {
+		sov_nl_err_set(err, ret, "cannot connect");
+		free(c);
+		return ret;
+	}
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ret = sov_ctl_transact(c, nlh, cb, data, err);
+	sov_ctl_close(c);
+	free(c);
+	return ret;
+}
+
+struct status {
+	uint64_t node, term, leader, commit, applied, keys, max_batch, refused, snap_index;
+	uint8_t role;
+	bool storage_failed;
+	unsigned int voters, learners, received_snaps;
+};
+
+static int status_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct status *st = data;
+	const struct nlattr *a, *b;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case SOV_A_CLUSTER_NODE_ID: st->node = mnl_attr_get_u64(a); break;
+		case SOV_A_CLUSTER_TERM: st->term = mnl_attr_get_u64(a); break;
+		case SOV_A_CLUSTER_LEADER: st->leader = mnl_attr_get_u64(a); break;
+		case SOV_A_CLUSTER_COMMIT: st->commit = mnl_attr_get_u64(a); break;
+		case SOV_A_CLUSTER_APPLIED: st->applied = mnl_attr_get_u64(a); break;
+		case SOV_A_CLUSTER_KEYS: st->keys = mnl_attr_get_u64(a); break;
+		case SOV_A_CLUSTER_MAX_BATCH: st->max_batch = mnl_attr_get_u64(a); break;
+		case SOV_A_CLUSTER_REFUSED_MSGS: st->refused = mnl_attr_get_u64(a); break;
+		case SOV_A_CLUSTER_SNAP_INDEX: st->snap_index = mnl_attr_get_u64(a); break;
+		case SOV_A_CLUSTER_ROLE: st->role = mnl_attr_get_u8(a); break;
+		case SOV_A_CLUSTER_STORAGE_ERROR: st->storage_failed = true; break;
+		case SOV_A_CLUSTER_NODE:
+			mnl_attr_for_each_nested(b, a)
+				if (mnl_attr_get_type(b) == SOV_A_CLUSTER_VOTER)
+					mnl_attr_get_u8(b) ? st->voters++ : st->learners++;
+			break;
+		case SOV_A_CLUSTER_SNAPSHOT:
+			mnl_attr_for_each_nested(b, a)
+				if (mnl_attr_get_type(b) == SOV_A_CLUSTER_RECEIVED && mnl_attr_get_u8(b))
+					st->received_snaps++;
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int status(unsigned int i, struct status *st)
+{
+	unsigned char buf[128];
+	struct sov_nl_err err;
+
+	memset(st, 0, sizeof(*st));
+	return request(i, sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_RAFT_STATUS,
+					 SOV_GENL_VERSION, 0, 0), status_cb, st, &err);
+}
+
+static bool alive(unsigned int i)
+{
+	return nodes[i].pid > 0;
+}
+
+/* The node that leads with every live node agreeing on it; 0 if none within 10 s. */
+static unsigned int wait_leader(void)
+{
+	struct status st;
+	unsigned int i, t, leader;
+
+	for (t = 0; t < 400; t++, usleep(25000)) {
+		leader = 0;
+		for (i = 1; i <= n_nodes; i++) {
+			if (!alive(i) || nodes[i].joiner || nodes[i].fenced)
+				continue;
+			if (status(i, &st) || !st.leader || (leader && st.leader != leader))
+				break;
+			leader = (unsigned int)st.leader;
+		}
+		if (i > n_nodes && leader && alive(leader) &&
+		    !status(leader, &st) && st.role == SOV_RAFT_ROLE_LEADER)
+			return leader;
+	}
+	return 0;
+}
+
+/* ---- load balancer requests ------------------------------------------------------------ */
+
+static void put_vip(struct nlmsghdr *nlh, uint8_t last, uint16_t port)
+{
+	uint8_t a[4] = { 10, 0, 0, last };
+
+	mnl_attr_put(nlh, SOV_A_LB_VIP_ADDR, 4, a);
+	mnl_attr_put_u16(nlh, SOV_A_LB_VIP_PORT, port);
+	mnl_attr_put_u8(nlh, SOV_A_LB_PROTO, IPPROTO_TCP);
+}
+
+static int service_add(unsigned int i, uint8_t last, struct sov_nl_err *err)
+{
+	unsigned char buf[256];
+	struct nlmsghdr *nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_LB_SERVICE_ADD,
+					      SOV_GENL_VERSION, 0, 0);
+
+	put_vip(nlh, last, 80);
+	return request(i, nlh, NULL, NULL, err);
+}
+
+static struct nlmsghdr *backend_msg(void *buf, uint8_t cmd, uint8_t svc, uint32_t be,
+				    uint32_t weight)
+{
+	struct nlmsghdr *nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, cmd, SOV_GENL_VERSION, 0, 0);
+	uint8_t a[4] = { 10, 2, (uint8_t)(be >> 8), (uint8_t)be };
+
+	put_vip(nlh, svc, 80);
+	mnl_attr_put(nlh, SOV_A_LB_BE_ADDR, 4, a);
+	if (weight)
+		mnl_attr_put_u32(nlh, SOV_A_LB_BE_WEIGHT, weight);
+	return nlh;
+}
+
+static int backend_add(unsigned int i, uint8_t svc, uint32_t be, struct sov_nl_err *err)
+{
+	unsigned char buf[256];
+
+	return request(i, backend_msg(buf, SOV_CMD_LB_BACKEND_ADD, svc, be, 0), NULL, NULL, err);
+}
+
+static int backend_set(unsigned int i, uint8_t svc, uint32_t be, uint32_t weight,
+		       struct sov_nl_err *err)
+{
+	unsigned char buf[256];
+
+	return request(i, backend_msg(buf, SOV_CMD_LB_BACKEND_SET, svc, be, weight), NULL, NULL,
+		       err);
+}
+
+/* What a node's dump shows: services, and the backends of each by address. */
+struct dump {
+	unsigned int services;
+	uint32_t be[MAX_NODES * 64];	/* 10.2.x.y as x << 8 | y */
+	uint32_t weight[MAX_NODES * 64];
+	unsigned int n_be;
+};
+
+static int dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump *d = data;
+	const struct nlattr *a, *b;
+
+	d->services++;
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		uint32_t addr = 0, weight = 0;
+
+		if (mnl_attr_get_type(a) != SOV_A_LB_BACKEND)
+			continue;
+		mnl_attr_for_each_nested(b, a) {
+			const uint8_t *p = mnl_attr_get_payload(b);
+
+			if (mnl_attr_get_type(b) == SOV_A_LB_BE_ADDR)
+				addr = (uint32_t)p[2] << 8 | p[3];
+			if (mnl_attr_get_type(b) == SOV_A_LB_BE_WEIGHT)
+				weight = mnl_attr_get_u32(b);
+		}
+		if (d->n_be < sizeof(d->be) / sizeof(d->be[0])) {
+			d->weight[d->n_be] = weight;
+			d->be[d->n_be++] = addr;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int dump(unsigned int i, struct dump *d, struct sov_nl_err *err)
+{
+	unsigned char buf[128];
+
+	memset(d, 0, sizeof(*d));
+	return request(i, sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_LB_SERVICE_GET,
+					 SOV_GENL_VERSION, NLM_F_DUMP, 0), dump_cb, d, err);
+}
+
+static bool has_backend(const struct dump *d, uint32_t be)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_be; i++)
+		if (d->be[i] == be)
+			return true;
+	return false;
+}
+
+/* Keys in the node's pinned lb_services map: its own BPF state. */
+static unsigned int pinned_services(unsigned int i)
+{
+	char path[300];
+	uint8_t key[64], next[64];
+	unsigned int n = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sovereign/lb/lb_services", nodes[i].bpf);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (!bpf_map_get_next_key(fd, NULL, key)) {
+		n = 1;
+		while (!bpf_map_get_next_key(fd, key, next)) {
+			memcpy(key, next, sizeof(key));
+			n++;
+		}
+	}
+	close(fd);
+	return n;
+}
+
+/* sovctl itself, in this process, against node @i; its stdout and stderr in @out. */
+static int run_sovctl(unsigned int i, char *out, size_t size, const char *const *args)
+{
+	char *argv[16];
+	int argc = 0, saved, saved_err, ret;
+	FILE *f = tmpfile();
+	size_t n;
+
+	assert_non_null(f);
+	argv[argc++] = "sovctl";
+	argv[argc++] = "-s";
+	argv[argc++] = nodes[i].sock;
+	while (*args && argc < 15)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	saved = dup(1);
+	saved_err = dup(2);
+	dup2(fileno(f), 1);
+	dup2(fileno(f), 2);
+	ret = sovctl_main(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved, 1);
+	dup2(saved_err, 2);
+	close(saved);
+	close(saved_err);
+	rewind(f);
+	n = fread(out, 1, size - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	return ret;
+}
+
+/* ---- setup ---------------------------------------------------------------------------- */
+
+static int setup3(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	cluster_init(3);
+	for (i = 1; i <= 3; i++)
+		start(i, NULL);
+	return wait_leader() ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	stop_all();
+	return 0;
+}
+
+/* The LB needs BPF; without it (no bpffs here) only Raft is tested. */
+static bool lb_running(unsigned int i)
+{
+	struct sov_nl_err err;
+	struct dump d;
+
+	return dump(i, &d, &err) != -EOPNOTSUPP;
+}
+
+#define NEED_LB(i) do { if (!bpf_ok || !lb_running(i)) { bpf_ok = false; skip(); } } while (0)
+
+/* ---- tests ----------------------------------------------------------------------------- */
+
+/* Writes through the leader reach every node; a follower names the leader. */
+static void test_replicate(void **state)
+{
+	unsigned int leader = wait_leader(), f, i;
+	char out[4096], want[128];
+	struct sov_nl_err err;
+	struct status st;
+	struct dump d;
+
+	(void)state;
+	assert_true(leader);
+	NEED_LB(leader);
+	f = leader % 3 + 1;
+	assert_int_equal(service_add(leader, 100, &err), 0);
+	assert_int_equal(service_add(leader, 101, &err), 0);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(backend_add(leader, 100, i, &err), 0);
+
+	/* a follower refuses and says where to go */
+	assert_int_equal(backend_add(f, 100, 9, &err), -EREMOTE);
+	snprintf(want, sizeof(want), "not the leader: node %u at 127.0.0.1:%u is", leader,
+		 nodes[leader].port);
+	assert_string_equal(err.msg, want);
+	/* refused by the leader exactly as by a lone daemon, and nothing proposed */
+	assert_int_equal(status(leader, &st), 0);
+	assert_int_equal(service_add(leader, 100, &err), -EEXIST);
+	assert_string_equal(err.msg, "service 10.0.0.100:80/tcp exists");
+
+	for (i = 1; i <= 3; i++) {
+		assert_int_equal(dump(i, &d, &err), 0);	/* linearizable: no waiting needed */
+		assert_int_equal(d.services, 2);
+		assert_int_equal(d.n_be, 3);
+		assert_true(has_backend(&d, 1) && has_backend(&d, 2) && has_backend(&d, 3));
+		assert_int_equal(pinned_services(i), 2);	/* in each node's own maps */
+	}
+
+	/* sovctl raft, text and JSON */
+	assert_int_equal(run_sovctl(f, out, sizeof(out), (const char *const[]){ "raft", NULL }),
+			 0);
+	snprintf(want, sizeof(want), "cluster test  node %u  follower in term", f);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "members    3 voters, 0 learners, 3 reachable"));
+	assert_int_equal(run_sovctl(leader, out, sizeof(out),
+				    (const char *const[]){ "-j", "raft", "replication", NULL }), 0);
+	assert_non_null(strstr(out, "\"state\":\"replicate\""));
+	assert_int_equal(run_sovctl(f, out, sizeof(out),
+				    (const char *const[]){ "raft", "elections", NULL }), 0);
+	assert_non_null(strstr(out, "STARTED"));
+	assert_int_equal(run_sovctl(f, out, sizeof(out), (const char *const[]){ "raft",
+				    "transfer-leader", "0", NULL }), EXIT_USAGE);
+	assert_string_equal(out, "Error: \"0\" is not a node id: expected 1-18446744073709551615\n");
+	assert_int_equal(run_sovctl(f, out, sizeof(out), (const char *const[]){ "raft",
+				    "transfer-leader", "3", NULL }), EXIT_FAIL);
+	snprintf(want, sizeof(want),
+		 "Error: transfer-leader: not the leader: node %u at 127.0.0.1:%u is\n", leader,
+		 nodes[leader].port);
+	assert_string_equal(out, want);
+	/* the lb status command, on a follower */
+	assert_int_equal(run_sovctl(f, out, sizeof(out), (const char *const[]){ "lb", "status",
+				    NULL }), 0);
+	assert_non_null(strstr(out, "10.0.0.101:80/tcp"));
+}
+
+/* Requests that arrive together share one fsync. */
+static void test_group_commit(void **state)
+{
+	unsigned int leader = wait_leader(), i, acked = 0;
+	struct sov_ctl *c = calloc(16, sizeof(*c));
+	unsigned char buf[256];
+	struct nlmsghdr *nlh;
+	struct sov_nl_err err;
+	struct status st;
+
+	(void)state;
+	assert_true(leader);
+	NEED_LB(leader);
+	assert_non_null(c);
+	for (i = 0; i < 16; i++)
+		assert_int_equal(sov_ctl_connect(&c[i], nodes[leader].sock), 0);
+	/* all sent before any answer is read */
+	for (i = 0; i < 16; i++) {
+		nlh = backend_msg(buf, SOV_CMD_LB_BACKEND_ADD, 101, 100 + i, 0);
+		nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+		nlh->nlmsg_seq = 1;
+		assert_int_equal(send(c[i].fd, nlh, nlh->nlmsg_len, 0), (ssize_t)nlh->nlmsg_len);
+	}
+	for (i = 0; i < 16; i++) {
+		ssize_t n = recv(c[i].fd, c[i].rx, sizeof(c[i].rx), 0);
+		struct nlmsgerr *e;
+
+		assert_true(n >= (ssize_t)(sizeof(struct nlmsghdr) + sizeof(*e)));
+		e = mnl_nlmsg_get_payload((struct nlmsghdr *)c[i].rx);
+		acked += e->error == 0;
+		sov_ctl_close(&c[i]);
+	}
+	free(c);
+	assert_int_equal(acked, 16);
+	assert_int_equal(status(leader, &st), 0);
+	assert_true(st.max_batch >= 2);
+	(void)err;
+}
+
+/* Kill -9 the leader under a write loop: a new leader, and no acknowledged write lost. */
+static void test_kill_leader(void **state)
+{
+	unsigned int leader = wait_leader(), now = leader, i, n_acked = 0, tries;
+	uint32_t acked[32], be;
+	struct sov_nl_err err;
+	struct status st, st2;
+	struct dump d;
+	int ret;
+
+	(void)state;
+	assert_true(leader);
+	NEED_LB(leader);
+	assert_int_equal(service_add(leader, 102, &err), 0);
+	for (be = 1; be <= 30; be++) {	/* a service holds 32 */
+		if (be == 10)
+			kill9(leader);
+		for (tries = 0; tries < 100; tries++) {
+			ret = alive(now) ? backend_add(now, 102, be, &err) : -ECONNREFUSED;
+			/* applied before an answer was lost: a retry finds it */
+			if (ret == 0 || (ret == -EEXIST && strstr(err.msg, "exists")))
+				break;
+			usleep(50000);
+			now = wait_leader();
+			assert_true(now);
+		}
+		if (tries == 100)
+			fprintf(stderr, "backend %u: %d %s (asking node %u)\n", be, ret, err.msg, now);
+		assert_true(tries < 100);
+		acked[n_acked++] = be;
+	}
+	assert_int_not_equal(now, leader);
+	assert_int_equal(status(now, &st), 0);
+	for (i = 1; i <= 3; i++) {
+		if (!alive(i))
+			continue;
+		assert_int_equal(dump(i, &d, &err), 0);
+		for (be = 0; be < n_acked; be++)
+			assert_true(has_backend(&d, acked[be]));
+	}
+	/* the killed node comes back and catches up: missed > --snapshot-every, a snapshot */
+	start(leader, NULL);
+	for (tries = 0; tries < 200; tries++, usleep(50000))
+		if (!status(leader, &st2) && st2.applied >= st.commit)
+			break;
+	assert_true(tries < 200);
+	assert_true(st2.received_snaps >= 1);
+	assert_int_equal(dump(leader, &d, &err), 0);
+	for (be = 0; be < n_acked; be++)
+		assert_true(has_backend(&d, acked[be]));
+	assert_true(pinned_services(leader) >= 3);
+}
+
+/* A follower stopped briefly catches up from the log. */
+static void test_restart_from_log(void **state)
+{
+	unsigned int leader = wait_leader(), f;
+	struct sov_nl_err err;
+	struct status st;
+	struct dump d;
+	int tries;
+
+	(void)state;
+	assert_true(leader);
+	NEED_LB(leader);
+	f = leader % 3 + 1;
+	stop(f);	/* SIGTERM: a clean exit, leak-checked */
+	assert_int_equal(backend_add(leader, 101, 500, &err), 0);
+	assert_int_equal(backend_add(leader, 101, 501, &err), 0);
+	start(f, NULL);
+	assert_int_equal(dump(f, &d, &err), 0);
+	assert_true(has_backend(&d, 500) && has_backend(&d, 501));
+	for (tries = 0; tries < 100; tries++, usleep(50000))
+		if (!status(f, &st) && st.leader == leader)
+			break;
+	assert_int_equal(st.leader, leader);
+}
+
+/* A leader cut off from the others (SIGSTOP) commits nothing; healed, all is well. */
+static void test_minority(void **state)
+{
+	unsigned int leader = wait_leader(), a, b;
+	struct sov_nl_err err;
+	struct dump d;
+	int ret;
+
+	(void)state;
+	assert_true(leader);
+	NEED_LB(leader);
+	a = leader % 3 + 1;
+	b = a % 3 + 1;
+	kill(nodes[a].pid, SIGSTOP);
+	kill(nodes[b].pid, SIGSTOP);
+	ret = backend_add(leader, 101, 600, &err);
+	assert_int_not_equal(ret, 0);	/* timed out, or the leader stepped down first */
+	assert_true(ret == -ETIMEDOUT || ret == -EREMOTE || ret == -EAGAIN);
+	kill(nodes[a].pid, SIGCONT);
+	kill(nodes[b].pid, SIGCONT);
+	leader = wait_leader();
+	assert_true(leader);
+	ret = backend_add(leader, 101, 601, &err);
+	assert_true(ret == 0);
+	assert_int_equal(dump(a, &d, &err), 0);
+	assert_true(has_backend(&d, 601));
+}
+
+/* Garbage and malformed messages on the peer port: the link goes, the daemon stays. */
+static void test_bad_peer(void **state)
+{
+	unsigned int leader = wait_leader(), target;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct raft_entry ents[2] = {
+		{ .term = 1, .index = 5 }, { .term = 1, .index = 3 },	/* out of order */
+	};
+	struct sov_raft_hello h = { .cluster_id = CLUSTER };
+	struct raft_msg m = { .type = RAFT_MSG_APPEND, .n_entries = 2, .entries = ents };
+	unsigned char buf[1024], junk[512];
+	struct sov_nl_err err;
+	struct status st;
+	ssize_t len;
+	int fd, i;
+
+	(void)state;
+	assert_true(leader);
+	target = leader % 3 + 1;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons(nodes[target].port);
+
+	/* random bytes */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	for (i = 0; i < (int)sizeof(junk); i++)
+		junk[i] = (unsigned char)(rand() & 0xff);
+	send(fd, junk, sizeof(junk), MSG_NOSIGNAL);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0) <= 0, 1);	/* closed */
+	close(fd);
+	assert_true(wait_log(target, "disconnecting"));
+
+	/* a well-formed frame that Raft refuses: the HELLO of a node, then entries out of order */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	h.from = leader;	/* as the leader, whose link it replaces for a moment */
+	h.to = target;
+	len = sov_raft_wire_encode_hello(&h, 1, buf, sizeof(buf), &err);
+	assert_true(len > 0);
+	assert_int_equal(send(fd, buf, (size_t)len, MSG_NOSIGNAL), len);
+	assert_true(recv(fd, buf, sizeof(buf), 0) > 0);	/* its HELLO back */
+	m.from = leader;
+	m.to = target;
+	m.term = 1000;
+	m.commit = 0;
+	len = sov_raft_wire_encode(&m, 2, buf, sizeof(buf), &err);
+	assert_true(len > 0);
+	assert_int_equal(send(fd, buf, (size_t)len, MSG_NOSIGNAL), len);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0) <= 0, 1);
+	close(fd);
+	assert_true(wait_log(target, "raft refused a malformed append"));
+	assert_int_equal(status(target, &st), 0);
+	assert_int_equal(st.refused, 1);
+	/* and the cluster carries on */
+	leader = wait_leader();
+	assert_true(leader);
+	if (bpf_ok && lb_running(leader))
+		assert_int_equal(backend_add(leader, 101, 700, &err), 0);
+}
+
+/* A full disk fences the node: it refuses writes, the others elect and go on. */
+static void test_disk_full(void **state)
+{
+	unsigned int full = wait_leader(), i, j, leader;
+	char cmd[600];
+	struct sov_nl_err err;
+	struct status st;
+	int ret;
+
+	(void)state;
+	assert_true(full);
+	NEED_LB(full);
+	stop(full);
+	/* its data moved onto a small tmpfs */
+	snprintf(cmd, sizeof(cmd), "cp -a %s %s.saved", nodes[full].data, nodes[full].data);
+	assert_int_equal(system(cmd), 0);
+	if (mount("tmpfs", nodes[full].data, "tmpfs", 0, "size=1m")) {
+		start(full, NULL);
+		skip();
+	}
+	snprintf(cmd, sizeof(cmd), "cp -a %s.saved/. %s/ && dd if=/dev/zero of=%s/fill bs=4k 2>/dev/null; true",
+		 nodes[full].data, nodes[full].data, nodes[full].data);
+	assert_int_equal(system(cmd), 0);
+	start(full, NULL);
+	/* writes go on until the full node has to write a page it cannot get */
+	for (i = 0; i < 400; i++) {
+		if (!status(full, &st) && st.storage_failed)
+			break;
+		leader = wait_leader();
+		assert_true(leader);
+		backend_set(leader, 101, 100, 1 + i % 100, &err);
+	}
+	assert_true(i < 400);
+	nodes[full].fenced = true;
+	assert_true(wait_log(full, "this node stops acknowledging writes"));
+	ret = backend_set(full, 101, 100, 600, &err);
+	assert_int_equal(ret, -EIO);
+	assert_non_null(strstr(err.msg, "storage failed"));
+	/* the two others go on without it */
+	for (i = 0; i < 200; i++, usleep(50000)) {
+		for (j = 1; j <= 3; j++)
+			if (j != full && !status(j, &st) && st.role == SOV_RAFT_ROLE_LEADER)
+				break;
+		if (j <= 3 && backend_set(j, 101, 100, 500, &err) == 0)
+			break;
+	}
+	assert_true(i < 200);
+	kill9(full);
+	nodes[full].fenced = false;
+	umount(nodes[full].data);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s.saved", nodes[full].data);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* add-node (learner, --join), promote, transfer-leader, remove-node. */
+static void test_membership(void **state)
+{
+	unsigned int leader = wait_leader(), tries;
+	char out[4096], addr[64], id[8];
+	struct sov_nl_err err;
+	struct status st;
+	struct dump d;
+
+	(void)state;
+	assert_true(leader);
+	node_init(4);
+	nodes[4].joiner = true;
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", nodes[4].port);
+	snprintf(id, sizeof(id), "4");
+	/* the new node knows the cluster; the cluster learns of it through add-node */
+	{
+		char list[600];
+
+		snprintf(list, sizeof(list), "%s,4=%s", peers, addr);
+		nodes[4].pid = spawn_args(&nodes[4], list, (const char *const[]){ "--join", NULL });
+		assert_true(wait_socket(nodes[4].sock));
+	}
+	assert_int_equal(run_sovctl(leader, out, sizeof(out), (const char *const[]){ "raft",
+				    "add-node", id, addr, "learner", NULL }), 0);
+	for (tries = 0; tries < 200; tries++, usleep(50000))
+		if (!status(4, &st) && st.leader == leader && st.learners == 1)
+			break;
+	assert_true(tries < 200);
+	assert_true(st.received_snaps >= 1);	/* it joined empty */
+	if (bpf_ok && lb_running(4)) {
+		assert_int_equal(dump(4, &d, &err), 0);
+		assert_true(d.services >= 2);
+	}
+	/* promoted, then it leads */
+	assert_int_equal(run_sovctl(leader, out, sizeof(out), (const char *const[]){ "raft",
+				    "add-node", id, NULL }), 0);
+	assert_int_equal(status(leader, &st), 0);
+	assert_int_equal(st.voters, 4);
+	assert_int_equal(run_sovctl(leader, out, sizeof(out), (const char *const[]){ "raft",
+				    "transfer-leader", id, NULL }), 0);
+	nodes[4].joiner = false;
+	n_nodes = 4;
+	assert_int_equal(wait_leader(), 4);
+	/* and is removed again, by the node it handed over to */
+	assert_int_equal(run_sovctl(4, out, sizeof(out), (const char *const[]){ "raft",
+				    "transfer-leader", "1", NULL }), 0);
+	assert_int_equal(wait_leader(), 1);
+	assert_int_equal(run_sovctl(1, out, sizeof(out), (const char *const[]){ "raft",
+				    "remove-node", id, NULL }), 0);
+	assert_int_equal(status(1, &st), 0);
+	assert_int_equal(st.voters, 3);
+	assert_int_equal(st.learners, 0);
+	stop(4);
+	umount_bpf(4);
+	n_nodes = 3;
+}
+
+/* ---- startup refusals ------------------------------------------------------------------ */
+
+static int run_to_exit(struct node *n, const char *peer_list, const char *const *extra)
+{
+	pid_t pid = spawn_args(n, peer_list, extra);
+	int status;
+
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void test_bad_config(void **state)
+{
+	char list[128];
+
+	(void)state;
+	cluster_init(1);
+	snprintf(list, sizeof(list), "1=127.0.0.1:%u,1=127.0.0.1:%u", nodes[1].port,
+		 nodes[1].port + 1);
+	assert_int_equal(run_to_exit(&nodes[1], list, NULL), 2);
+	assert_true(file_contains(nodes[1].log, "sovereignd: peers: node 1 listed twice"));
+	snprintf(list, sizeof(list), "2=127.0.0.1:%u", nodes[1].port);
+	assert_int_equal(run_to_exit(&nodes[1], list, NULL), 2);
+	assert_true(file_contains(nodes[1].log, "peers: this node (1) is not in the list"));
+	snprintf(list, sizeof(list), "1=127.0.0.1:%u", nodes[1].port);
+	assert_int_equal(run_to_exit(&nodes[1], list, (const char *const[]){
+		"--election-ticks", "5", "--heartbeat-ticks", "5", NULL }), 2);
+	assert_true(file_contains(nodes[1].log, "must be more than --heartbeat-ticks"));
+
+	/* a data dir is one node's: another id is refused */
+	nodes[1].pid = spawn_args(&nodes[1], list, NULL);
+	assert_true(wait_socket(nodes[1].sock));
+	stop(1);
+	nodes[1].id = 7;
+	snprintf(list, sizeof(list), "7=127.0.0.1:%u", nodes[1].port);
+	assert_int_equal(run_to_exit(&nodes[1], list, NULL), 1);
+	assert_true(file_contains(nodes[1].log, "belongs to node 1 of cluster \"test\", this is node 7"));
+	umount_bpf(1);
+}
+
+/* Without cluster options there is no cluster, and sovctl says so. */
+static void test_not_clustered(void **state)
+{
+	char out[1024], sock[200], log[200];
+	int status, fd;
+	pid_t pid;
+
+	(void)state;
+	snprintf(sock, sizeof(sock), "%s/solo/ctl", base);
+	snprintf(log, sizeof(log), "%s/solo/daemon.log", base);
+	snprintf(out, sizeof(out), "%s/solo", base);
+	mkdir(out, 0700);
+	pid = fork();
+	if (pid == 0) {
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(daemon_bin, daemon_bin, "-s", sock, "--no-bpf", NULL);
+		_exit(127);
+	}
+	assert_true(wait_socket(sock));
+	snprintf(nodes[0].sock, sizeof(nodes[0].sock), "%s", sock);
+	assert_int_equal(run_sovctl(0, out, sizeof(out), (const char *const[]){ "raft", NULL }),
+			 EXIT_FAIL);
+	assert_string_equal(out, "Error: raft status: sovereignd runs without a cluster (start it with --cluster-id, --node-id and --peers)\n");
+	assert_int_equal(run_sovctl(0, out, sizeof(out), (const char *const[]){ "raft",
+				    "add-node", "2", "127.0.0.1:1", NULL }), EXIT_FAIL);
+	assert_non_null(strstr(out, "runs without a cluster"));
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest cluster3[] = {
+		cmocka_unit_test(test_replicate),
+		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_kill_leader),
+		cmocka_unit_test(test_restart_from_log),
+		cmocka_unit_test(test_minority),
+		cmocka_unit_test(test_bad_peer),
+		cmocka_unit_test(test_membership),
+		cmocka_unit_test(test_disk_full),
+	};
+	const struct CMUnitTest alone[] = {
+		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_not_clustered),
+	};
+	int failed;
+
+	daemon_bin = getenv("SOVEREIGND_ASAN");
+	if (!daemon_bin)
+		daemon_bin = "build/tests/unit/sovereignd-asan";
+	snprintf(base, sizeof(base), "/tmp/sovd-cluster.XXXXXX");
+	if (!mkdtemp(base))
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+	srand((unsigned int)getpid());
+
+	failed = cmocka_run_group_tests_name("cluster", cluster3, setup3, teardown);
+	stop_all();
+	memset(nodes, 0, sizeof(nodes));
+	group = "alone";
+	failed += cmocka_run_group_tests_name("cluster_config", alone, NULL, teardown);
+	stop_all();
+	if (failed) {
+		fprintf(stderr, "daemon logs in %s\n", base);
+	} else {
+		char cmd[100];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+		if (system(cmd))
+			fprintf(stderr, "cannot remove %s\n", base);
+	}
+	return failed;
+}
