@@ -1015,7 +1015,8 @@ static void tick_leader(struct raft *r)
 	}
 	if (r->heartbeat_elapsed >= r->cfg.heartbeat_ticks) {
 		r->heartbeat_elapsed = 0;
-		raft_bcast_heartbeat(r, 0);
+		/* a read round whose heartbeats or answers were lost is asked again */
+		raft_bcast_heartbeat(r, r->n_rq ? r->read_round : 0);
 		for (i = 0; i < r->n_prs; i++) {
 			struct raft_progress *pr = &r->prs[i];
 

@@ -741,6 +741,12 @@ static bool has_read(struct node *nd, uint64_t ctx, uint64_t *index)
 	return false;
 }
 
+static bool no_read_rounds(const struct raft_msg *m, void *arg)
+{
+	(void)arg;
+	return m->type != RAFT_MSG_HEARTBEAT || !m->ctx;
+}
+
 static void test_read_index(void **state)
 {
 	struct raft_status st;
@@ -767,6 +773,15 @@ static void test_read_index(void **state)
 	assert_true(has_read(&nt.nodes[f], 43, &idx));
 	assert_int_equal(idx, st.hs.commit);
 	assert_true(nt.nodes[f].applied >= idx);
+
+	/* the round's heartbeats lost: the next heartbeats ask again */
+	nt.filter = no_read_rounds;
+	assert_int_equal(raft_read_index(nt.nodes[l].r, 45), 0);
+	net_flush();
+	assert_false(has_read(&nt.nodes[l], 45, &idx));
+	nt.filter = NULL;
+	net_tick(5);
+	assert_true(has_read(&nt.nodes[l], 45, &idx));
 
 	/* a leader cut off cannot confirm it still leads */
 	isolate(l, true);
