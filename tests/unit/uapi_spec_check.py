@@ -33,6 +33,7 @@ def expected(spec):
                       "lb-fallback": "SOV_LB_FALLBACK", "lb-hc-type": "SOV_LB_HC",
                       "lb-health": "SOV_LB_HEALTH",
                       "lb-xdp-mode": "SOV_LB_XDP",
+                      "lb-event": "SOV_LB_EVENT",
                       "raft-msg": "SOV_RAFT_MSG",
                       "raft-entry": "SOV_RAFT_ENTRY",
                       "raft-role": "SOV_RAFT_ROLE",

@@ -3,6 +3,8 @@
  * The control socket: netlink-framed requests from sovctl over a unix
  * stream. Every request gets an answer; a malformed one gets an error that
  * says what was wrong, and a client that sends garbage framing is dropped.
+ * A client that asked for SOV_CMD_LB_MONITOR also gets the load balancer's
+ * events, pushed as they happen.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,6 +22,8 @@
 struct sovd_client {
 	uv_pipe_t pipe;
 	struct sovd *d;
+	struct sovd_client *next;	/* in d->clients */
+	bool subscribed;
 	size_t len;
 	unsigned char buf[SOV_NL_BUFSZ];
 };
@@ -32,8 +36,16 @@ struct reply {
 
 static void on_closed(uv_handle_t *h)
 {
-	struct sovd_client *c = h->data;
+	struct sovd_client *c = h->data, **p;
 
+	for (p = &c->d->clients; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	if (c->subscribed)
+		c->d->nsubscribers--;
 	sovd_cluster_client_closed(c->d, c);	/* nobody to answer any more */
 	c->d->nclients--;
 	free(c);
@@ -70,6 +82,26 @@ void sovd_client_send(struct sovd_client *c, const void *buf, size_t len)
 	if (uv_write(&r->req, (uv_stream_t *)&c->pipe, &b, 1, on_written) < 0) {
 		free(r);
 		drop(c);
+	}
+}
+
+void sovd_ctl_notify(struct sovd *d, const struct nlmsghdr *nlh)
+{
+	struct sovd_client *c;
+	size_t queued;
+
+	for (c = d->clients; c; c = c->next) {
+		if (!c->subscribed || uv_is_closing((uv_handle_t *)&c->pipe))
+			continue;
+		/* what the socket buffer did not take is still ours */
+		queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe);
+		if (queued + nlh->nlmsg_len > SOVD_SUBSCRIBER_BACKLOG) {
+			log_warn("ctl: dropping an event subscriber: it left %zu bytes of events unread (at most %d)",
+				 queued, SOVD_SUBSCRIBER_BACKLOG);
+			drop(c);
+			continue;
+		}
+		sovd_client_send(c, nlh, nlh->nlmsg_len);
 	}
 }
 
@@ -140,6 +172,24 @@ static void handle(struct sovd_client *c, const struct nlmsghdr *nlh)
 			return;
 		}
 		reply_daemon_get(c, nlh);
+		break;
+	case SOV_CMD_LB_MONITOR:
+		if (sov_nl_parse(nlh, tb, 0, NULL, &err)) {
+			send_error(c, nlh, err.error, "LB_MONITOR takes no attributes");
+			return;
+		}
+		if (!c->d->lb) {
+			send_error(c, nlh, -EOPNOTSUPP,
+				   "the load balancer is not running (sovereignd started with --no-bpf, or its BPF failed to load: see the daemon's log)");
+			return;
+		}
+		/* events follow the ack: nothing is emitted while we are here */
+		if (!c->subscribed) {
+			c->subscribed = true;
+			c->d->nsubscribers++;
+			log_debug("ctl: a client subscribed to load balancer events (%u now)",
+				  c->d->nsubscribers);
+		}
 		break;
 	default:
 		if (sovd_cluster_serves(gh->cmd)) {
@@ -231,6 +281,8 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_pipe_init(d->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	d->nclients++;
+	c->next = d->clients;
+	d->clients = c;
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 ||
 	    d->nclients > MAX_CLIENTS) {
 		if (d->nclients > MAX_CLIENTS)

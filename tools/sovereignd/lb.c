@@ -265,18 +265,12 @@ void sovd_lb_stop(struct sovd *d)
 void sovd_lb_recommit(struct sovd_lb *lb, struct sov_lb_service *svc, const char *why)
 {
 	char err[256], v[96];
-	unsigned int i, live = 0;
 
 	sov_lb_vip_format(&svc->vip, v, sizeof(v));
 	if (sov_lb_commit(&lb->model, svc, &lb->maps, err, sizeof(err)))
 		log_err("lb: %s: re-rendering after %s failed: %s", v, why, err);
-	for (i = 0; i < LB_MAX_BACKENDS; i++)
-		live += sov_lb_backend_serving(svc, &svc->be[i]);
-	/* the event operators alert on */
-	if (!live)
-		log_warn("lb: service %s has no live backend: new flows are %s", v,
-			 svc->set.fallback == SOV_LB_FALLBACK_PASS ? "passed to the stack" :
-			 "dropped");
+	/* none live, or live again: logged and sent to subscribers once */
+	sovd_lb_live_check(lb, svc);
 }
 
 /* ---- requests ---------------------------------------------------------------- */
@@ -671,6 +665,8 @@ static int do_attach(struct sovd_lb *lb, const struct nlattr **tb, char *msg, si
 	lb->xdp_flags = flags;
 	log_notice("lb: attached to %s (%s XDP)", ifname,
 		   mode == SOV_LB_XDP_GENERIC ? "generic" : "native");
+	sovd_lb_emit(lb, &(struct sovd_lb_event){ .kind = SOV_LB_EVENT_ATTACHED,
+		     .ifname = ifname, .ifindex = ifindex, .xdp_mode = mode });
 	return 0;
 }
 
@@ -684,6 +680,8 @@ static int do_detach(struct sovd_lb *lb, char *msg, size_t msglen)
 	if (bpf_xdp_detach(lb->ifindex, lb->xdp_flags, NULL))
 		REFUSE(-errno, "detaching from %s failed: %s", name, strerror(errno));
 	log_notice("lb: detached from %s", name);
+	sovd_lb_emit(lb, &(struct sovd_lb_event){ .kind = SOV_LB_EVENT_DETACHED,
+		     .ifname = name, .ifindex = lb->ifindex });
 	lb->ifindex = 0;
 	return 0;
 }
@@ -832,6 +830,26 @@ static int dump_services(struct sovd_lb *lb, struct sovd_client *c, const struct
 	return 1;
 }
 
+/* A request changed @vip's service (or its backend @addr): tell, then judge it. */
+static void changed(struct sovd_lb *lb, uint32_t kind, const struct sov_lb_vip *vip,
+		    const struct nlattr **tb)
+{
+	struct sov_lb_service *svc = sov_lb_find(&lb->model, vip);
+	struct sov_lb_backend *be = NULL;
+	uint8_t addr[16];
+	uint16_t port;
+	int family;
+
+	if (!svc)
+		return;
+	if (kind == SOV_LB_EVENT_SERVICE_ADDED)
+		lb->live[svc->index] = SOVD_LB_LIVE_PENDING;
+	if (tb[SOV_A_LB_BE_ADDR] && !backend_of(tb, &family, addr, &port, NULL, 0))
+		be = sov_lb_backend_find(svc, addr, port);
+	sovd_lb_emit(lb, &(struct sovd_lb_event){ .kind = kind, .svc = svc, .be = be });
+	sovd_lb_live_check(lb, svc);
+}
+
 bool sovd_lb_serves(uint8_t cmd)
 {
 	return cmd >= SOV_CMD_LB_SERVICE_GET && cmd <= SOV_CMD_LB_DETACH;
@@ -874,11 +892,16 @@ int sovd_lb_request(struct sovd *d, struct sovd_client *c, const struct nlmsghdr
 	switch (gh->cmd) {
 	case SOV_CMD_LB_SERVICE_ADD:
 		ret = with_rollback(lb, &vip, do_service_add, tb, msg, msglen);
-		if (!ret)
+		if (!ret) {
 			log_info("lb: service %s added", v);
+			changed(lb, SOV_LB_EVENT_SERVICE_ADDED, &vip, tb);
+		}
 		return ret;
 	case SOV_CMD_LB_SERVICE_SET:
-		return with_rollback(lb, &vip, do_service_set, tb, msg, msglen);
+		ret = with_rollback(lb, &vip, do_service_set, tb, msg, msglen);
+		if (!ret)
+			changed(lb, SOV_LB_EVENT_SERVICE_CHANGED, &vip, tb);
+		return ret;
 	case SOV_CMD_LB_SERVICE_DEL:
 		svc_index = sov_lb_find(&lb->model, &vip) ? sov_lb_find(&lb->model, &vip)->index : 0;
 		ret = sov_lb_service_del(&lb->model, &vip, &lb->maps, msg, msglen);
@@ -889,13 +912,23 @@ int sovd_lb_request(struct sovd *d, struct sovd_client *c, const struct nlmsghdr
 				if (lb->model.svc[i].used)
 					sovd_lb_health_sync(lb, &lb->model.svc[i]);
 			log_info("lb: service %s deleted", v);
+			sovd_lb_emit(lb, &(struct sovd_lb_event){
+				.kind = SOV_LB_EVENT_SERVICE_REMOVED, .vip = &vip });
 		}
 		return ret;
 	case SOV_CMD_LB_BACKEND_ADD:
-		return with_rollback(lb, &vip, do_backend_add, tb, msg, msglen);
+		ret = with_rollback(lb, &vip, do_backend_add, tb, msg, msglen);
+		if (!ret)
+			changed(lb, SOV_LB_EVENT_BACKEND_ADDED, &vip, tb);
+		return ret;
 	case SOV_CMD_LB_BACKEND_SET:
-		return with_rollback(lb, &vip, do_backend_set, tb, msg, msglen);
+		ret = with_rollback(lb, &vip, do_backend_set, tb, msg, msglen);
+		if (!ret)
+			changed(lb, SOV_LB_EVENT_BACKEND_CHANGED, &vip, tb);
+		return ret;
 	case SOV_CMD_LB_BACKEND_DEL: {
+		struct sov_lb_service *svc = sov_lb_find(&lb->model, &vip);
+		struct sov_lb_backend *be, gone;
 		uint8_t addr[16];
 		uint16_t port;
 		int family;
@@ -903,9 +936,18 @@ int sovd_lb_request(struct sovd *d, struct sovd_client *c, const struct nlmsghdr
 		ret = backend_of(tb, &family, addr, &port, msg, msglen);
 		if (ret)
 			return ret;
+		/* the event names it after its slot is cleared */
+		be = svc ? sov_lb_backend_find(svc, addr, port) : NULL;
+		if (be)
+			gone = *be;
 		ret = sov_lb_backend_del(&lb->model, &vip, addr, port, &lb->maps, msg, msglen);
-		if (!ret)
-			sovd_lb_health_sync(lb, sov_lb_find(&lb->model, &vip));
+		if (!ret) {
+			sovd_lb_health_sync(lb, svc);
+			sovd_lb_emit(lb, &(struct sovd_lb_event){
+				.kind = SOV_LB_EVENT_BACKEND_REMOVED, .svc = svc,
+				.be = be ? &gone : NULL });
+			sovd_lb_live_check(lb, svc);
+		}
 		return ret;
 	}
 	}

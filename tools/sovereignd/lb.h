@@ -34,6 +34,13 @@ struct sovd_lb {
 	/* lb_conns housekeeping (lb_conns.c), from the rate timer */
 	unsigned int ticks;
 	uint64_t sweeps, swept_expired;
+	/* per service: what the events last said of its live backends */
+	enum sovd_lb_live {
+		SOVD_LB_LIVE_PENDING,	/* new: nothing said yet */
+		SOVD_LB_LIVE_SOME,
+		SOVD_LB_LIVE_NONE,	/* SERVICE_NO_BACKEND sent */
+	} live[LB_MAX_SERVICES];
+	uint32_t none_fallback[LB_MAX_SERVICES];	/* the fallback it named */
 };
 
 /* lb.c: stop timers and checks so the loop can end */
@@ -63,5 +70,25 @@ void sovd_lb_health_sync(struct sovd_lb *lb, struct sov_lb_service *svc);
 void sovd_lb_health_stop_all(struct sovd_lb *lb);
 /* lb.c: a backend's health changed: re-render its service */
 void sovd_lb_recommit(struct sovd_lb *lb, struct sov_lb_service *svc, const char *why);
+
+/* lb_events.c: SOV_CMD_LB_EVENT_NTF to the control socket's subscribers */
+struct sovd_lb_event {
+	uint32_t kind;				/* enum sov_lb_event */
+	const struct sov_lb_service *svc;	/* service and backend events */
+	const struct sov_lb_vip *vip;		/* else this VIP (a removed service) */
+	const struct sov_lb_backend *be;	/* backend events */
+	const char *reason;			/* BACKEND_DOWN */
+	const char *ifname;			/* ATTACHED, DETACHED */
+	int ifindex;
+	uint32_t xdp_mode;
+};
+void sovd_lb_emit(struct sovd_lb *lb, const struct sovd_lb_event *ev);
+/* Backends of @svc taking new flows. */
+unsigned int sovd_lb_live_count(const struct sov_lb_service *svc);
+/*
+ * After any change to @svc: SERVICE_NO_BACKEND when it is left without a
+ * live backend, SERVICE_RECOVERED when it has some again (logged too).
+ */
+void sovd_lb_live_check(struct sovd_lb *lb, const struct sov_lb_service *svc);
 
 #endif

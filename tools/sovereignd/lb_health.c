@@ -120,6 +120,11 @@ static void probe_finish(struct sovd_probe *p, bool ok, const char *why)
 		   sov_lb_vip_format(&svc->vip, v, sizeof(v)),
 		   change == SOV_HEALTH_WENT_UP ? "up" : "down",
 		   ok ? "" : ": ", ok ? "" : why);
+	/* the backend's event first, then the service's (none live, recovered) */
+	sovd_lb_emit(slot->lb, &(struct sovd_lb_event){
+		.kind = change == SOV_HEALTH_WENT_UP ? SOV_LB_EVENT_BACKEND_UP :
+			SOV_LB_EVENT_BACKEND_DOWN,
+		.svc = svc, .be = be, .reason = ok ? NULL : why });
 	sovd_lb_recommit(slot->lb, svc, "a health change");
 }
 

@@ -25,6 +25,8 @@ struct sovd {
 	/* control socket */
 	uv_pipe_t server;
 	unsigned int nclients;
+	struct sovd_client *clients;	/* every open connection */
+	unsigned int nsubscribers;	/* of which SOV_CMD_LB_MONITOR made subscribers */
 
 	/* module link: one socket for requests, one for notifications */
 	struct sov_genl req;
@@ -61,6 +63,13 @@ void sovd_bpf_stop(struct sovd *d);
 
 /* ctl_server.c: queue @len bytes to a client */
 void sovd_client_send(struct sovd_client *c, const void *buf, size_t len);
+/*
+ * ctl_server.c: queue a notification to every subscriber. One that has more
+ * than SOVD_SUBSCRIBER_BACKLOG bytes unread is disconnected instead, logged:
+ * a reader that stalls costs the daemon neither time nor unbounded memory.
+ */
+#define SOVD_SUBSCRIBER_BACKLOG (64 * 1024)
+void sovd_ctl_notify(struct sovd *d, const struct nlmsghdr *nlh);
 
 /* lb.c: the XDP load balancer's control */
 int sovd_lb_start(struct sovd *d);

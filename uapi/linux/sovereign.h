@@ -78,6 +78,14 @@
  * @SOV_CMD_RAFT_REMOVE_NODE: daemon socket, to the leader; NODE_ID.
  * @SOV_CMD_RAFT_TRANSFER_LEADER: daemon socket, to the leader; NODE_ID:
  *	answered once that node leads.
+ * @SOV_CMD_LB_MONITOR: daemon socket; no attributes. Subscribes this
+ *	connection to the load balancer's events: after the ack the daemon
+ *	sends it SOV_CMD_LB_EVENT_NTF messages until it closes. A subscriber
+ *	that leaves more than 64 KiB of them unread is disconnected (logged):
+ *	a stalled reader never holds the daemon up.
+ * @SOV_CMD_LB_EVENT_NTF: daemon socket, to subscribers: one load balancer
+ *	event, SOV_A_LB_EVENT_KIND (enum sov_lb_event), SOV_A_LB_EVENT_TIME_NS
+ *	and the attributes the kind names; nlmsg_seq 0.
  */
 enum sov_cmd {
 	SOV_CMD_UNSPEC,
@@ -101,6 +109,8 @@ enum sov_cmd {
 	SOV_CMD_RAFT_ADD_NODE,
 	SOV_CMD_RAFT_REMOVE_NODE,
 	SOV_CMD_RAFT_TRANSFER_LEADER,
+	SOV_CMD_LB_MONITOR,
+	SOV_CMD_LB_EVENT_NTF,
 
 	__SOV_CMD_MAX,
 	SOV_CMD_MAX = __SOV_CMD_MAX - 1
@@ -271,6 +281,48 @@ enum sov_lb_xdp_mode {
 };
 
 /**
+ * enum sov_lb_event - SOV_A_LB_EVENT_KIND of an SOV_CMD_LB_EVENT_NTF
+ * @SOV_LB_EVENT_BACKEND_UP: health checks brought the backend up;
+ *	HC_EVENT_FROM, HC_EVENT_TO, HC_TYPE
+ * @SOV_LB_EVENT_BACKEND_DOWN: health checks took it down; as UP, and
+ *	EVENT_REASON: why the last check failed ("timed out: no reply")
+ * @SOV_LB_EVENT_SERVICE_NO_BACKEND: the service has no live backend: new
+ *	flows follow FALLBACK (dropped, or passed to the stack). Sent when the
+ *	last live backend goes, and when the backends of a new service have
+ *	all been checked and none came up; again if FALLBACK changes meanwhile
+ * @SOV_LB_EVENT_SERVICE_RECOVERED: after NO_BACKEND, EVENT_LIVE backends
+ *	serve again
+ * @SOV_LB_EVENT_SERVICE_ADDED: POLICY, MODE, FALLBACK, HC_TYPE
+ * @SOV_LB_EVENT_SERVICE_REMOVED: the service is gone
+ * @SOV_LB_EVENT_SERVICE_CHANGED: a SET was applied; its settings after it
+ *	as for ADDED
+ * @SOV_LB_EVENT_BACKEND_ADDED: BE_WEIGHT
+ * @SOV_LB_EVENT_BACKEND_REMOVED: the backend is gone
+ * @SOV_LB_EVENT_BACKEND_CHANGED: its new BE_WEIGHT
+ * @SOV_LB_EVENT_ATTACHED: the program is attached: IFNAME, IFINDEX,
+ *	XDP_MODE
+ * @SOV_LB_EVENT_DETACHED: the program is detached: IFNAME, IFINDEX
+ *
+ * Service events carry VIP_ADDR, VIP_PORT, PROTO and EVENT_LIVE; backend
+ * events add BE_ADDR and BE_PORT (the port the backend is reached at: its
+ * own in nat mode, else the VIP's).
+ */
+enum sov_lb_event {
+	SOV_LB_EVENT_BACKEND_UP,
+	SOV_LB_EVENT_BACKEND_DOWN,
+	SOV_LB_EVENT_SERVICE_NO_BACKEND,
+	SOV_LB_EVENT_SERVICE_RECOVERED,
+	SOV_LB_EVENT_SERVICE_ADDED,
+	SOV_LB_EVENT_SERVICE_REMOVED,
+	SOV_LB_EVENT_SERVICE_CHANGED,
+	SOV_LB_EVENT_BACKEND_ADDED,
+	SOV_LB_EVENT_BACKEND_REMOVED,
+	SOV_LB_EVENT_BACKEND_CHANGED,
+	SOV_LB_EVENT_ATTACHED,
+	SOV_LB_EVENT_DETACHED,
+};
+
+/**
  * enum sov_a_lb - the load balancer's attributes (daemon socket)
  * @SOV_A_LB_PAD: alignment padding for u64 attributes
  * @SOV_A_LB_VIP_ADDR: binary, 4 (IPv4) or 16 (IPv6) bytes, network order
@@ -330,8 +382,16 @@ enum sov_lb_xdp_mode {
  *	(up to 16), newest first, each a SOV_A_LB_HC_EVENT
  * @SOV_A_LB_HC_EVENT: nest of SOV_A_LB_HC_EVENT_* (reply), one transition
  * @SOV_A_LB_HC_EVENT_AGE_NS: u64, reply: ns since the transition
- * @SOV_A_LB_HC_EVENT_FROM: u32, reply: enum sov_lb_health before it
- * @SOV_A_LB_HC_EVENT_TO: u32, reply: enum sov_lb_health after it
+ * @SOV_A_LB_HC_EVENT_FROM: u32, reply: enum sov_lb_health before it (also
+ *	in BACKEND_UP and BACKEND_DOWN events)
+ * @SOV_A_LB_HC_EVENT_TO: u32, reply: enum sov_lb_health after it (ditto)
+ * @SOV_A_LB_EVENT_KIND: u32, LB_EVENT_NTF: enum sov_lb_event
+ * @SOV_A_LB_EVENT_TIME_NS: u64, LB_EVENT_NTF: when it happened,
+ *	CLOCK_REALTIME ns
+ * @SOV_A_LB_EVENT_REASON: string, LB_EVENT_NTF, BACKEND_DOWN: the failed
+ *	check's reason, as sovereignd logs it
+ * @SOV_A_LB_EVENT_LIVE: u32, LB_EVENT_NTF: the service's live backends
+ *	(those taking new flows) after the event
  */
 enum sov_a_lb {
 	SOV_A_LB_UNSPEC,
@@ -390,6 +450,10 @@ enum sov_a_lb {
 	SOV_A_LB_HC_EVENT_AGE_NS,
 	SOV_A_LB_HC_EVENT_FROM,
 	SOV_A_LB_HC_EVENT_TO,
+	SOV_A_LB_EVENT_KIND,
+	SOV_A_LB_EVENT_TIME_NS,
+	SOV_A_LB_EVENT_REASON,
+	SOV_A_LB_EVENT_LIVE,
 
 	__SOV_A_LB_CNT,
 	SOV_A_LB_MAX = __SOV_A_LB_CNT - 1
