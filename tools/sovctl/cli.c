@@ -85,7 +85,7 @@ static void usage(FILE *f)
 	      "  status            module, daemon and BPF state in one view\n"
 	      "  module            sovereign.ko: show, set, monitor\n"
 	      "  daemon            sovereignd: status\n"
-	      "  lb                the XDP load balancer: services, backends, status\n"
+	      "  lb                the XDP load balancer: services, backends, status, monitor\n"
 	      "  raft              a clustered sovereignd: status, nodes, elections, membership\n"
 	      "  version           print the version of sovctl (and of the module)\n"
 	      "\n"

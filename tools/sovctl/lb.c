@@ -743,6 +743,7 @@ static int lb_help(void)
 	      "       sovctl lb backend del SERVICE ADDR[:PORT]\n"
 	      "       sovctl lb attach dev IFNAME via GATEWAY-MAC [ mode { native | generic } ] [ src ADDR ]\n"
 	      "       sovctl lb detach\n"
+	      "       sovctl lb monitor\n"
 	      "where  SERVICE := ADDR:PORT/{ tcp | udp }   (IPv6: [ADDR]:PORT/tcp)\n"
 	      "       OPTIONS := [ policy { maglev | round-robin | weighted | least-conn | ip-hash | custom } ]\n"
 	      "                  [ program ELF-FILE ]   (policy custom: see Documentation/lb.rst)\n"
@@ -757,7 +758,10 @@ static int lb_help(void)
 	      "              with (default \"\": any reply); escapes \\n \\r \\t \\\\ \\\" \\xHH\n"
 	      "\n"
 	      "Changes go to sovereignd; 'status' without it reads the maps pinned under\n"
-	      SOV_BPF_PIN_DIR "/lb (read-only).\n", stdout);
+	      SOV_BPF_PIN_DIR "/lb (read-only). 'monitor' prints sovereignd's events (health\n"
+	      "changes, services left with no live backend and their recovery, changes,\n"
+	      "attach and detach) as they happen, one line each (-j: JSON lines), until\n"
+	      "interrupted.\n", stdout);
 	return EXIT_OK;
 }
 
@@ -773,6 +777,8 @@ int do_lb(int argc, char **argv)
 		return lb_show(VIEW_HEALTH, argc - 1, argv + 1);
 	if (matches(argv[0], "metrics"))
 		return lb_show(VIEW_METRICS, argc - 1, argv + 1);
+	if (matches(argv[0], "monitor"))	/* after "metrics": "m" stays metrics */
+		return lb_monitor(argc - 1, argv + 1);
 	if (matches(argv[0], "policies"))
 		return lb_policies();
 	if (matches(argv[0], "service"))
