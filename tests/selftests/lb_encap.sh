@@ -5,7 +5,8 @@
 # real TCP connections from a client, through sov_lb (native XDP on a veth),
 # to three HTTP backends; distribution, health-check failover, established
 # connections surviving it, and the backend's return. On the way, a udp
-# health check brings the same backends up (their UDP echo).
+# health check brings the same backends up (their UDP echo), and
+# `sovctl lb monitor` prints the events.
 #
 #   ns sovlb-cli            ns sovlb-lb                 ns sovlb-be1..3
 #   10.0.0.10               10.0.0.1 [XDP sov_lb]       10.1.0.1..3, VIP on lo,
@@ -32,6 +33,12 @@ for _ in $(seq 50); do [ -S "$ctl" ] && break; sleep 0.2; done
 [ -S "$ctl" ] || ksft_fail "sovereignd did not start: $(cat "$tmp/daemon.log")"
 lb() { "$SOVCTL" -s "$ctl" lb "$@"; }
 lbj() { "$SOVCTL" -j -s "$ctl" lb "$@"; }
+
+# the events, from before the first change to after the last
+"$SOVCTL" -s "$ctl" lb monitor >"$tmp/monitor.txt" 2>&1 &
+mon_pid=$!
+for _ in $(seq 50); do grep -q "subscribed to load balancer events" "$tmp/daemon.log" && break; sleep 0.1; done
+grep -q "subscribed to load balancer events" "$tmp/daemon.log" || ksft_fail "sovctl lb monitor did not subscribe"
 
 gw=$LB_GW_MAC
 lb service add $VIP:80/tcp health tcp interval 1 timeout 500 rise 1 fall 2 ||
@@ -149,4 +156,21 @@ grep -q "$victim" "$tmp/tally" || ksft_fail "$victim took no new flow after comi
 
 lb status
 lb detach || ksft_fail "detach failed"
+
+# what the monitor saw of all this (the detach is the last event)
+for _ in $(seq 20); do grep -q " detached " "$tmp/monitor.txt" && break; sleep 0.1; done
+kill -INT "$mon_pid"
+wait "$mon_pid" || ksft_fail "sovctl lb monitor did not end cleanly on SIGINT: $(cat "$tmp/monitor.txt")"
+cat "$tmp/monitor.txt"
+vip_be="$VIP:80/tcp backend 10.1.0.${victim#be}:80"
+grep -Eq " backend-down $vip_be: (connection refused|timed out)$" "$tmp/monitor.txt" ||
+	ksft_fail "sovctl lb monitor: no backend-down for $victim"
+# up at the start, and again on its return
+[ "$(grep -c " backend-up $vip_be$" "$tmp/monitor.txt")" -eq 2 ] ||
+	ksft_fail "sovctl lb monitor: not two backend-up for $victim"
+grep -q " attached dev lb0 (native XDP)$" "$tmp/monitor.txt" ||
+	ksft_fail "sovctl lb monitor: no attach"
+grep -q " detached dev lb0$" "$tmp/monitor.txt" || ksft_fail "sovctl lb monitor: no detach"
+grep -q "service-no-backend" "$tmp/monitor.txt" &&
+	ksft_fail "sovctl lb monitor: service-no-backend while two backends served"
 ksft_pass "encap mode: distribution, failover, established flows, return"

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@
 #include "../../lib/lb/conns.h"
 #include "../../lib/lb/service.h"
 #include "../../lib/nl/nl.h"
+#include "../../tools/sovctl/lb.h"
 #include "../../tools/sovctl/sovctl.h"
 #include "../../uapi/linux/sovereign.h"
 
@@ -252,6 +254,15 @@ static void test_bad_requests(void **state)
 	assert_int_equal(r.count, 0);
 	assert_int_equal(transact(SOV_CMD_DAEMON_GET, 0x17, false, &r, &err), -EOPNOTSUPP);
 	assert_non_null(strstr(err.msg, "unknown message type 23"));
+	/* events: nothing to subscribe to without the balancer; never a request */
+	assert_int_equal(transact(SOV_CMD_LB_MONITOR, SOV_CTL_FAMILY_ID, true, &r, &err), -EINVAL);
+	assert_string_equal(err.msg, "LB_MONITOR takes no attributes");
+	assert_int_equal(transact(SOV_CMD_LB_MONITOR, SOV_CTL_FAMILY_ID, false, &r, &err),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(err.msg, "the load balancer is not running (sovereignd started with --no-bpf"));
+	assert_int_equal(transact(SOV_CMD_LB_EVENT_NTF, SOV_CTL_FAMILY_ID, false, &r, &err),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(err.msg, "is not served by sovereignd"));
 }
 
 static int raw_connect(void)
@@ -917,6 +928,451 @@ static int hc_teardown(void **state)
 	return 0;
 }
 
+/* ---- events: SOV_CMD_LB_MONITOR and SOV_CMD_LB_EVENT_NTF ------------------------ */
+
+struct lb_ev {
+	uint32_t kind;
+	uint64_t time_ns;
+	char vip[96];
+	char be[INET6_ADDRSTRLEN];
+	uint16_t be_port;
+	uint32_t live, fallback, from, to, weight;
+	bool has_live, has_fallback, has_from;
+	char reason[256];
+};
+
+/* A subscriber's side of the socket: events as they come, counted per kind. */
+struct sub {
+	int fd;
+	bool eof;
+	size_t len;
+	unsigned int n, count[32];
+	uint32_t order[64];		/* the first kinds, in order */
+	struct lb_ev last[32];		/* the latest of each kind */
+	unsigned char buf[SOV_NL_BUFSZ];
+};
+
+static void lb_ev_parse(const struct nlmsghdr *nlh, struct lb_ev *e)
+{
+	struct sov_lb_vip v = { 0 };
+	const struct nlattr *a;
+	int be_family = 0;
+	uint8_t be[16];
+
+	memset(e, 0, sizeof(*e));
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case SOV_A_LB_EVENT_KIND:
+			e->kind = mnl_attr_get_u32(a);
+			break;
+		case SOV_A_LB_EVENT_TIME_NS:
+			e->time_ns = mnl_attr_get_u64(a);
+			break;
+		case SOV_A_LB_VIP_ADDR:
+			v.family = mnl_attr_get_payload_len(a) == 4 ? AF_INET : AF_INET6;
+			memcpy(v.addr, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+			break;
+		case SOV_A_LB_VIP_PORT:
+			v.port = mnl_attr_get_u16(a);
+			break;
+		case SOV_A_LB_PROTO:
+			v.proto = mnl_attr_get_u8(a);
+			break;
+		case SOV_A_LB_BE_ADDR:
+			be_family = mnl_attr_get_payload_len(a) == 4 ? AF_INET : AF_INET6;
+			memcpy(be, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+			break;
+		case SOV_A_LB_BE_PORT:
+			e->be_port = mnl_attr_get_u16(a);
+			break;
+		case SOV_A_LB_BE_WEIGHT:
+			e->weight = mnl_attr_get_u32(a);
+			break;
+		case SOV_A_LB_EVENT_LIVE:
+			e->live = mnl_attr_get_u32(a);
+			e->has_live = true;
+			break;
+		case SOV_A_LB_FALLBACK:
+			e->fallback = mnl_attr_get_u32(a);
+			e->has_fallback = true;
+			break;
+		case SOV_A_LB_HC_EVENT_FROM:
+			e->from = mnl_attr_get_u32(a);
+			e->has_from = true;
+			break;
+		case SOV_A_LB_HC_EVENT_TO:
+			e->to = mnl_attr_get_u32(a);
+			break;
+		case SOV_A_LB_EVENT_REASON:
+			snprintf(e->reason, sizeof(e->reason), "%s", mnl_attr_get_str(a));
+			break;
+		}
+	}
+	if (v.family)
+		sov_lb_vip_format(&v, e->vip, sizeof(e->vip));
+	if (be_family)
+		inet_ntop(be_family, be, e->be, sizeof(e->be));
+}
+
+/* Read for up to @ms: every whole event is counted. */
+static void sub_pump(struct sub *s, int ms)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	ssize_t n, f;
+
+	if (s->eof || poll(&pfd, 1, ms) <= 0)
+		return;
+	n = recv(s->fd, s->buf + s->len, sizeof(s->buf) - s->len, MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		s->eof = true;
+		return;
+	}
+	if (n < 0)
+		return;
+	s->len += (size_t)n;
+	while ((f = sov_frame_len(s->buf, s->len)) > 0) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)s->buf;
+		const struct genlmsghdr *gh = mnl_nlmsg_get_payload(nlh);
+		struct lb_ev e;
+
+		assert_int_equal(nlh->nlmsg_type, SOV_CTL_FAMILY_ID);
+		assert_int_equal(gh->cmd, SOV_CMD_LB_EVENT_NTF);
+		assert_int_equal(nlh->nlmsg_seq, 0);
+		lb_ev_parse(nlh, &e);
+		assert_true(e.kind < 32);
+		if (s->n < 64)
+			s->order[s->n] = e.kind;
+		s->n++;
+		s->count[e.kind]++;
+		s->last[e.kind] = e;
+		memmove(s->buf, s->buf + f, s->len - (size_t)f);
+		s->len -= (size_t)f;
+	}
+	assert_true(f == 0);
+}
+
+/* Until @count events of @kind have come, at most @secs seconds. */
+static bool sub_wait(struct sub *s, uint32_t kind, unsigned int count, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 20 && s->count[kind] < count && !s->eof; i++)
+		sub_pump(s, 50);
+	if (s->count[kind] < count)
+		print_message("event %s: %u seen, %u expected%s\n", lb_event_name(kind),
+			      s->count[kind], count, s->eof ? " (the daemon hung up)" : "");
+	return s->count[kind] >= count;
+}
+
+/* A raw connection that asked for the events; the ack read. */
+static struct sub *subscribe(struct sub *s)
+{
+	unsigned char buf[64];
+	struct nlmsghdr *nlh;
+	struct sov_nl_err err;
+	ssize_t n;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = raw_connect();
+	nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_LB_MONITOR, 1,
+			     NLM_F_REQUEST | NLM_F_ACK, 7);
+	assert_int_equal(write(s->fd, nlh, nlh->nlmsg_len), (ssize_t)nlh->nlmsg_len);
+	n = read(s->fd, s->buf, sizeof(s->buf));
+	assert_true(n > 0);
+	nlh = (struct nlmsghdr *)s->buf;
+	/* nothing can come before the ack: events are sent from later loop turns */
+	assert_int_equal(sov_frame_len(s->buf, (size_t)n), n);
+	assert_int_equal(nlh->nlmsg_type, NLMSG_ERROR);
+	assert_int_equal(nlh->nlmsg_seq, 7);
+	assert_int_equal(sov_nl_parse_error(nlh, NULL, &err), 0);
+	return s;
+}
+
+static uint64_t realtime_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* A TCP port on 127.0.0.1 where nothing listens (yet). */
+static uint16_t closed_tcp_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+/* `sovctl [-j] lb monitor` in a child, its stdout in @path, until SIGINT. */
+static pid_t start_monitor(bool json, const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = { "sovctl", "-s", sock, "lb", "monitor", NULL, NULL };
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), argc = 5;
+
+		if (json) {
+			memmove(argv + 2, argv + 1, 4 * sizeof(*argv));
+			argv[1] = "-j";
+			argc++;
+		}
+		dup2(fd, 1);
+		_exit(sovctl_main(argc, argv));
+	}
+	assert_true(pid > 0);
+	if (nspawned < sizeof(spawned) / sizeof(spawned[0]))
+		spawned[nspawned++] = pid;
+	return pid;
+}
+
+static int stop_monitor(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGINT);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	forget(pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void put_hc_weight(struct nlmsghdr *nlh)
+{
+	put_hc_backend(nlh);
+	mnl_attr_put_u32(nlh, SOV_A_LB_BE_WEIGHT, 2);
+}
+
+static void put_hc_pass(struct nlmsghdr *nlh)
+{
+	put_hc_vip(nlh);
+	mnl_attr_put_u32(nlh, SOV_A_LB_FALLBACK, SOV_LB_FALLBACK_PASS);
+}
+
+static void put_flood_vip(struct nlmsghdr *nlh)
+{
+	uint8_t vip[4] = { 10, 0, 0, 71 };
+
+	mnl_attr_put(nlh, SOV_A_LB_VIP_ADDR, 4, vip);
+	mnl_attr_put_u16(nlh, SOV_A_LB_VIP_PORT, 80);
+	mnl_attr_put_u8(nlh, SOV_A_LB_PROTO, IPPROTO_TCP);
+}
+
+static void put_flood_backend(struct nlmsghdr *nlh)
+{
+	static uint32_t weight;
+	uint8_t be[4] = { 10, 1, 0, 9 };
+
+	put_flood_vip(nlh);
+	mnl_attr_put(nlh, SOV_A_LB_BE_ADDR, 4, be);
+	mnl_attr_put_u32(nlh, SOV_A_LB_BE_WEIGHT, 1 + weight++ % 2);
+}
+
+/*
+ * Subscribers get the events, others nothing: a tcp check of a closed port
+ * takes the only backend down and leaves the service with none (fallback
+ * drop); a listener on that port brings both back. sovctl lb monitor prints
+ * them. A subscriber that never reads is dropped, with a logged reason, while
+ * requests keep being answered and a reading subscriber misses nothing.
+ */
+static void test_lb_events(void **state)
+{
+	char vip[64], line[160], txt_path[160], json_path[160], json_line[1024];
+	static struct sub subs[2];	/* not leaked by a failed assertion */
+	struct sub *a, *slow;
+	struct sov_ctl *ctl;
+	struct sov_nl_err err;
+	struct lb_ev *e;
+	struct reply r;
+	unsigned char buf[512];
+	struct nlmsghdr *nlh;
+	struct pollfd pfd;
+	uint16_t port;
+	uint64_t t0;
+	pid_t pid, mon_txt, mon_json;
+	int idle, lfd, one = 1, i, sets;
+	unsigned int changed;
+	FILE *f;
+
+	(void)state;
+	pid = spawn(logpath, true);
+	assert_true(wait_socket());
+
+	/* a client that asks something, but not for events */
+	idle = raw_connect();
+	nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_DAEMON_GET, 1, NLM_F_REQUEST, 1);
+	assert_int_equal(write(idle, nlh, nlh->nlmsg_len), (ssize_t)nlh->nlmsg_len);
+	assert_true(read(idle, buf, sizeof(buf)) > 0);
+
+	snprintf(txt_path, sizeof(txt_path), "%s/monitor.txt", dir);
+	snprintf(json_path, sizeof(json_path), "%s/monitor.json", dir);
+	mon_txt = start_monitor(false, txt_path);
+	mon_json = start_monitor(true, json_path);
+	for (i = 0; i < 100 && !log_contains("subscribed to load balancer events (2 now)"); i++)
+		usleep(50000);
+	assert_true(log_contains("subscribed to load balancer events (2 now)"));
+	a = subscribe(&subs[0]);
+
+	port = closed_tcp_port();
+	snprintf(vip, sizeof(vip), "10.0.0.70:%u/tcp", port);
+	t0 = realtime_now();
+	assert_int_equal(add_checked(vip, SOV_LB_HC_TCP, NULL, NULL, "127.0.0.1", &err), 0);
+
+	assert_true(sub_wait(a, SOV_LB_EVENT_SERVICE_NO_BACKEND, 1, 10));
+	assert_int_equal(a->n, 4);
+	assert_int_equal(a->order[0], SOV_LB_EVENT_SERVICE_ADDED);
+	assert_int_equal(a->order[1], SOV_LB_EVENT_BACKEND_ADDED);
+	assert_int_equal(a->order[2], SOV_LB_EVENT_BACKEND_DOWN);
+	assert_int_equal(a->order[3], SOV_LB_EVENT_SERVICE_NO_BACKEND);
+	e = &a->last[SOV_LB_EVENT_BACKEND_DOWN];
+	assert_string_equal(e->vip, vip);
+	assert_string_equal(e->be, "127.0.0.1");
+	assert_int_equal(e->be_port, port);	/* encap: probed at the VIP's port */
+	assert_string_equal(e->reason, "connection refused");
+	assert_true(e->has_from);
+	assert_int_equal(e->from, SOV_LB_HEALTH_UNKNOWN);
+	assert_int_equal(e->to, SOV_LB_HEALTH_DOWN);
+	assert_true(e->has_live);
+	assert_int_equal(e->live, 0);
+	assert_true(e->time_ns >= t0 && e->time_ns <= realtime_now());
+	e = &a->last[SOV_LB_EVENT_SERVICE_NO_BACKEND];
+	assert_string_equal(e->vip, vip);
+	assert_true(e->has_fallback);
+	assert_int_equal(e->fallback, SOV_LB_FALLBACK_DROP);
+	assert_int_equal(e->live, 0);
+	assert_string_equal(e->be, "");		/* a service event */
+	assert_true(e->time_ns >= a->last[SOV_LB_EVENT_BACKEND_DOWN].time_ns);
+	/* failing again changes nothing, nor does a new weight: no repeats */
+	sub_pump(a, 2500);
+	assert_int_equal(a->n, 4);
+	assert_int_equal(lb_do(SOV_CMD_LB_BACKEND_SET, put_hc_weight, NULL, NULL, &err, 0), 0);
+	assert_true(sub_wait(a, SOV_LB_EVENT_BACKEND_CHANGED, 1, 5));
+	assert_int_equal(a->last[SOV_LB_EVENT_BACKEND_CHANGED].weight, 2);
+	/* another fallback is in effect: said again */
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_SET, put_hc_pass, NULL, NULL, &err, 0), 0);
+	assert_true(sub_wait(a, SOV_LB_EVENT_SERVICE_NO_BACKEND, 2, 5));
+	sub_pump(a, 200);
+	assert_int_equal(a->n, 7);
+	assert_int_equal(a->order[4], SOV_LB_EVENT_BACKEND_CHANGED);
+	assert_int_equal(a->order[5], SOV_LB_EVENT_SERVICE_CHANGED);
+	assert_int_equal(a->order[6], SOV_LB_EVENT_SERVICE_NO_BACKEND);
+	assert_int_equal(a->last[SOV_LB_EVENT_SERVICE_NO_BACKEND].fallback, SOV_LB_FALLBACK_PASS);
+
+	/* the port opens: up, and the service is live again */
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	{
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+		assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
+	assert_int_equal(listen(lfd, 64), 0);
+	assert_true(sub_wait(a, SOV_LB_EVENT_SERVICE_RECOVERED, 1, 10));
+	assert_int_equal(a->n, 9);
+	assert_int_equal(a->order[7], SOV_LB_EVENT_BACKEND_UP);
+	assert_int_equal(a->order[8], SOV_LB_EVENT_SERVICE_RECOVERED);
+	e = &a->last[SOV_LB_EVENT_BACKEND_UP];
+	assert_int_equal(e->from, SOV_LB_HEALTH_DOWN);
+	assert_int_equal(e->to, SOV_LB_HEALTH_UP);
+	assert_string_equal(e->reason, "");
+	assert_int_equal(e->live, 1);
+	assert_int_equal(a->last[SOV_LB_EVENT_SERVICE_RECOVERED].live, 1);
+	close(lfd);
+
+	/* sovctl lb monitor printed the same, one line each; -j: JSON lines */
+	for (i = 0; i < 100 && !(file_contains(txt_path, "service-recovered") &&
+				 file_contains(json_path, "service-recovered")); i++)
+		usleep(50000);
+	assert_int_equal(stop_monitor(mon_txt), 0);
+	assert_int_equal(stop_monitor(mon_json), 0);
+	snprintf(line, sizeof(line), " backend-down %s backend 127.0.0.1:%u: connection refused\n",
+		 vip, port);
+	assert_true(file_contains(txt_path, line));
+	snprintf(line, sizeof(line), " service-no-backend %s: new flows dropped (fallback drop)\n",
+		 vip);
+	assert_true(file_contains(txt_path, line));
+	snprintf(line, sizeof(line),
+		 " service-no-backend %s: new flows passed to the stack (fallback pass)\n", vip);
+	assert_true(file_contains(txt_path, line));
+	snprintf(line, sizeof(line), " service-recovered %s: 1 live backend\n", vip);
+	assert_true(file_contains(txt_path, line));
+	f = fopen(json_path, "r");
+	assert_non_null(f);
+	for (i = 0; fgets(json_line, sizeof(json_line), f); i++) {
+		static const char *const want[] = {
+			"service-added", "backend-added", "backend-down", "service-no-backend",
+			"backend-changed", "service-changed", "service-no-backend", "backend-up",
+			"service-recovered",
+		};
+		struct json_object *o = json_tokener_parse(json_line);
+
+		assert_non_null(o);	/* every line one object */
+		assert_true(i < 9);
+		assert_string_equal(json_str(o, "event"), want[i]);
+		assert_string_equal(json_str(o, "service"), vip);
+		if (i == 2) {
+			assert_string_equal(json_str(o, "backend"), "127.0.0.1");
+			assert_int_equal(json_object_get_int(json_object_object_get(o, "backend_port")),
+					 port);
+			assert_string_equal(json_str(o, "reason"), "connection refused");
+			assert_string_equal(json_str(o, "from"), "unknown");
+			assert_string_equal(json_str(o, "to"), "down");
+			assert_int_equal(json_object_get_int(json_object_object_get(o, "live")), 0);
+		}
+		if (i == 3 || i == 6)
+			assert_string_equal(json_str(o, "fallback"), i == 3 ? "drop" : "pass");
+		json_object_put(o);
+	}
+	fclose(f);
+	assert_int_equal(i, 9);
+
+	/* a subscriber that never reads, and a flood of changes */
+	slow = subscribe(&subs[1]);
+	changed = a->count[SOV_LB_EVENT_BACKEND_CHANGED];
+	assert_int_equal(lb_do(SOV_CMD_LB_SERVICE_ADD, put_flood_vip, NULL, NULL, &err, 0), 0);
+	ctl = malloc(sizeof(*ctl));
+	assert_non_null(ctl);
+	assert_int_equal(sov_ctl_connect(ctl, sock), 0);
+	for (sets = 0; sets < 5000 && (sets % 100 || !log_contains("dropping an event subscriber"));
+	     sets++) {
+		nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, sets ? SOV_CMD_LB_BACKEND_SET :
+				     SOV_CMD_LB_BACKEND_ADD, 1, 0, 0);
+		put_flood_backend(nlh);
+		assert_int_equal(sov_ctl_transact(ctl, nlh, NULL, NULL, &err), 0);
+		sub_pump(a, 0);		/* this one reads as it goes */
+	}
+	sov_ctl_close(ctl);
+	free(ctl);
+	print_message("the stalled subscriber was dropped after %d changes\n", sets);
+	assert_true(log_contains("dropping an event subscriber: it left"));
+	/* the daemon answers, and the reader got every event */
+	assert_int_equal(transact(SOV_CMD_DAEMON_GET, SOV_CTL_FAMILY_ID, false, &r, &err), 0);
+	changed += (unsigned int)sets - 1;	/* the first request added the backend */
+	assert_true(sub_wait(a, SOV_LB_EVENT_BACKEND_CHANGED, changed, 10));
+	assert_int_equal(a->count[SOV_LB_EVENT_BACKEND_CHANGED], changed);
+	assert_false(a->eof);
+	/* the stalled one: what the socket held, then the end */
+	for (i = 0; i < 400 && !slow->eof; i++)
+		sub_pump(slow, 50);
+	assert_true(slow->eof);
+	assert_true(slow->count[SOV_LB_EVENT_BACKEND_CHANGED] < (unsigned int)sets - 1);
+
+	/* the client that did not subscribe got nothing */
+	pfd = (struct pollfd){ .fd = idle, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	close(idle);
+	close(a->fd);
+	close(slow->fd);
+	assert_int_equal(stop(pid), 0);
+}
+
 static void test_lb_requests(void **state)
 {
 	struct sov_nl_err err;
@@ -1059,6 +1515,7 @@ int main(void)
 		cmocka_unit_test(test_bpf_pins),
 		cmocka_unit_test(test_lb_requests),
 		cmocka_unit_test_teardown(test_lb_health_checks, hc_teardown),
+		cmocka_unit_test_teardown(test_lb_events, hc_teardown),
 		cmocka_unit_test(test_lb_conn_sweep),
 	};
 	int failed;
