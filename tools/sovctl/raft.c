@@ -321,7 +321,7 @@ static void print_nodes(const struct raft_info *ri)
 {
 	unsigned int i;
 
-	print_text("%-6s %-24s %-8s %s\n", "NODE", "ADDRESS", "ROLE", "LINKS");
+	print_text("%-6s %-24s %-8s %s\n", "NODE", "ADDRESS", "KIND", "LINKS");
 	print_open_array("nodes");
 	for (i = 0; i < ri->n_nodes; i++) {
 		const struct raft_node *n = &ri->nodes[i];
