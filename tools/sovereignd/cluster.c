@@ -202,9 +202,26 @@ static void expire_waits(struct sovd_cluster *cl)
 
 static void issue_read(struct sovd_cluster *cl, struct sovd_wait *w)
 {
+	w->asked = uv_now(cl->d->loop);
 	/* no leader known: tried again when one is */
 	if (raft_read_index(cl->r, w->ctx) == 0)
 		sovd_cluster_mark(cl);
+}
+
+/*
+ * A read request to the leader, or its answer, can be lost with a link:
+ * one unanswered for an election timeout is asked again (a late answer to
+ * the first is harmless, the read is served once).
+ */
+static void reissue_reads(struct sovd_cluster *cl)
+{
+	uint64_t now = uv_now(cl->d->loop);
+	uint64_t after = (uint64_t)cl->o.election_ticks * cl->o.tick_ms;
+	struct sovd_wait *w;
+
+	for (w = cl->waits; w; w = w->next)
+		if (w->kind == SOVD_WAIT_READ && !w->have_index && now - w->asked >= after)
+			issue_read(cl, w);
 }
 
 int sovd_cluster_refuse_write(struct sovd_cluster *cl, char *msg, size_t msglen)
@@ -649,6 +666,7 @@ static void on_tick(uv_timer_t *t)
 
 	raft_tick(cl->r);
 	expire_waits(cl);
+	reissue_reads(cl);
 	retire_due(cl);
 	sovd_cluster_mark(cl);
 }

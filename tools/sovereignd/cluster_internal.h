@@ -21,6 +21,7 @@ struct sovd_wait {
 	uint64_t index, term;		/* proposal; read: the read point, once known */
 	uint64_t ctx;			/* read */
 	bool have_index;		/* read: its read state arrived */
+	uint64_t asked;			/* read: when it was last asked, uv_now() ms */
 	raft_id_t target;		/* leader */
 	uint64_t deadline;		/* uv_now() ms */
 	sovd_wait_fn done;
