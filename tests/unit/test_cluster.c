@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -48,6 +49,7 @@ struct node {
 	char dir[160], sock[200], log[200], data[200], bpf[200];
 	bool joiner;	/* started with --join */
 	bool fenced;	/* its storage failed: it says what it last knew */
+	char netns[32];	/* run in this network namespace ("": the host's) */
 };
 
 static const char *daemon_bin;
@@ -144,9 +146,16 @@ static pid_t spawn_args(struct node *n, const char *peer_list, const char *const
 	pid = fork();
 	if (pid == 0) {
 		int fd = open(n->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		char ns[64];
 
 		dup2(fd, 1);
 		dup2(fd, 2);
+		if (n->netns[0]) {
+			snprintf(ns, sizeof(ns), "/run/netns/%s", n->netns);
+			fd = open(ns, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || setns(fd, CLONE_NEWNET))
+				_exit(126);
+		}
 		execv(daemon_bin, (char *const *)argv);
 		_exit(127);
 	}
@@ -932,6 +941,168 @@ static void test_membership(void **state)
 	n_nodes = 3;
 }
 
+/* ---- five nodes in network namespaces, partitioned ------------------------------------- */
+
+/*
+ * Each node in its own namespace at 10.99.<id>.2, all routed through a
+ * router namespace (no bridge needed); a partition is a set of "ip rule
+ * ... blackhole" there, both ways, so each side still talks within itself.
+ */
+static char router[32];
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static void netns_down(void)
+{
+	unsigned int i;
+
+	for (i = 1; i <= 5; i++)
+		if (nodes[i].netns[0])
+			sh("ip netns del %s 2>/dev/null", nodes[i].netns);
+	if (router[0])
+		sh("ip netns del %s 2>/dev/null", router);
+	router[0] = '\0';
+}
+
+static int setup5(void **state)
+{
+	size_t len = 0;
+	unsigned int i;
+
+	(void)state;
+	group = "ns";
+	n_nodes = 5;
+	snprintf(router, sizeof(router), "sovr%d", getpid());
+	if (sh("ip netns add %s && ip -n %s link set lo up && ip netns exec %s sysctl -qw net.ipv4.ip_forward=1",
+	       router, router, router)) {
+		router[0] = '\0';
+		return 0;	/* no namespaces here: the test skips */
+	}
+	for (i = 1; i <= 5; i++) {
+		struct node *n = &nodes[i];
+
+		node_init(i);
+		n->port = 7000;
+		snprintf(n->netns, sizeof(n->netns), "sovn%u_%d", i, getpid());
+		if (sh("ip netns add %1$s && ip -n %1$s link set lo up && "
+		       "ip -n %2$s link add sr%3$u type veth peer name eth0 netns %1$s && "
+		       "ip -n %2$s addr add 10.99.%3$u.1/24 dev sr%3$u && ip -n %2$s link set sr%3$u up && "
+		       "ip -n %1$s addr add 10.99.%3$u.2/24 dev eth0 && ip -n %1$s link set eth0 up && "
+		       "ip -n %1$s route add default via 10.99.%3$u.1", n->netns, router, i))
+			return -1;
+		len += (size_t)snprintf(peers + len, sizeof(peers) - len, "%s%u=10.99.%u.2:7000",
+					i > 1 ? "," : "", i, i);
+	}
+	for (i = 1; i <= 5; i++)
+		start(i, NULL);
+	return wait_leader() ? 0 : -1;
+}
+
+static int teardown5(void **state)
+{
+	(void)state;
+	stop_all();
+	netns_down();
+	n_nodes = 0;
+	return 0;
+}
+
+/* Cut (or heal, @add false) every route between @a and @b, both ways. */
+static void partition(const unsigned int *a, unsigned int na, const unsigned int *b,
+		      unsigned int nb, bool add)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			assert_int_equal(sh("ip -n %1$s rule %2$s from 10.99.%3$u.0/24 to 10.99.%4$u.0/24 blackhole && "
+					    "ip -n %1$s rule %2$s from 10.99.%4$u.0/24 to 10.99.%3$u.0/24 blackhole",
+					    router, add ? "add" : "del", a[i], b[j]), 0);
+}
+
+static int transfer_to(unsigned int from, unsigned int to)
+{
+	unsigned char buf[128];
+	struct sov_nl_err err;
+	struct nlmsghdr *nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_RAFT_TRANSFER_LEADER,
+					      SOV_GENL_VERSION, 0, 0);
+
+	mnl_attr_put_u64(nlh, SOV_A_CLUSTER_NODE_ID, to);
+	return request(from, nlh, NULL, NULL, &err);
+}
+
+/*
+ * The leader and one follower cut off from the other three: the minority
+ * commits nothing and its terms stay put (PreVote), the majority elects
+ * and commits; healed, everyone has the majority's writes and none of the
+ * minority's, and nobody is deposed by the nodes coming back.
+ */
+static void test_partition(void **state)
+{
+	static const unsigned int minority[] = { 4, 5 }, majority[] = { 1, 2, 3 };
+	unsigned int leader = router[0] ? wait_leader() : 0, now, i, tries;
+	struct status st, before4, after4;
+	struct sov_nl_err err;
+	struct dump d;
+	int ret;
+
+	(void)state;
+	if (!router[0])
+		skip();
+	assert_true(leader);
+	NEED_LB(leader);
+	assert_int_equal(service_add(leader, 110, &err), 0);
+	assert_int_equal(backend_add(leader, 110, 1, &err), 0);
+	if (leader != 5) {
+		assert_int_equal(transfer_to(leader, 5), 0);
+		assert_int_equal(wait_leader(), 5);
+	}
+	assert_int_equal(status(4, &before4), 0);
+
+	partition(minority, 2, majority, 3, true);
+	ret = backend_add(5, 110, 2, &err);	/* the cut-off leader cannot commit */
+	assert_true(ret == -ETIMEDOUT || ret == -EAGAIN || ret == -EREMOTE);
+	/* the majority elects among itself and commits */
+	for (tries = 0, now = 0; tries < 200 && !now; tries++, usleep(50000))
+		for (i = 1; i <= 3 && !now; i++)
+			if (!status(i, &st) && st.role == SOV_RAFT_ROLE_LEADER)
+				now = i;
+	assert_true(now);
+	assert_int_equal(backend_add(now, 110, 3, &err), 0);
+	assert_int_equal(status(now, &st), 0);
+	/* PreVote: the minority's follower did not raise its term */
+	assert_int_equal(status(4, &after4), 0);
+	assert_int_equal(after4.term, before4.term);
+
+	partition(minority, 2, majority, 3, false);
+	for (tries = 0; tries < 200; tries++, usleep(50000)) {
+		struct status s4, s5;
+
+		if (!status(4, &s4) && !status(5, &s5) && s4.leader == now && s5.leader == now &&
+		    s4.applied >= st.commit && s5.applied >= st.commit)
+			break;
+	}
+	assert_true(tries < 200);
+	assert_int_equal(wait_leader(), now);	/* nobody deposed */
+	for (i = 1; i <= 5; i++) {
+		assert_int_equal(dump(i, &d, &err), 0);
+		assert_true(has_backend(&d, 1));
+		assert_true(has_backend(&d, 3));
+		assert_false(has_backend(&d, 2));	/* never acknowledged, never applied */
+	}
+}
+
 /* ---- startup refusals ------------------------------------------------------------------ */
 
 static int run_to_exit(struct node *n, const char *peer_list, const char *const *extra)
@@ -1018,6 +1189,9 @@ int main(void)
 		cmocka_unit_test(test_membership),
 		cmocka_unit_test(test_disk_full),
 	};
+	const struct CMUnitTest cluster5[] = {
+		cmocka_unit_test(test_partition),
+	};
 	const struct CMUnitTest alone[] = {
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_not_clustered),
@@ -1035,6 +1209,9 @@ int main(void)
 
 	failed = cmocka_run_group_tests_name("cluster", cluster3, setup3, teardown);
 	stop_all();
+	memset(nodes, 0, sizeof(nodes));
+	failed += cmocka_run_group_tests_name("cluster5_netns", cluster5, setup5, teardown5);
+	netns_down();
 	memset(nodes, 0, sizeof(nodes));
 	group = "alone";
 	failed += cmocka_run_group_tests_name("cluster_config", alone, NULL, teardown);
