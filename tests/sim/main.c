@@ -92,7 +92,7 @@ static void print_fail(const struct opts *o, uint64_t seed, uint32_t nodes, cons
 
 	if (o->steps != DEFAULT_STEPS)
 		snprintf(steps, sizeof(steps), " --steps %u", o->steps);
-	printf("FAIL seed=%llu nodes=%u: %s\n  replay: raft-sim --seed %llu --nodes %u%s\n",
+	printf("FAIL seed=%llu nodes=%u: %s; replay: raft-sim --seed %llu --nodes %u%s\n",
 	       U(seed), nodes, why, U(seed), nodes, steps);
 	fflush(stdout);
 }

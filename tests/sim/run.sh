@@ -49,7 +49,7 @@ run() {
 	passed=$((passed + p)) failed=$((failed + f))
 	printf '  %-40s %6d passed, %d failed  %s\n' "raft-sim $*" "$p" "$f" \
 		"$(grep -o '([0-9.]* seeds/s)' <<<"$o" | tail -n1)"
-	grep -E '^FAIL|^  replay:|ERROR: (Address|Undefined|Leak)Sanitizer|runtime error' \
+	grep -E '^FAIL|ERROR: (Address|Undefined|Leak)Sanitizer|runtime error' \
 		<<<"$o" | head -n 40 | sed 's/^/    /'
 }
 
