@@ -977,7 +977,8 @@ int raft_step(struct raft *r, const struct raft_msg *m)
 
 /* ---- time ------------------------------------------------------------------------ */
 
-static bool quorum_active(struct raft *r)
+bool raft_quorum_has(struct raft *r, bool (*ok)(const struct raft_progress *pr, uint64_t arg),
+		     uint64_t arg)
 {
 	uint32_t i, n = 0;
 
@@ -989,10 +990,21 @@ static bool quorum_active(struct raft *r)
 			continue;
 		}
 		pr = raft_pr_find(r, r->conf.voters[i]);
-		if (pr && pr->recent_active)
+		if (pr && ok(pr, arg))
 			n++;
 	}
 	return n >= raft_conf_quorum(&r->conf);
+}
+
+static bool heard_from(const struct raft_progress *pr, uint64_t unused)
+{
+	(void)unused;
+	return pr->recent_active;
+}
+
+static bool quorum_active(struct raft *r)
+{
+	return raft_quorum_has(r, heard_from, 0);
 }
 
 static void tick_leader(struct raft *r)

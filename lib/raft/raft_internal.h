@@ -178,6 +178,9 @@ struct raft {
 
 /* raft.c */
 struct raft_progress *raft_pr_find(struct raft *r, raft_id_t id);
+/* Do a quorum of voters (this node counting as one) satisfy @ok? */
+bool raft_quorum_has(struct raft *r, bool (*ok)(const struct raft_progress *pr, uint64_t arg),
+		     uint64_t arg);
 void raft_become_follower(struct raft *r, uint64_t term, raft_id_t leader);
 bool raft_send_append(struct raft *r, struct raft_progress *pr, bool send_empty);
 void raft_bcast_append(struct raft *r, bool send_empty);

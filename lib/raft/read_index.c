@@ -120,23 +120,15 @@ void raft_read_commit_in_term(struct raft *r)
 	free(w);
 }
 
+static bool answered(const struct raft_progress *pr, uint64_t round)
+{
+	return pr->read_ack >= round;
+}
+
 /* A round is confirmed once a quorum of voters answered it or a later one. */
 static bool confirmed(struct raft *r, uint64_t round)
 {
-	uint32_t i, n = 0;
-
-	for (i = 0; i < r->conf.n_voters; i++) {
-		struct raft_progress *pr;
-
-		if (r->conf.voters[i] == r->cfg.id) {
-			n++;
-			continue;
-		}
-		pr = raft_pr_find(r, r->conf.voters[i]);
-		if (pr && pr->read_ack >= round)
-			n++;
-	}
-	return n >= raft_conf_quorum(&r->conf);
+	return raft_quorum_has(r, answered, round);
 }
 
 void raft_read_ack(struct raft *r, struct raft_progress *pr, uint64_t round)
