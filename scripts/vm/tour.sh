@@ -53,6 +53,9 @@ step sovctl lb detach
 lb_world_down
 trap - EXIT
 
+# shellcheck source=scripts/vm/tour_cluster.sh
+. scripts/vm/tour_cluster.sh
+
 echo; echo "# unloading the module while the daemon runs:"
 step rmmod sovereign
 sleep 1
