@@ -268,6 +268,11 @@ echo "[${SECONDS}s] $victim down after $((SECONDS - killed_at)) s; $refused conn
 grep "10.1.0.1 .* is down" "$tmp/daemon.log" | tail -n 1
 # each refusal was one connection reset by the victim, counted once
 check_eq "$(bef 10.1.0.1 8080 resets)" "$refused" "$victim's resets (connections it refused while up)"
+# the error rate: resets and unreachables per new flow, in parts per million
+flows=$(bef 10.1.0.1 8080 new_flows)
+errs=$(( $(bef 10.1.0.1 8080 resets) + $(bef 10.1.0.1 8080 unreachable) ))
+check_eq "$(bef 10.1.0.1 8080 error_rate_ppm)" "$(( flows ? (errs >= flows ? 1000000 : errs * 1000000 / flows) : 0 ))" \
+	"$victim's error rate ($errs errors in $flows new flows)"
 
 # new connections avoid it, the victim's own 5-tuple too (its connection
 # table entry names a backend that is down: picked anew)

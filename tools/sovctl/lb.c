@@ -526,6 +526,7 @@ static void print_nat_metrics(const struct nlattr **bt)
 		{ SOV_A_LB_LAT_P99_NS, "latency_p99_ns", "p99" },
 		{ SOV_A_LB_LAT_P999_NS, "latency_p999_ns", "p99.9" },
 	};
+	uint64_t errs, flows, ppm;
 	char buf[32], fmt[48];
 	unsigned int i;
 
@@ -539,6 +540,13 @@ static void print_nat_metrics(const struct nlattr **bt)
 	}
 	print_u64("resets", "  resets %llu", u64_of(bt[SOV_A_LB_ERR_RST]));
 	print_u64("unreachable", "  unreachable %llu", u64_of(bt[SOV_A_LB_ERR_UNREACH]));
+	/* errors per new flow: a reset or an unreachable each ends one connection */
+	errs = u64_of(bt[SOV_A_LB_ERR_RST]) + u64_of(bt[SOV_A_LB_ERR_UNREACH]);
+	flows = u64_of(bt[SOV_A_LB_NEW_FLOWS]);
+	ppm = flows ? (errs >= flows ? 1000000 : errs * 1000000 / flows) : 0;
+	print_u64("error_rate_ppm", NULL, ppm);
+	print_text("  error rate %llu.%02llu %%", (unsigned long long)(ppm / 10000),
+		   (unsigned long long)(ppm / 100 % 100));
 }
 
 
