@@ -366,6 +366,22 @@ static unsigned int wait_leader(void)
 	return 0;
 }
 
+/* ---- the generic write ------------------------------------------------------------------ */
+
+static int kv_put(unsigned int i, const char *key, const void *value, uint16_t len,
+		  struct sov_nl_err *err)
+{
+	unsigned char buf[1024];
+	struct nlmsghdr *nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_KV_PUT,
+					      SOV_GENL_VERSION, 0, 0);
+
+	if (key)
+		mnl_attr_put_strz(nlh, SOV_A_CLUSTER_KV_KEY, key);
+	if (value)
+		mnl_attr_put(nlh, SOV_A_CLUSTER_KV_VALUE, len, value);
+	return request(i, nlh, NULL, NULL, err);
+}
+
 /* ---- load balancer requests ------------------------------------------------------------ */
 
 static void put_vip(struct nlmsghdr *nlh, uint8_t last, uint16_t port)
@@ -622,6 +638,44 @@ static void test_replicate(void **state)
 	assert_int_equal(run_sovctl(f, out, sizeof(out), (const char *const[]){ "lb", "status",
 				    NULL }), 0);
 	assert_non_null(strstr(out, "10.0.0.101:80/tcp"));
+}
+
+/* KV_PUT commits through the leader, is applied everywhere, and is refused elsewhere. */
+static void test_kv_put(void **state)
+{
+	unsigned int leader = wait_leader(), f, i, tries;
+	struct sov_nl_err err;
+	struct status st, before;
+	char big[300];
+
+	(void)state;
+	assert_true(leader);
+	f = leader % 3 + 1;
+	assert_int_equal(status(leader, &before), 0);
+	assert_int_equal(kv_put(leader, "bench/1", "v1", 2, &err), 0);
+	assert_int_equal(kv_put(leader, "bench/1", "v2", 2, &err), 0);	/* replaced */
+	assert_int_equal(kv_put(leader, "bench/2", "", 0, &err), 0);	/* empty is a value */
+	assert_int_equal(status(leader, &st), 0);
+	assert_int_equal(st.keys, before.keys + 2);
+	for (i = 1; i <= 3; i++) {
+		for (tries = 0; tries < 200; tries++, usleep(25000))
+			if (!status(i, &st) && st.applied >= before.applied + 3)
+				break;
+		assert_true(tries < 200);
+		assert_int_equal(st.keys, before.keys + 2);
+	}
+	assert_int_equal(kv_put(f, "bench/3", "x", 1, &err), -EREMOTE);
+	assert_non_null(strstr(err.msg, "not the leader: node"));
+	assert_int_equal(kv_put(leader, NULL, "x", 1, &err), -EINVAL);
+	assert_string_equal(err.msg, "KV_KEY (the key) missing");
+	assert_int_equal(kv_put(leader, "k", NULL, 0, &err), -EINVAL);
+	assert_int_equal(kv_put(leader, "has space", "x", 1, &err), -EINVAL);
+	memset(big, 'k', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(kv_put(leader, big, "x", 1, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "KV_KEY: 1-252 characters"));
+	assert_int_equal(status(leader, &st), 0);
+	assert_int_equal(st.keys, before.keys + 2);
 }
 
 /* Requests that arrive together share one fsync. */
@@ -1182,6 +1236,7 @@ int main(void)
 	const struct CMUnitTest cluster3[] = {
 		cmocka_unit_test(test_replicate),
 		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_kv_put),
 		cmocka_unit_test(test_kill_leader),
 		cmocka_unit_test(test_restart_from_log),
 		cmocka_unit_test(test_minority),

@@ -6,6 +6,11 @@
  * message naming the leader: sovctl prints it, the operator (or a script)
  * asks that node. Forwarding would need a request channel between daemons
  * that the Raft links do not carry.
+ *
+ * SOV_CMD_KV_PUT is the generic replicated write: one key under "kv/" (kept
+ * apart from the load balancer's "lb/" and the membership's "raft/"), its
+ * value opaque bytes. It is what make bench-raft measures: a write that
+ * costs the cluster one entry and nothing else.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,11 +26,14 @@ static const enum mnl_attr_data_type cluster_types[SOV_A_CLUSTER_MAX + 1] = {
 	[SOV_A_CLUSTER_NODE_ID] = MNL_TYPE_U64,
 	[SOV_A_CLUSTER_ADDR] = MNL_TYPE_NUL_STRING,
 	[SOV_A_CLUSTER_LEARNER] = MNL_TYPE_FLAG,
+	[SOV_A_CLUSTER_KV_KEY] = MNL_TYPE_NUL_STRING,
+	[SOV_A_CLUSTER_KV_VALUE] = MNL_TYPE_BINARY,
 };
 
 bool sovd_cluster_serves(uint8_t cmd)
 {
-	return cmd >= SOV_CMD_RAFT_STATUS && cmd <= SOV_CMD_RAFT_TRANSFER_LEADER;
+	return (cmd >= SOV_CMD_RAFT_STATUS && cmd <= SOV_CMD_RAFT_TRANSFER_LEADER) ||
+	       cmd == SOV_CMD_KV_PUT;
 }
 
 /* ---- status ------------------------------------------------------------------------ */
@@ -317,6 +325,44 @@ static int transfer(struct sovd_cluster *cl, struct sovd_client *c, const struct
 	return 1;
 }
 
+/* ---- the generic write ------------------------------------------------------------- */
+
+static int kv_put(struct sovd_cluster *cl, struct sovd_client *c, const struct nlmsghdr *nlh,
+		  const struct nlattr **tb, char *msg, size_t msglen)
+{
+	char key[SOV_KV_KEY_MAX + 1];
+	const char *user;
+	struct sov_kv_op op;
+	size_t len;
+	int ret;
+
+	if (tb[SOV_A_CLUSTER_NODE_ID] || tb[SOV_A_CLUSTER_ADDR] || tb[SOV_A_CLUSTER_LEARNER])
+		REFUSE(-EINVAL, "KV_PUT takes KV_KEY and KV_VALUE only");
+	if (!tb[SOV_A_CLUSTER_KV_KEY])
+		REFUSE(-EINVAL, "KV_KEY (the key) missing");
+	if (!tb[SOV_A_CLUSTER_KV_VALUE])
+		REFUSE(-EINVAL, "KV_VALUE (the value) missing");
+	user = mnl_attr_get_str(tb[SOV_A_CLUSTER_KV_KEY]);
+	len = strlen(user);
+	if (!len || len > SOV_KV_USER_KEY_MAX)
+		REFUSE(-EINVAL, "KV_KEY: 1-%d characters, not %zu", SOV_KV_USER_KEY_MAX, len);
+	if (mnl_attr_get_payload_len(tb[SOV_A_CLUSTER_KV_VALUE]) > SOV_KV_USER_VALUE_MAX)
+		REFUSE(-EINVAL, "KV_VALUE: at most %d bytes", SOV_KV_USER_VALUE_MAX);
+	snprintf(key, sizeof(key), "kv/%s", user);
+	op = (struct sov_kv_op){
+		.op = SOV_KV_PUT, .key = key, .if_index = UINT64_MAX,
+		.value = { .type = SOV_KV_BYTES,
+			   .len = mnl_attr_get_payload_len(tb[SOV_A_CLUSTER_KV_VALUE]),
+			   .data = mnl_attr_get_payload(tb[SOV_A_CLUSTER_KV_VALUE]) },
+	};
+	/* a malformed key is refused here, not as an entry every node refuses */
+	ret = sov_kv_op_check(&op, msg, msglen);
+	if (ret)
+		return ret;
+	ret = sovd_cluster_propose(cl->d, c, nlh, &op, sovd_cluster_answer, NULL, msg, msglen);
+	return ret ? ret : 1;
+}
+
 int sovd_cluster_request(struct sovd *d, struct sovd_client *c, const struct nlmsghdr *nlh,
 			 char *msg, size_t msglen)
 {
@@ -336,8 +382,9 @@ int sovd_cluster_request(struct sovd *d, struct sovd_client *c, const struct nlm
 		REFUSE(-EOPNOTSUPP, "sovereignd runs without a cluster (start it with --cluster-id, --node-id and --peers)");
 	switch (gh->cmd) {
 	case SOV_CMD_RAFT_STATUS:
-		if (tb[SOV_A_CLUSTER_NODE_ID] || tb[SOV_A_CLUSTER_ADDR] || tb[SOV_A_CLUSTER_LEARNER])
-			REFUSE(-EINVAL, "RAFT_STATUS takes no attributes");
+		for (i = 1; i <= SOV_A_CLUSTER_MAX; i++)
+			if (tb[i])
+				REFUSE(-EINVAL, "RAFT_STATUS takes no attributes");
 		reply_status(cl, c, nlh);
 		return 0;
 	case SOV_CMD_RAFT_ADD_NODE:
@@ -346,6 +393,8 @@ int sovd_cluster_request(struct sovd *d, struct sovd_client *c, const struct nlm
 		return remove_node(cl, c, nlh, tb, msg, msglen);
 	case SOV_CMD_RAFT_TRANSFER_LEADER:
 		return transfer(cl, c, nlh, tb, msg, msglen);
+	case SOV_CMD_KV_PUT:
+		return kv_put(cl, c, nlh, tb, msg, msglen);
 	}
 	REFUSE(-EOPNOTSUPP, "command %u is not a cluster command", gh->cmd);
 }

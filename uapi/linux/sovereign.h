@@ -86,6 +86,10 @@
  * @SOV_CMD_LB_EVENT_NTF: daemon socket, to subscribers: one load balancer
  *	event, SOV_A_LB_EVENT_KIND (enum sov_lb_event), SOV_A_LB_EVENT_TIME_NS
  *	and the attributes the kind names; nlmsg_seq 0.
+ * @SOV_CMD_KV_PUT: daemon socket, to the leader; SOV_A_CLUSTER_KV_KEY and
+ *	SOV_A_CLUSTER_KV_VALUE: set the replicated key "kv/KEY" to the bytes;
+ *	answered once the entry is applied there (a follower refuses with
+ *	-EREMOTE naming the leader)
  */
 enum sov_cmd {
 	SOV_CMD_UNSPEC,
@@ -111,6 +115,7 @@ enum sov_cmd {
 	SOV_CMD_RAFT_TRANSFER_LEADER,
 	SOV_CMD_LB_MONITOR,
 	SOV_CMD_LB_EVENT_NTF,
+	SOV_CMD_KV_PUT,
 
 	__SOV_CMD_MAX,
 	SOV_CMD_MAX = __SOV_CMD_MAX - 1
@@ -468,6 +473,8 @@ enum sov_a_lb {
 #define SOV_RAFT_DATA_MAX	(8 << 20)	/* bytes of one entry, or one chunk */
 #define SOV_RAFT_ENTRIES_MAX	65536		/* entries per message */
 #define SOV_RAFT_CLUSTER_ID_MAX	63		/* characters, [A-Za-z0-9._-] */
+#define SOV_KV_USER_KEY_MAX	252		/* characters of a KV_PUT key */
+#define SOV_KV_USER_VALUE_MAX	61440		/* bytes of a KV_PUT value */
 
 /* SOV_A_RAFT_TYPE: the kind of a Raft message (enum raft_msg_type) */
 enum sov_raft_msg {
@@ -652,6 +659,10 @@ enum sov_raft_progress {
  * @SOV_A_CLUSTER_TOOK_NS: u64, in SNAPSHOT: to write it, or to restore it
  * @SOV_A_CLUSTER_RECEIVED: u8, in SNAPSHOT: 1 sent by the leader
  * @SOV_A_CLUSTER_LEARNER: flag, ADD_NODE: add the node without a vote
+ * @SOV_A_CLUSTER_KV_KEY: string, KV_PUT: the key, 1-SOV_KV_USER_KEY_MAX
+ *	printable characters without spaces (stored as "kv/KEY")
+ * @SOV_A_CLUSTER_KV_VALUE: binary, KV_PUT: the value, 0-SOV_KV_USER_VALUE_MAX
+ *	bytes
  */
 enum sov_a_cluster {
 	SOV_A_CLUSTER_UNSPEC,
@@ -711,6 +722,8 @@ enum sov_a_cluster {
 	SOV_A_CLUSTER_TOOK_NS,
 	SOV_A_CLUSTER_RECEIVED,
 	SOV_A_CLUSTER_LEARNER,
+	SOV_A_CLUSTER_KV_KEY,
+	SOV_A_CLUSTER_KV_VALUE,
 
 	__SOV_A_CLUSTER_CNT,
 	SOV_A_CLUSTER_MAX = __SOV_A_CLUSTER_CNT - 1
