@@ -11,17 +11,29 @@
 #                         Last line: bench lb: est_ns=N new_ns=N pass_ns=N
 #                         floor_ns=N veth_mpps=N (Documentation/lb.rst,
 #                         "Benchmark")
-#   bench                 every benchmark (bench-lb for now)
+#   bench-raft            a three-node sovereignd cluster on 127.0.0.1 against
+#                         etcd (etcd-server) run the same way: committed
+#                         writes/s and latency at 1, 16 and 64 clients, leader
+#                         failover and election times. A few minutes.
+#                         Last line: bench raft: c1=R c16=R c64=R
+#                         election_ms=N failover_p50_ms=N failover_p99_ms=N
+#                         (Documentation/raft.rst, "Benchmark")
+#   bench                 every benchmark
 #   $(BUILD)/bin/lb-bench the load balancer benchmark's binary
+#   $(BUILD)/bin/raft-bench the Raft benchmark's binary
 #
 # Variables
 #   LB_BENCH_FLAGS  extra lb-bench options, e.g. -V (no veth) or -v
 #                   (raw numbers); see lb-bench -h
+#   RAFT_BENCH_FLAGS extra raft-bench options, e.g. -E (no etcd), -n 10
+#                   (failover trials), -t 5 (seconds per level), -v; see
+#                   raft-bench -h
 #   BENCH_CFLAGS    userspace flags (default -std=c11 -O2 -g, warnings as errors)
 
 BENCH_CFLAGS ?= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
 	-Wformat=2 -Wno-format-nonliteral
 LB_BENCH_FLAGS ?=
+RAFT_BENCH_FLAGS ?=
 
 LB_BENCH := $(BUILD)/bin/lb-bench
 LB_BENCH_OBJS := $(BUILD)/bench/lb_bench.o $(BUILD)/bench/lb_veth.o $(BUILD)/bench/maglev.o \
@@ -29,9 +41,9 @@ LB_BENCH_OBJS := $(BUILD)/bench/lb_bench.o $(BUILD)/bench/lb_veth.o $(BUILD)/ben
 LB_BENCH_SKELS := $(BUILD)/bpf/bench_floor.skel.h $(BUILD)/bpf/bench_restore.skel.h \
 	$(BUILD)/bpf/bench_veth.skel.h
 
-.PHONY: bench bench-lb
+.PHONY: bench bench-lb bench-raft
 
-bench: bench-lb
+bench: bench-lb bench-raft
 
 bench-lb: $(LB_BENCH) $(BUILD)/bpf/lb.bpf.o
 	$(LB_BENCH) -o $(BUILD)/bpf/lb.bpf.o $(LB_BENCH_FLAGS)
@@ -55,3 +67,21 @@ $(LB_BENCH): $(LB_BENCH_OBJS)
 	$(CC) $(BENCH_CFLAGS) -o $@ $^ $(BPF_LIBBPF_LIBS) -lm
 
 -include $(LB_BENCH_OBJS:.o=.d)
+
+# ---- bench-raft: the daemon as it is built, etcd from Debian -------------------------
+
+RAFT_BENCH := $(BUILD)/bin/raft-bench
+
+bench-raft: $(RAFT_BENCH) $(SOVEREIGND)
+	$(RAFT_BENCH) -d $(SOVEREIGND) -w $(BUILD)/bench-raft $(RAFT_BENCH_FLAGS)
+
+# no BPF here: an explicit rule, so the skeletons of the pattern above are not needed
+$(BUILD)/bench/raft_bench.o: bench/raft_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(RAFT_BENCH): $(BUILD)/bench/raft_bench.o
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $^ -lmnl -lpthread
+
+-include $(BUILD)/bench/raft_bench.d

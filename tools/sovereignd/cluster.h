@@ -108,6 +108,7 @@ struct sovd_election {
 	uint64_t term;			/* the term the leader was found in */
 	raft_id_t leader;		/* who won; 0 while going on */
 	uint32_t campaigns;		/* times this node stood (pre-vote or vote) */
+	uint64_t campaign_ns;		/* when it first stood; 0: it did not */
 };
 
 struct sovd_snapshot_rec {

@@ -107,6 +107,8 @@ static void put_history(struct sovd_cluster *cl, struct nlmsghdr *nlh)
 		mnl_attr_put_u64(nlh, SOV_A_CLUSTER_TERM, e->term);
 		mnl_attr_put_u64(nlh, SOV_A_CLUSTER_LEADER, e->leader);
 		mnl_attr_put_u32(nlh, SOV_A_CLUSTER_CAMPAIGNS, e->campaigns);
+		if (e->campaign_ns)
+			mnl_attr_put_u64(nlh, SOV_A_CLUSTER_CAMPAIGN_NS, e->campaign_ns);
 		mnl_attr_nest_end(nlh, nest);
 	}
 	for (i = 0; i < h->n_snaps; i++) {

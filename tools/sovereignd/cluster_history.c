@@ -9,7 +9,9 @@
  * Ready without a leader (a campaign, a higher term deposing it). Its
  * duration is what clients of this node waited: the failure detection (an
  * election timeout) plus the vote. A leader that changes with no leaderless
- * Ready between is recorded from the old leader's last message too.
+ * Ready between is recorded from the old leader's last message too. The
+ * vote alone, on the node that won, runs from its first campaign (pre-vote
+ * included) to its end (make bench-raft's election duration).
  */
 #include <string.h>
 #include <time.h>
@@ -62,8 +64,11 @@ void sovd_history_soft(struct sovd_history *h, enum raft_role role, raft_id_t le
 			      leader_seen_ns : now);
 		h->leaderless = true;
 	}
-	if (campaigns(h, role, term))
-		current(h)->campaigns++;
+	if (campaigns(h, role, term)) {
+		e = current(h);
+		if (!e->campaigns++)
+			e->campaign_ns = now;
+	}
 	if (leader && (h->leaderless || leader != h->leader)) {
 		e = h->leaderless ? current(h) : open_election(h, h->leader && leader_seen_ns &&
 							      leader_seen_ns < now ? leader_seen_ns : now);

@@ -647,7 +647,7 @@ enum sov_raft_progress {
  * @SOV_A_CLUSTER_CONNECTS: u64, in NODE: links that came up
  * @SOV_A_CLUSTER_LAST_ERROR: string, in NODE: why a link last went down
  * @SOV_A_CLUSTER_ELECTION: nest, repeated, oldest first: a time this node
- *	knew no leader (START_NS, END_NS, TERM, LEADER, CAMPAIGNS)
+ *	knew no leader (START_NS, END_NS, TERM, LEADER, CAMPAIGNS, CAMPAIGN_NS)
  * @SOV_A_CLUSTER_START_NS: u64, in ELECTION: when it began, CLOCK_REALTIME
  * @SOV_A_CLUSTER_END_NS: u64, in ELECTION: when a leader was known (0:
  *	still going on)
@@ -663,6 +663,8 @@ enum sov_raft_progress {
  *	printable characters without spaces (stored as "kv/KEY")
  * @SOV_A_CLUSTER_KV_VALUE: binary, KV_PUT: the value, 0-SOV_KV_USER_VALUE_MAX
  *	bytes
+ * @SOV_A_CLUSTER_CAMPAIGN_NS: u64, in ELECTION: when this node first stood
+ *	(pre-vote included), CLOCK_REALTIME; absent if it did not
  */
 enum sov_a_cluster {
 	SOV_A_CLUSTER_UNSPEC,
@@ -724,6 +726,7 @@ enum sov_a_cluster {
 	SOV_A_CLUSTER_LEARNER,
 	SOV_A_CLUSTER_KV_KEY,
 	SOV_A_CLUSTER_KV_VALUE,
+	SOV_A_CLUSTER_CAMPAIGN_NS,
 
 	__SOV_A_CLUSTER_CNT,
 	SOV_A_CLUSTER_MAX = __SOV_A_CLUSTER_CNT - 1
