@@ -67,7 +67,7 @@ help:
 	@echo "  check-bpf    BPF_PROG_TEST_RUN fixtures on the host"
 	@echo "  check-kunit  KUnit suites under UML"
 	@echo "  check-vm     selftests in the QEMU VM (Debian $(KREL))"
-	@echo "  bench        benchmarks against anchors measured in the same run (bench-lb)"
+	@echo "  bench        benchmarks against anchors measured in the same run (bench-lb, bench-raft)"
 	@echo "  soak         the simulation over 100,000 seeds (SOAK_SEEDS=A-B; not part of check)"
 	@echo "  lint         checkpatch --strict and sparse on the kernel code"
 	@echo "  install      install tools, the tc plugin and the systemd unit (DESTDIR, PREFIX)"

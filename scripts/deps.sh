@@ -19,6 +19,9 @@ PKGS=(
 	qemu-system-x86 busybox-static iproute2 util-linux procps ethtool curl
 	# lint
 	sparse shellcheck
+	# make bench-raft compares with etcd 3.4 (Debian enables etcd.service on
+	# install; the benchmark runs its own members on free ports)
+	etcd-server
 )
 
 want=()
