@@ -757,20 +757,7 @@ static void put_service(struct sovd_lb *lb, struct nlmsghdr *nlh,
 	mnl_attr_put(nlh, SOV_A_LB_VIP_ADDR, svc->vip.family == AF_INET ? 4 : 16, svc->vip.addr);
 	mnl_attr_put_u16(nlh, SOV_A_LB_VIP_PORT, svc->vip.port);
 	mnl_attr_put_u8(nlh, SOV_A_LB_PROTO, svc->vip.proto);
-	mnl_attr_put_u32(nlh, SOV_A_LB_POLICY, s->policy);
-	mnl_attr_put_u32(nlh, SOV_A_LB_MODE, s->mode);
-	mnl_attr_put_u32(nlh, SOV_A_LB_FALLBACK, s->fallback);
-	mnl_attr_put_u32(nlh, SOV_A_LB_STICKY_TIMEOUT_S, s->sticky_s);
-	mnl_attr_put_u8(nlh, SOV_A_LB_FRAG_PASS, s->frag_pass);
-	mnl_attr_put_u32(nlh, SOV_A_LB_HC_TYPE, s->hc_type);
-	mnl_attr_put_u32(nlh, SOV_A_LB_HC_INTERVAL_S, s->hc.interval_s);
-	mnl_attr_put_u32(nlh, SOV_A_LB_HC_TIMEOUT_MS, s->hc.timeout_ms);
-	mnl_attr_put_u32(nlh, SOV_A_LB_HC_RISE, s->hc.rise);
-	mnl_attr_put_u32(nlh, SOV_A_LB_HC_FALL, s->hc.fall);
-	mnl_attr_put_strz(nlh, SOV_A_LB_HC_HTTP_PATH, s->hc_path);
-	mnl_attr_put_u32(nlh, SOV_A_LB_HC_HTTP_STATUS, s->hc_status);
-	mnl_attr_put(nlh, SOV_A_LB_HC_UDP_SEND, s->hc_udp_send_len, s->hc_udp_send);
-	mnl_attr_put(nlh, SOV_A_LB_HC_UDP_EXPECT, s->hc_udp_expect_len, s->hc_udp_expect);
+	sovd_lb_put_settings(nlh, s);
 	mnl_attr_put_u32(nlh, SOV_A_LB_SERVICE_INDEX, svc->index);
 	mnl_attr_put_u32(nlh, SOV_A_LB_TABLE_SIZE, svc->table_size);
 	if (lb->ifindex)
