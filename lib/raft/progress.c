@@ -156,3 +156,22 @@ bool raft_pr_stalled(struct raft_progress *pr)
 	pr->match_hb = pr->match;
 	return stalled;
 }
+
+bool raft_quorum_has(struct raft *r, bool (*ok)(const struct raft_progress *pr, uint64_t arg),
+		     uint64_t arg)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < r->conf.n_voters; i++) {
+		struct raft_progress *pr;
+
+		if (r->conf.voters[i] == r->cfg.id) {
+			n++;
+			continue;
+		}
+		pr = raft_pr_find(r, r->conf.voters[i]);
+		if (pr && ok(pr, arg))
+			n++;
+	}
+	return n >= raft_conf_quorum(&r->conf);
+}

@@ -1,27 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lib/raft: roles, elections, replication and commitment. The shape follows
- * the Raft paper and Ongaro's thesis; the driving protocol (tick, step,
- * ready, advance) follows etcd-raft. See raft.h and Documentation/raft.rst.
+ * lib/raft: replication, commitment and the dispatch of messages; roles and
+ * elections are in election.c. The shape follows the Raft paper and Ongaro's
+ * thesis; the driving protocol (tick, step, ready, advance) follows
+ * etcd-raft. See raft.h and Documentation/raft.rst.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "raft_internal.h"
-
-enum campaign_kind {
-	CAMPAIGN_PRE,		/* PREVOTE at term + 1, own term untouched */
-	CAMPAIGN_ELECTION,
-	CAMPAIGN_TRANSFER,	/* VOTE with ctx 1: voters skip the lease check */
-};
-
-enum poll_result {
-	POLL_PENDING,
-	POLL_WON,
-	POLL_LOST,
-	POLL_BEHIND,	/* lost, and enough voters' logs are ahead to lose again */
-};
 
 void raft_config_default(struct raft_config *cfg, raft_id_t id, uint64_t seed)
 {
@@ -35,32 +23,6 @@ void raft_config_default(struct raft_config *cfg, raft_id_t id, uint64_t seed)
 	cfg->max_msg_bytes = 1 << 20;
 	cfg->snapshot_chunk = 64 << 10;
 	cfg->seed = seed;
-}
-
-/* splitmix64: deterministic, and good enough to spread election timeouts */
-static uint64_t rng_next(struct raft *r)
-{
-	uint64_t z = (r->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static void reset_timeout(struct raft *r)
-{
-	r->timeout = r->cfg.election_ticks + (uint32_t)(rng_next(r) % r->cfg.election_ticks);
-}
-
-/*
- * A node whose log is behind a quorum's cannot win until a leader brings it
- * up to date; standing again as often as the others (without PreVote, each
- * time voting for itself) only blocks the one that could. Twice as long.
- */
-static void backoff_timeout(struct raft *r)
-{
-	r->timeout = 2 * r->cfg.election_ticks +
-		     (uint32_t)(rng_next(r) % (2 * r->cfg.election_ticks));
 }
 
 struct raft_progress *raft_pr_find(struct raft *r, raft_id_t id)
@@ -131,7 +93,7 @@ static bool committed_voter(const struct raft *r, raft_id_t id)
  * it committed: a node whose removal is not committed yet may be the only
  * one that can still win (thesis 4.2.2). It counts votes by the latest.
  */
-static bool promotable(const struct raft *r)
+bool raft_promotable(const struct raft *r)
 {
 	return r->base_known && (raft_conf_is_voter(&r->conf, r->cfg.id) ||
 				 committed_voter(r, r->cfg.id));
@@ -165,7 +127,7 @@ static void add_progress(struct raft *r, raft_id_t id)
 static void send_heartbeat(struct raft *r, const struct raft_progress *pr, uint64_t ctx);
 
 /* Leader: one progress per member, no more. */
-static void sync_progress(struct raft *r)
+void raft_sync_progress(struct raft *r)
 {
 	raft_id_t keep = removal_pending(r);
 	uint32_t i;
@@ -200,131 +162,6 @@ static void sync_progress(struct raft *r)
 }
 
 /* ---- roles ------------------------------------------------------------------ */
-
-static void reset(struct raft *r)
-{
-	r->election_elapsed = 0;
-	r->heartbeat_elapsed = 0;
-	reset_timeout(r);
-	r->n_votes = 0;
-	r->transferee = 0;
-	r->transfer_elapsed = 0;
-	r->bcast_pending = false;
-	r->commit_pending = false;
-	r->n_prs = 0;
-	raft_read_reset(r);
-}
-
-void raft_become_follower(struct raft *r, uint64_t term, raft_id_t leader)
-{
-	if (term != r->term) {
-		r->term = term;
-		r->vote = 0;
-	}
-	r->role = RAFT_FOLLOWER;
-	reset(r);
-	r->leader = leader;
-}
-
-static int64_t leader_append(struct raft *r, uint8_t type, const void *data, uint32_t len);
-
-static void become_leader(struct raft *r)
-{
-	size_t i;
-
-	r->role = RAFT_LEADER;
-	reset(r);
-	r->leader = r->cfg.id;
-	sync_progress(r);
-	for (i = 0; i < r->n_prs; i++)
-		r->prs[i].recent_active = r->prs[i].id == r->cfg.id;
-	/*
-	 * Entries of earlier terms commit only under one of ours (Raft 5.4.2):
-	 * an empty one gets there at once. Out of memory, the first proposal
-	 * does the same job.
-	 */
-	leader_append(r, RAFT_ENTRY_NORMAL, NULL, 0);
-}
-
-/* Records one answer; self-votes included. Only voters count. */
-static enum poll_result poll(struct raft *r, raft_id_t id, bool granted, bool ahead)
-{
-	uint32_t yes = 0, no = 0, behind = 0, q = raft_conf_quorum(&r->conf);
-	size_t i;
-
-	if (!raft_conf_is_voter(&r->conf, id))
-		return POLL_PENDING;
-	for (i = 0; i < r->n_votes; i++)
-		if (r->votes[i] == id)
-			break;
-	if (i == r->n_votes && r->n_votes < RAFT_MAX_NODES) {
-		r->votes[r->n_votes] = id;
-		r->ahead[r->n_votes] = ahead;
-		r->granted[r->n_votes++] = granted;
-	}
-	for (i = 0; i < r->n_votes; i++) {
-		if (r->granted[i])
-			yes++;
-		else
-			no++;
-		behind += r->ahead[i];
-	}
-	if (yes >= q)
-		return POLL_WON;
-	if (no > r->conf.n_voters - q)
-		return behind > r->conf.n_voters - q ? POLL_BEHIND : POLL_LOST;
-	return POLL_PENDING;
-}
-
-static void campaign(struct raft *r, enum campaign_kind kind)
-{
-	uint8_t type = kind == CAMPAIGN_PRE ? RAFT_MSG_PREVOTE : RAFT_MSG_VOTE;
-	uint64_t term;
-	uint32_t i;
-
-	if (kind == CAMPAIGN_PRE) {
-		/* ask first whether we could win, without disturbing anyone's term */
-		r->role = RAFT_PRE_CANDIDATE;
-		reset(r);
-		r->leader = 0;
-		term = r->term + 1;
-	} else {
-		r->role = RAFT_CANDIDATE;
-		reset(r);
-		r->leader = 0;
-		r->term++;
-		r->vote = r->cfg.id;
-		term = r->term;
-	}
-	if (poll(r, r->cfg.id, true, false) == POLL_WON) {
-		if (kind == CAMPAIGN_PRE)
-			campaign(r, CAMPAIGN_ELECTION);
-		else
-			become_leader(r);
-		return;
-	}
-	for (i = 0; i < r->conf.n_voters; i++) {
-		raft_id_t v = r->conf.voters[i];
-		struct raft_msg *m;
-
-		if (v == r->cfg.id)
-			continue;
-		m = raft_msg_new(r, type, v);
-		if (!m)
-			continue;
-		m->term = term;
-		m->index = raft_log_last(&r->log);
-		m->log_term = raft_log_last_term(&r->log);
-		m->ctx = kind == CAMPAIGN_TRANSFER;
-	}
-}
-
-void raft_campaign(struct raft *r)
-{
-	if (r->role == RAFT_LEADER || !promotable(r))
-		return;
-	campaign(r, r->cfg.pre_vote ? CAMPAIGN_PRE : CAMPAIGN_ELECTION);
-}
 
 /* ---- replication -------------------------------------------------------------- */
 
@@ -433,7 +270,7 @@ static void after_commit(struct raft *r)
 		return;
 	/* a removal committed: the removed node's progress goes, or we do */
 	if (r->n_prs > r->conf.n_voters + r->conf.n_learners || self_out)
-		sync_progress(r);
+		raft_sync_progress(r);
 	if (self_out)
 		step_down_removed(r);
 }
@@ -465,7 +302,7 @@ static bool maybe_commit(struct raft *r)
 	return true;
 }
 
-static int64_t leader_append(struct raft *r, uint8_t type, const void *data, uint32_t len)
+int64_t raft_leader_append(struct raft *r, uint8_t type, const void *data, uint32_t len)
 {
 	struct raft_entry e = {
 		.term = r->term,
@@ -481,7 +318,7 @@ static int64_t leader_append(struct raft *r, uint8_t type, const void *data, uin
 	raft_blob_put(e.data);
 	if (type == RAFT_ENTRY_CONF) {
 		apply_conf_entry(r, &e);
-		sync_progress(r);
+		raft_sync_progress(r);
 	}
 	pr = raft_pr_find(r, r->cfg.id);
 	if (pr)
@@ -500,7 +337,7 @@ int64_t raft_propose(struct raft *r, const void *data, uint32_t len)
 		return -RAFT_ENOTLEADER;
 	if (r->transferee)
 		return -RAFT_EBUSY;
-	return leader_append(r, RAFT_ENTRY_NORMAL, data, len);
+	return raft_leader_append(r, RAFT_ENTRY_NORMAL, data, len);
 }
 
 int64_t raft_propose_conf(struct raft *r, const struct raft_conf_change *cc)
@@ -524,7 +361,7 @@ int64_t raft_propose_conf(struct raft *r, const struct raft_conf_change *cc)
 	if (err)
 		return err;
 	raft_conf_encode(cc, buf);
-	return leader_append(r, RAFT_ENTRY_CONF, buf, sizeof(buf));
+	return raft_leader_append(r, RAFT_ENTRY_CONF, buf, sizeof(buf));
 }
 
 /* ---- leader: answers from followers ------------------------------------------ */
@@ -624,7 +461,7 @@ static void step_leader(struct raft *r, const struct raft_msg *m)
 
 /* ---- follower ------------------------------------------------------------------ */
 
-static void reply(struct raft *r, const struct raft_msg *m, uint8_t type,
+void raft_reply(struct raft *r, const struct raft_msg *m, uint8_t type,
 		  uint64_t index, bool reject)
 {
 	struct raft_msg *out = raft_msg_new(r, type, m->from);
@@ -712,7 +549,7 @@ static int handle_append(struct raft *r, const struct raft_msg *m)
 
 	if (m->index < r->log.committed) {
 		/* all that is committed matches: start from there */
-		reply(r, m, RAFT_MSG_APPEND_RESP, r->log.committed, false);
+		raft_reply(r, m, RAFT_MSG_APPEND_RESP, r->log.committed, false);
 		return 0;
 	}
 	if (!raft_log_match(&r->log, m->index, m->log_term)) {
@@ -733,11 +570,11 @@ static int handle_append(struct raft *r, const struct raft_msg *m)
 		return err;
 	last_new = m->index + m->n_entries;
 	raft_log_commit_to(&r->log, m->commit < last_new ? m->commit : last_new);
-	reply(r, m, RAFT_MSG_APPEND_RESP, last_new, false);
+	raft_reply(r, m, RAFT_MSG_APPEND_RESP, last_new, false);
 	return 0;
 }
 
-static int step_follower(struct raft *r, const struct raft_msg *m)
+int raft_step_follower(struct raft *r, const struct raft_msg *m)
 {
 	switch (m->type) {
 	case RAFT_MSG_APPEND:
@@ -750,14 +587,14 @@ static int step_follower(struct raft *r, const struct raft_msg *m)
 		if (m->type == RAFT_MSG_SNAPSHOT)
 			return raft_snap_step(r, m);
 		raft_log_commit_to(&r->log, m->commit);
-		reply(r, m, RAFT_MSG_HEARTBEAT_RESP, 0, false);
+		raft_reply(r, m, RAFT_MSG_HEARTBEAT_RESP, 0, false);
 		return 0;
 	case RAFT_MSG_TIMEOUT_NOW:
-		if (promotable(r))
-			campaign(r, CAMPAIGN_TRANSFER);
+		if (raft_promotable(r))
+			raft_campaign_as(r, CAMPAIGN_TRANSFER);
 		return 0;
 	case RAFT_MSG_READ_INDEX:
-		reply(r, m, RAFT_MSG_READ_INDEX_RESP, 0, true);
+		raft_reply(r, m, RAFT_MSG_READ_INDEX_RESP, 0, true);
 		return 0;
 	case RAFT_MSG_READ_INDEX_RESP:
 		if (m->reject || !m->ctx)
@@ -768,82 +605,7 @@ static int step_follower(struct raft *r, const struct raft_msg *m)
 	}
 }
 
-/* A log ending at @index/@term is strictly ahead of ours: its owner never votes for us. */
-static bool log_ahead(const struct raft *r, uint64_t index, uint64_t term)
-{
-	uint64_t lt = raft_log_last_term(&r->log);
-
-	return term > lt || (term == lt && index > raft_log_last(&r->log));
-}
-
-static int step_candidate(struct raft *r, const struct raft_msg *m)
-{
-	uint8_t want = r->role == RAFT_PRE_CANDIDATE ? RAFT_MSG_PREVOTE_RESP : RAFT_MSG_VOTE_RESP;
-	bool ahead;
-
-	switch (m->type) {
-	case RAFT_MSG_APPEND:
-	case RAFT_MSG_HEARTBEAT:
-	case RAFT_MSG_SNAPSHOT:
-		/* someone won this term */
-		raft_become_follower(r, m->term, m->from);
-		return step_follower(r, m);
-	case RAFT_MSG_PREVOTE_RESP:
-	case RAFT_MSG_VOTE_RESP:
-		if (m->type != want)
-			return 0;
-		/* a refusal says where the voter's log ends */
-		ahead = m->reject && log_ahead(r, m->index, m->log_term);
-		switch (poll(r, m->from, !m->reject, ahead)) {
-		case POLL_WON:
-			if (r->role == RAFT_PRE_CANDIDATE)
-				campaign(r, CAMPAIGN_ELECTION);
-			else
-				become_leader(r);
-			break;
-		case POLL_LOST:
-			raft_become_follower(r, r->term, 0);
-			break;
-		case POLL_BEHIND:
-			raft_become_follower(r, r->term, 0);
-			backoff_timeout(r);
-			break;
-		default:
-			break;
-		}
-		return 0;
-	case RAFT_MSG_READ_INDEX:
-		reply(r, m, RAFT_MSG_READ_INDEX_RESP, 0, true);
-		return 0;
-	default:
-		return 0;
-	}
-}
-
 /* ---- any role ------------------------------------------------------------------ */
-
-static void handle_vote(struct raft *r, const struct raft_msg *m)
-{
-	bool pre = m->type == RAFT_MSG_PREVOTE;
-	struct raft_msg *out;
-	bool can;
-
-	/* a repeat, a free vote in this term, or a prevote for a later term */
-	can = r->vote == m->from || (!r->vote && !r->leader) || (pre && m->term > r->term);
-	out = raft_msg_new(r, pre ? RAFT_MSG_PREVOTE_RESP : RAFT_MSG_VOTE_RESP, m->from);
-	if (can && raft_log_up_to_date(&r->log, m->index, m->log_term)) {
-		if (out)
-			out->term = m->term;	/* the term the candidate asks for */
-		if (!pre) {
-			r->vote = m->from;
-			r->election_elapsed = 0;
-		}
-	} else if (out) {
-		out->reject = true;
-		out->index = raft_log_last(&r->log);
-		out->log_term = raft_log_last_term(&r->log);
-	}
-}
 
 /* Messages a node outside our configuration has no business sending us. */
 static bool ignored(struct raft *r, const struct raft_msg *m)
@@ -960,7 +722,7 @@ int raft_step(struct raft *r, const struct raft_msg *m)
 		return 0;
 	}
 	if (m->type == RAFT_MSG_PREVOTE || m->type == RAFT_MSG_VOTE) {
-		handle_vote(r, m);
+		raft_handle_vote(r, m);
 		return 0;
 	}
 	switch (r->role) {
@@ -969,32 +731,13 @@ int raft_step(struct raft *r, const struct raft_msg *m)
 		return 0;
 	case RAFT_CANDIDATE:
 	case RAFT_PRE_CANDIDATE:
-		return step_candidate(r, m);
+		return raft_step_candidate(r, m);
 	default:
-		return step_follower(r, m);
+		return raft_step_follower(r, m);
 	}
 }
 
 /* ---- time ------------------------------------------------------------------------ */
-
-bool raft_quorum_has(struct raft *r, bool (*ok)(const struct raft_progress *pr, uint64_t arg),
-		     uint64_t arg)
-{
-	uint32_t i, n = 0;
-
-	for (i = 0; i < r->conf.n_voters; i++) {
-		struct raft_progress *pr;
-
-		if (r->conf.voters[i] == r->cfg.id) {
-			n++;
-			continue;
-		}
-		pr = raft_pr_find(r, r->conf.voters[i]);
-		if (pr && ok(pr, arg))
-			n++;
-	}
-	return n >= raft_conf_quorum(&r->conf);
-}
 
 static bool heard_from(const struct raft_progress *pr, uint64_t unused)
 {
@@ -1051,8 +794,8 @@ void raft_tick(struct raft *r)
 	}
 	if (r->election_elapsed < UINT32_MAX)
 		r->election_elapsed++;
-	if (r->election_elapsed >= r->timeout && promotable(r))
-		campaign(r, r->cfg.pre_vote ? CAMPAIGN_PRE : CAMPAIGN_ELECTION);
+	if (r->election_elapsed >= r->timeout && raft_promotable(r))
+		raft_campaign_as(r, r->cfg.pre_vote ? CAMPAIGN_PRE : CAMPAIGN_ELECTION);
 }
 
 /* ---- requests from the application ------------------------------------------------ */

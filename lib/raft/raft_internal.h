@@ -181,7 +181,23 @@ struct raft_progress *raft_pr_find(struct raft *r, raft_id_t id);
 /* Do a quorum of voters (this node counting as one) satisfy @ok? */
 bool raft_quorum_has(struct raft *r, bool (*ok)(const struct raft_progress *pr, uint64_t arg),
 		     uint64_t arg);
+bool raft_promotable(const struct raft *r);
+void raft_sync_progress(struct raft *r);
+int64_t raft_leader_append(struct raft *r, uint8_t type, const void *data, uint32_t len);
+int raft_step_follower(struct raft *r, const struct raft_msg *m);
+void raft_reply(struct raft *r, const struct raft_msg *m, uint8_t type, uint64_t index,
+		bool reject);
+
+/* election.c */
+enum campaign_kind {
+	CAMPAIGN_PRE,		/* PREVOTE at term + 1, own term untouched */
+	CAMPAIGN_ELECTION,
+	CAMPAIGN_TRANSFER,	/* VOTE with ctx 1: voters skip the lease check */
+};
 void raft_become_follower(struct raft *r, uint64_t term, raft_id_t leader);
+void raft_campaign_as(struct raft *r, enum campaign_kind kind);
+int raft_step_candidate(struct raft *r, const struct raft_msg *m);
+void raft_handle_vote(struct raft *r, const struct raft_msg *m);
 bool raft_send_append(struct raft *r, struct raft_progress *pr, bool send_empty);
 void raft_bcast_append(struct raft *r, bool send_empty);
 void raft_bcast_heartbeat(struct raft *r, uint64_t ctx);
