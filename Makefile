@@ -108,7 +108,7 @@ $(SOVCTL): $(call obj,$(SOVCTL_SRCS) tools/sovctl/main.c) $(LIBSOV)
 
 # sovereignd embeds the BPF skeletons
 $(call obj,tools/sovereignd/bpf_loader.c): $(BUILD)/bpf/floor.skel.h
-$(call obj,tools/sovereignd/lb.c tools/sovereignd/lb_conns.c): $(BUILD)/bpf/lb.skel.h
+$(call obj,tools/sovereignd/lb.c tools/sovereignd/lb_conns.c tools/sovereignd/lb_attach.c): $(BUILD)/bpf/lb.skel.h
 $(SOVEREIGND): $(call obj,$(SOVD_SRCS)) $(LIBSOV)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -131,7 +131,7 @@ $(RAFT_SIM): $(call asan_obj,$(SIM_SRCS)) $(LIBSOV_ASAN)
 
 # the daemon again, sanitized, for tests/unit/test_daemon.c
 $(call asan_obj,tools/sovereignd/bpf_loader.c): $(BUILD)/bpf/floor.skel.h
-$(call asan_obj,tools/sovereignd/lb.c tools/sovereignd/lb_conns.c): $(BUILD)/bpf/lb.skel.h
+$(call asan_obj,tools/sovereignd/lb.c tools/sovereignd/lb_conns.c tools/sovereignd/lb_attach.c): $(BUILD)/bpf/lb.skel.h
 $(BUILD)/tests/unit/sovereignd-asan: $(call asan_obj,$(SOVD_SRCS)) $(LIBSOV_ASAN)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS)

@@ -62,6 +62,10 @@ int sovd_lb_check(struct sovd_lb *lb, uint8_t cmd, const struct nlattr **tb,
 /* A service's settings as the attributes that recreate them. */
 void sovd_lb_put_settings(struct nlmsghdr *nlh, const struct sov_lb_settings *s);
 
+/* lb_attach.c: SOV_CMD_LB_ATTACH and SOV_CMD_LB_DETACH */
+int sovd_lb_attach(struct sovd_lb *lb, const struct nlattr **tb, char *msg, size_t msglen);
+int sovd_lb_detach(struct sovd_lb *lb, char *msg, size_t msglen);
+
 /* lb_conns.c: expire idle flows, recount open connections per backend */
 void sovd_lb_conns_sweep(struct sovd_lb *lb);
 
