@@ -38,22 +38,35 @@ static const char *const policy_names[] = {
 	[SOV_LB_POLICY_CUSTOM] = "custom",
 };
 
+#define NNAMES(t) (sizeof(t) / sizeof((t)[0]))
+
+/* @names[i], or "unknown" past the table's end. */
+static const char *name_of(const char *const *names, uint32_t n, uint32_t i)
+{
+	return i < n ? names[i] : "unknown";
+}
+
+/* The index of @s in @names, or -EINVAL. */
+static int name_parse(const char *const *names, uint32_t n, const char *s, uint32_t *out)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 const char *sov_lb_policy_name(uint32_t policy)
 {
-	return policy < sizeof(policy_names) / sizeof(policy_names[0]) ?
-	       policy_names[policy] : "unknown";
+	return name_of(policy_names, NNAMES(policy_names), policy);
 }
 
 int sov_lb_policy_parse(const char *s, uint32_t *policy)
 {
-	uint32_t i;
-
-	for (i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++)
-		if (!strcmp(s, policy_names[i])) {
-			*policy = i;
-			return 0;
-		}
-	return -EINVAL;
+	return name_parse(policy_names, NNAMES(policy_names), s, policy);
 }
 
 static const char *const hc_type_names[] = {
@@ -66,20 +79,12 @@ static const char *const hc_type_names[] = {
 
 const char *sov_lb_hc_type_name(uint32_t type)
 {
-	return type < sizeof(hc_type_names) / sizeof(hc_type_names[0]) ?
-	       hc_type_names[type] : "unknown";
+	return name_of(hc_type_names, NNAMES(hc_type_names), type);
 }
 
 int sov_lb_hc_type_parse(const char *s, uint32_t *type)
 {
-	uint32_t i;
-
-	for (i = 0; i < sizeof(hc_type_names) / sizeof(hc_type_names[0]); i++)
-		if (!strcmp(s, hc_type_names[i])) {
-			*type = i;
-			return 0;
-		}
-	return -EINVAL;
+	return name_parse(hc_type_names, NNAMES(hc_type_names), s, type);
 }
 
 /* ---- addresses ----------------------------------------------------------- */
