@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,31 +60,7 @@ void sov_raft_snapshot_name(uint64_t term, uint64_t index, char *buf, size_t len
 	snprintf(buf, len, "snap-%016" PRIx64 "-%016" PRIx64 ".snap", term, index);
 }
 
-static void __attribute__((format(printf, 2, 3)))
-st_log(const struct sov_raft_storage *st, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!st->log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	st->log(st->log_ctx, msg);
-}
-
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#define st_log(st, ...) sov_io_logf((st)->log, (st)->log_ctx, __VA_ARGS__)
 
 static int fail(struct sov_raft_storage *st, int r, const char *what)
 {
@@ -564,7 +539,7 @@ static int choose_snapshot(struct sov_raft_storage *st, struct rebuild *rb,
 		}
 		if (r) {
 			free(buf);
-			set_err(err, errlen, "raft storage: %s: %s", name, strerror(-r));
+			sov_io_errf(err, errlen, "raft storage: %s: %s", name, strerror(-r));
 			return r;
 		}
 		sf->state = SNAP_VALID;
@@ -630,7 +605,7 @@ int sov_raft_storage_open(const char *dir, const struct sov_raft_storage_opts *o
 		r = st->dirfd < 0 ? -errno : 0;
 	}
 	if (r) {
-		set_err(err, errlen, "raft storage: %s: %s", dir, strerror(-r));
+		sov_io_errf(err, errlen, "raft storage: %s: %s", dir, strerror(-r));
 		goto fail;
 	}
 	r = choose_snapshot(st, &rb, err, errlen);
@@ -642,13 +617,13 @@ int sov_raft_storage_open(const char *dir, const struct sov_raft_storage_opts *o
 
 	r = sov_wal_open(dir, &wo, rb_record, &rb, &st->wal, err, errlen);
 	if (r == -EBADMSG && rb.msg[0])
-		set_err(err, errlen, "raft storage: %s: %s; refusing to start", dir, rb.msg);
+		sov_io_errf(err, errlen, "raft storage: %s: %s; refusing to start", dir, rb.msg);
 	if (r)
 		goto fail;
 	st->dirfd = sov_wal_dirfd(st->wal);
 	r = rb_finish(&rb);
 	if (r) {
-		set_err(err, errlen, "raft storage: %s: %s; refusing to start", dir, rb.msg);
+		sov_io_errf(err, errlen, "raft storage: %s: %s; refusing to start", dir, rb.msg);
 		goto fail;
 	}
 	list_snapshots(st, dir, true);

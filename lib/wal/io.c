@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* lib/wal: the disk-changing calls, routed through struct sov_io for fault injection. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -51,4 +52,28 @@ int sov_io_rename(const struct sov_io *io, int dirfd, const char *from, const ch
 	if (io && io->rename)
 		return io->rename(io->ctx, dirfd, from, to);
 	return renameat(dirfd, from, dirfd, to) < 0 ? -errno : 0;
+}
+
+void sov_io_logf(void (*log)(void *ctx, const char *msg), void *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log(ctx, msg);
+}
+
+void sov_io_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,31 +51,7 @@ void sov_wal_segment_name(uint64_t seq, char *buf, size_t len)
 	snprintf(buf, len, "%016" PRIx64 ".wal", seq);
 }
 
-static void __attribute__((format(printf, 2, 3)))
-wal_log(const struct sov_wal *w, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!w->log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	w->log(w->log_ctx, msg);
-}
-
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#define wal_log(w, ...) sov_io_logf((w)->log, (w)->log_ctx, __VA_ARGS__)
 
 /* The first I/O failure sticks: nothing after it may be acknowledged. */
 static int fail(struct sov_wal *w, int r, const char *what)
@@ -272,7 +247,7 @@ static int replay_segment(struct sov_wal *w, struct replay *rp, uint64_t seq, bo
 	sov_wal_segment_name(seq, name, sizeof(name));
 	r = read_file(w->dirfd, name, &rp->buf, &rp->cap, &n);
 	if (r) {
-		set_err(rp->err, rp->errlen, "wal: %s/%s: %s", w->dir, name, strerror(-r));
+		sov_io_errf(rp->err, rp->errlen, "wal: %s/%s: %s", w->dir, name, strerror(-r));
 		return r;
 	}
 	if (n < SOV_WAL_HDR || memcmp(rp->buf, wal_magic, sizeof(wal_magic)) ||
@@ -282,7 +257,7 @@ static int replay_segment(struct sov_wal *w, struct replay *rp, uint64_t seq, bo
 			off = 0;
 			goto torn;
 		}
-		set_err(rp->err, rp->errlen,
+		sov_io_errf(rp->err, rp->errlen,
 			"wal: %s offset 0: bad segment header; the log is corrupt before its end, refusing to start",
 			name);
 		return -EBADMSG;
@@ -297,7 +272,7 @@ static int replay_segment(struct sov_wal *w, struct replay *rp, uint64_t seq, bo
 		if (rp->fn) {
 			r = rp->fn(rp->ctx, &rec);
 			if (r) {
-				set_err(rp->err, rp->errlen, "wal: %s offset %zu: replay: %s",
+				sov_io_errf(rp->err, rp->errlen, "wal: %s offset %zu: replay: %s",
 					name, off, strerror(-r));
 				return r;
 			}
@@ -308,7 +283,7 @@ static int replay_segment(struct sov_wal *w, struct replay *rp, uint64_t seq, bo
 	if (off == n)
 		return 0;
 	if (!last || valid_after(rp->buf, n, off)) {
-		set_err(rp->err, rp->errlen,
+		sov_io_errf(rp->err, rp->errlen,
 			"wal: %s offset %zu: %s; the log is corrupt before its end, refusing to start",
 			name, off, rec_reason[s]);
 		return -EBADMSG;
@@ -316,7 +291,7 @@ static int replay_segment(struct sov_wal *w, struct replay *rp, uint64_t seq, bo
 torn:
 	r = cut_tail(w, name, seq, off);
 	if (r) {
-		set_err(rp->err, rp->errlen, "wal: %s: cutting the torn tail at %zu: %s",
+		sov_io_errf(rp->err, rp->errlen, "wal: %s: cutting the torn tail at %zu: %s",
 			name, off, strerror(-r));
 		return r;
 	}
@@ -463,7 +438,7 @@ int sov_wal_open(const char *dir, const struct sov_wal_opts *opts,
 		goto fail;
 	if (w->limit < SOV_WAL_HDR + SOV_WAL_REC_HDR) {
 		r = -EINVAL;
-		set_err(err, errlen, "wal: segment size %" PRIu64 " is too small", w->limit);
+		sov_io_errf(err, errlen, "wal: segment size %" PRIu64 " is too small", w->limit);
 		goto fail;
 	}
 	r = make_dir(&w->io, dir);
@@ -472,25 +447,25 @@ int sov_wal_open(const char *dir, const struct sov_wal_opts *opts,
 		r = w->dirfd < 0 ? -errno : 0;
 	}
 	if (r) {
-		set_err(err, errlen, "wal: %s: %s", dir, strerror(-r));
+		sov_io_errf(err, errlen, "wal: %s: %s", dir, strerror(-r));
 		goto fail;
 	}
 	/* two writers on one log would interleave records */
 	if (flock(w->dirfd, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		set_err(err, errlen, "wal: %s: %s", dir,
+		sov_io_errf(err, errlen, "wal: %s: %s", dir,
 			r == -EBUSY ? "in use by another process" : strerror(-r));
 		goto fail;
 	}
 	r = list_segments(dir, &seqs, &n);
 	if (r) {
-		set_err(err, errlen, "wal: %s: %s", dir, strerror(-r));
+		sov_io_errf(err, errlen, "wal: %s: %s", dir, strerror(-r));
 		goto fail;
 	}
 	if (!n) {
 		r = create_segment(w, 1, &w->fd);
 		if (r) {
-			set_err(err, errlen, "wal: %s: creating the first segment: %s",
+			sov_io_errf(err, errlen, "wal: %s: creating the first segment: %s",
 				dir, strerror(-r));
 			goto fail;
 		}
@@ -502,7 +477,7 @@ int sov_wal_open(const char *dir, const struct sov_wal_opts *opts,
 		if (seqs[i] != seqs[i - 1] + 1) {
 			sov_wal_segment_name(seqs[i - 1] + 1, name, sizeof(name));
 			r = -EBADMSG;
-			set_err(err, errlen, "wal: %s: segment %s is missing, refusing to start",
+			sov_io_errf(err, errlen, "wal: %s: segment %s is missing, refusing to start",
 				dir, name);
 			goto fail;
 		}
@@ -518,7 +493,7 @@ int sov_wal_open(const char *dir, const struct sov_wal_opts *opts,
 	w->fd = openat(w->dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (w->fd < 0) {
 		r = -errno;
-		set_err(err, errlen, "wal: %s/%s: %s", dir, name, strerror(-r));
+		sov_io_errf(err, errlen, "wal: %s/%s: %s", dir, name, strerror(-r));
 		goto fail;
 	}
 out:

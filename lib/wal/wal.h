@@ -58,6 +58,12 @@ int sov_io_write_all(const struct sov_io *io, int fd, const void *buf, size_t le
 int sov_io_fsync(const struct sov_io *io, int fd, bool datasync);
 int sov_io_rename(const struct sov_io *io, int dirfd, const char *from, const char *to);
 
+/* Messages of the WAL and of what is built on it: to @log if set, into @err if given. */
+void sov_io_logf(void (*log)(void *ctx, const char *msg), void *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void sov_io_errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 struct sov_wal_opts {
 	uint64_t segment_bytes;		/* 0: SOV_WAL_SEGMENT_BYTES */
 	const struct sov_io *io;	/* NULL: the real system calls */
