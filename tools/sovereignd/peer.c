@@ -113,6 +113,7 @@ struct hello_write {
 
 static void flush(struct peer *pe);
 static void on_retry(uv_timer_t *t);
+static void dial(struct peer *pe);
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -513,6 +514,17 @@ static int hello_received(struct conn *c, const struct sov_raft_hello *h, char *
 	if (send_hello(c, pe->id))
 		return refuse(why, "cannot answer its HELLO");
 	link_up(c, pe);
+	/*
+	 * It is back (restarted, or the network healed): dial now, not when a
+	 * backoff grown while it was away runs out. Until then our messages to
+	 * it are lost, the first PreVote of the next election among them.
+	 */
+	if (!pe->out && !pe->removed && !p->closing) {
+		uv_timer_stop(&pe->retry);
+		pe->backoff_ms = p->cfg.backoff_min_ms;
+		pe->st.backoff_ms = pe->backoff_ms;
+		dial(pe);
+	}
 	return 0;
 }
 
