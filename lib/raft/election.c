@@ -23,9 +23,16 @@ static uint64_t rng_next(struct raft *r)
 	return z ^ (z >> 31);
 }
 
+/*
+ * In (election, 2 * election] ticks, never exactly election: the other nodes'
+ * tick clocks run up to a tick out of phase with ours, and one still counting
+ * election - 1 ticks since the leader's last heartbeat would ignore our
+ * PreVote as a lease holder (raft_step()) and cost us a whole second timeout.
+ */
 static void reset_timeout(struct raft *r)
 {
-	r->timeout = r->cfg.election_ticks + (uint32_t)(rng_next(r) % r->cfg.election_ticks);
+	r->timeout = r->cfg.election_ticks + 1 +
+		     (uint32_t)(rng_next(r) % r->cfg.election_ticks);
 }
 
 /*
@@ -216,6 +223,22 @@ int raft_step_candidate(struct raft *r, const struct raft_msg *m)
 
 /* ---- any role ------------------------------------------------------------------ */
 
+/*
+ * Two nodes standing at once each grant the other's PreVote, both go on to a
+ * real vote, vote for themselves and split it; with two voters left of three
+ * that costs a second election timeout every time. A PreVote is not binding,
+ * so of two pre-candidates only one goes on: the one whose log is ahead,
+ * else the lower id. The other grants it and steps back.
+ */
+static bool yields_to(const struct raft *r, const struct raft_msg *m)
+{
+	uint64_t lt = raft_log_last_term(&r->log), li = raft_log_last(&r->log);
+
+	if (log_ahead(r, m->index, m->log_term))
+		return true;
+	return m->log_term == lt && m->index == li && m->from < r->cfg.id;
+}
+
 void raft_handle_vote(struct raft *r, const struct raft_msg *m)
 {
 	bool pre = m->type == RAFT_MSG_PREVOTE;
@@ -224,6 +247,11 @@ void raft_handle_vote(struct raft *r, const struct raft_msg *m)
 
 	/* a repeat, a free vote in this term, or a prevote for a later term */
 	can = r->vote == m->from || (!r->vote && !r->leader) || (pre && m->term > r->term);
+	if (pre && r->role == RAFT_PRE_CANDIDATE && m->term == r->term + 1) {
+		can = yields_to(r, m);
+		if (can)
+			raft_become_follower(r, r->term, 0);
+	}
 	out = raft_msg_new(r, pre ? RAFT_MSG_PREVOTE_RESP : RAFT_MSG_VOTE_RESP, m->from);
 	if (can && raft_log_up_to_date(&r->log, m->index, m->log_term)) {
 		if (out)

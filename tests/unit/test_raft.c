@@ -687,6 +687,55 @@ static void test_check_quorum(void **state)
 	assert_true(n && n != l);
 }
 
+/* Both survivors stand in the same instant: one goes on, the other yields. */
+static raft_id_t simultaneous_prevote(bool behind_lower, raft_id_t *lower)
+{
+	raft_id_t l, lo, hi;
+	uint64_t term;
+
+	net_init(3, NULL);
+	l = elect();
+	lo = other_than(l, 0);
+	hi = other_than(l, lo);
+	if (lo > hi) {
+		raft_id_t t = lo;
+
+		lo = hi;
+		hi = t;
+	}
+	if (behind_lower) {
+		nt.cut[l][lo] = true;
+		assert_true(propose_val(l, 1) > 0);
+		net_flush();
+		nt.cut[l][lo] = false;
+	}
+	term = term_of(l);
+	net_stop(&nt.nodes[l]);
+	raft_campaign(nt.nodes[lo].r);
+	raft_campaign(nt.nodes[hi].r);
+	net_flush();
+	/* won in the first round: no split vote, no second timeout */
+	assert_int_equal(term_of(lo), term + 1);
+	assert_int_equal(term_of(hi), term + 1);
+	*lower = lo;
+	return leader_except(l);
+}
+
+static void test_simultaneous_prevote(void **state)
+{
+	raft_id_t l, lo;
+
+	(void)state;
+	/* equal logs: the lower id */
+	l = simultaneous_prevote(false, &lo);
+	assert_int_equal(l, lo);
+	teardown(NULL);
+	/* the lower id's log is behind: it could not win, so the other goes on */
+	l = simultaneous_prevote(true, &lo);
+	assert_true(l != 0 && l != lo);
+	assert_int_equal(nt.nodes[l].n_vals, 1);
+}
+
 static void test_transfer(void **state)
 {
 	raft_id_t l, t;
@@ -1378,6 +1427,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_conflict_truncated, teardown),
 		cmocka_unit_test_teardown(test_prevote, teardown),
 		cmocka_unit_test_teardown(test_check_quorum, teardown),
+		cmocka_unit_test_teardown(test_simultaneous_prevote, teardown),
 		cmocka_unit_test_teardown(test_transfer, teardown),
 		cmocka_unit_test_teardown(test_read_index, teardown),
 		cmocka_unit_test_teardown(test_snapshot_install, teardown),
