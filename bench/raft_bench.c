@@ -45,6 +45,7 @@
 #include "raft_bench.h"
 
 static const char *sovd_bin = "build/bin/sovereignd";
+static const char *sovd_log = "notice";	/* the daemons' -l */
 static const char *etcd_bin = "/usr/bin/etcd";
 static char work[200] = "build/bench-raft";
 static double secs = 3.0;
@@ -187,7 +188,7 @@ static void start_node(struct cluster *c, unsigned int i)
 		argv[k++] = n->sock;
 		argv[k++] = "--no-bpf";
 		argv[k++] = "-l";
-		argv[k++] = "notice";
+		argv[k++] = (char *)sovd_log;
 		argv[k++] = "--cluster-id";
 		argv[k++] = "bench";
 		argv[k++] = "--node-id";
@@ -702,12 +703,13 @@ static void run(enum kind kind, struct result *r)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: raft-bench [-d SOVEREIGND] [-e ETCD] [-E] [-w DIR] [-t SECONDS] [-n TRIALS] [-v]\n"
+		"usage: raft-bench [-d SOVEREIGND] [-e ETCD] [-E] [-w DIR] [-t SECONDS] [-n TRIALS] [-l LEVEL] [-v]\n"
 		"  -d  the daemon (build/bin/sovereignd)\n"
 		"  -e  etcd (/usr/bin/etcd); -E: do not run etcd\n"
 		"  -w  work dir for data dirs and logs, on the disk (build/bench-raft)\n"
 		"  -t  seconds per concurrency level (3), after 0.5 s of warm-up\n"
 		"  -n  failover trials (50; 0: none)\n"
+		"  -l  the daemons' log level (notice), e.g. debug: votes and links, in DIR/sovereignd/nN/log\n"
 		"  -v  every trial on stderr\n");
 	exit(2);
 }
@@ -734,7 +736,7 @@ int main(int argc, char **argv)
 	unsigned int l;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "d:e:Ew:t:n:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "d:e:Ew:t:n:l:vh")) != -1) {
 		switch (opt) {
 		case 'd': sovd_bin = optarg; break;
 		case 'e': etcd_bin = optarg; break;
@@ -742,6 +744,7 @@ int main(int argc, char **argv)
 		case 'w': snprintf(work, sizeof(work), "%s", optarg); break;
 		case 't': secs = atof(optarg); break;
 		case 'n': trials = atoi(optarg); break;
+		case 'l': sovd_log = optarg; break;
 		case 'v': verbose = true; break;
 		default: usage();
 		}

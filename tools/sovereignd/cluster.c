@@ -681,6 +681,10 @@ static int on_peer_msg(void *arg, const struct raft_msg *m, char *why, size_t wh
 		return 0;	/* fenced: hears nothing, promises nothing */
 	if (m->from == cl->leader)
 		cl->leader_seen_ns = realtime_ns();
+	if (m->type == RAFT_MSG_PREVOTE || m->type == RAFT_MSG_PREVOTE_RESP ||
+	    m->type == RAFT_MSG_VOTE || m->type == RAFT_MSG_VOTE_RESP)
+		log_debug("cluster: %s%s from node %" PRIu64 ", term %" PRIu64,
+			  raft_msg_name(m->type), m->reject ? " (refused)" : "", m->from, m->term);
 	ret = raft_step(cl->r, m);
 	if (ret == -EINVAL) {
 		cl->refused_msgs++;
