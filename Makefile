@@ -124,6 +124,9 @@ $(BUILD)/tests/unit/test_peer: $(call asan_obj,tools/sovereignd/peer.c tools/sov
 # the checker's self-test links the checker, which lives with the simulation
 $(BUILD)/tests/unit/test_linearizability: $(call asan_obj,tests/sim/linearizability.c)
 
+# the cluster tests share the harness that runs the daemons
+$(BUILD)/tests/unit/test_cluster: $(call asan_obj,tests/unit/cluster_harness.c)
+
 # the deterministic simulation of lib/raft (tests/sim), sanitized like the unit tests
 $(RAFT_SIM): $(call asan_obj,$(SIM_SRCS)) $(LIBSOV_ASAN)
 	@mkdir -p $(@D)
