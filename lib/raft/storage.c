@@ -819,7 +819,7 @@ static int after_snapshot(struct sov_raft_storage *st, const struct raft_snapsho
 	return compact(st, oldest);
 }
 
-int sov_raft_storage_save(struct sov_raft_storage *st, const struct raft_ready *rd)
+int sov_raft_storage_write(struct sov_raft_storage *st, const struct raft_ready *rd)
 {
 	const struct raft_snapshot *snap = rd->snapshot;
 	uint64_t last = st->last_index;
@@ -866,20 +866,52 @@ int sov_raft_storage_save(struct sov_raft_storage *st, const struct raft_ready *
 		if (r)
 			return fail(st, r, "appending entries");
 	}
+	return 0;
+}
+
+int sov_raft_storage_sync(struct sov_raft_storage *st)
+{
+	int r;
+
+	if (st->err)
+		return st->err;
 	r = sov_wal_sync(st->wal);
 	if (r)
 		return fail(st, r, "syncing the log");
+	return 0;
+}
+
+int sov_raft_storage_done(struct sov_raft_storage *st, const struct raft_ready *rd)
+{
+	uint64_t last = st->last_index;
+	int r;
+
+	if (st->err)
+		return st->err;
 	if (rd->hs_changed)
 		st->hs = rd->hs;
+	if (rd->snapshot && rd->snapshot->meta.index > last)
+		last = rd->snapshot->meta.index;
 	if (rd->n_entries)
 		last = rd->entries[rd->n_entries - 1].index;
 	st->last_index = last;
-	if (snap) {
-		r = after_snapshot(st, &snap->meta);
+	if (rd->snapshot) {
+		r = after_snapshot(st, &rd->snapshot->meta);
 		if (r)
 			return fail(st, r, "compacting the log");
 	}
 	return 0;
+}
+
+int sov_raft_storage_save(struct sov_raft_storage *st, const struct raft_ready *rd)
+{
+	int r = sov_raft_storage_write(st, rd);
+
+	if (!r)
+		r = sov_raft_storage_sync(st);
+	if (!r)
+		r = sov_raft_storage_done(st, rd);
+	return r;
 }
 
 int sov_raft_storage_snapshot(struct sov_raft_storage *st, const struct raft_snapshot *snap)

@@ -68,6 +68,19 @@ void sov_raft_storage_close(struct sov_raft_storage *st);
 int sov_raft_storage_save(struct sov_raft_storage *st, const struct raft_ready *rd);
 
 /*
+ * sov_raft_storage_save() in three steps, so the fdatasync can run on
+ * another thread while the caller goes on stepping Raft: write() validates
+ * and queues the records (a snapshot file is written and synced here),
+ * sync() writes them out and syncs the log, done() records what is now
+ * durable and compacts after a snapshot. Between write() and done() nothing
+ * else may touch @st; sync() alone may run on another thread. Each returns
+ * 0 or the storage's sticky error.
+ */
+int sov_raft_storage_write(struct sov_raft_storage *st, const struct raft_ready *rd);
+int sov_raft_storage_sync(struct sov_raft_storage *st);
+int sov_raft_storage_done(struct sov_raft_storage *st, const struct raft_ready *rd);
+
+/*
  * The application saved its state through snap->meta.index: write the
  * snapshot file, record it, prune old snapshots and delete the log
  * segments no retained snapshot needs.

@@ -8,8 +8,8 @@
  * callback, after libuv has run every callback the poll returned; an idle
  * handle keeps that poll from blocking while a Ready waits. So every
  * proposal of one iteration travels in the same APPENDs and costs one fsync.
- * The fsync runs on the loop thread: what arrives meanwhile forms the next
- * batch.
+ * The fsync runs on a thread of its own (cluster_sync.h): what arrives
+ * meanwhile is stepped, and forms the next batch.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cluster_internal.h"
+#include "cluster_sync.h"
 #include "lb_cluster.h"
 #include "log.h"
 
@@ -101,7 +102,8 @@ static void on_idle(uv_idle_t *h)
 
 void sovd_cluster_mark(struct sovd_cluster *cl)
 {
-	if (!cl->stopped && !uv_is_active((uv_handle_t *)&cl->idle))
+	/* with a sync in flight, its end marks the node */
+	if (!cl->stopped && !cl->rd_open && !uv_is_active((uv_handle_t *)&cl->idle))
 		uv_idle_start(&cl->idle, on_idle);
 }
 
@@ -354,6 +356,8 @@ static void storage_log(void *ctx, const char *msg)
 	log_warn("raft storage: %s", msg);
 }
 
+static void settle(struct sovd_cluster *cl);
+
 static void storage_failed(struct sovd_cluster *cl, int err, const char *what)
 {
 	if (cl->storage_err)
@@ -375,6 +379,7 @@ int sovd_cluster_snapshot_now(struct sovd_cluster *cl)
 	size_t len;
 	int ret;
 
+	settle(cl);	/* the storage is ours alone again */
 	if (cl->storage_err || cl->applied <= cl->snap_index)
 		return 0;
 	ret = sov_kv_snapshot(cl->kv, &buf, &len);
@@ -592,59 +597,118 @@ static void complete_waits(struct sovd_cluster *cl, raft_id_t leader, bool leade
 	}
 }
 
-static void process_ready(struct sovd_cluster *cl)
+static void send_msgs(struct sovd_cluster *cl, size_t upto)
 {
+	int ret;
+
+	for (; cl->rd_sent < upto && !cl->storage_err; cl->rd_sent++) {
+		const struct raft_msg *m = &cl->rd.msgs[cl->rd_sent];
+
+		ret = sovd_peers_send(cl->peers, m);
+		if (ret == -ENOENT)
+			log_debug("cluster: no link to node %" PRIu64 " for a %s", m->to,
+				  raft_msg_name(m->type));
+	}
+}
+
+/* The Ready is durable (or the storage failed): promise, apply, answer. */
+static void finish_ready(struct sovd_cluster *cl, int err)
+{
+	struct raft_ready *rd = &cl->rd;
 	struct raft_status st;
-	struct raft_ready rd;
 	struct sovd_wait *w;
 	bool leader_changed;
 	size_t i;
-	int ret;
 
-	raft_ready(cl->r, &rd);
-	cl->readies++;
-	if (!cl->storage_err) {
-		ret = sov_raft_storage_save(cl->st, &rd);
-		if (ret < 0) {
-			storage_failed(cl, ret, "saving the log");
-		} else if (rd.n_entries || rd.hs_changed || rd.snapshot) {
-			cl->syncs++;
-			cl->synced_entries += rd.n_entries;
-			if (rd.n_entries > cl->max_batch)
-				cl->max_batch = rd.n_entries;
-		}
-	}
+	if (!err && !cl->storage_err)
+		err = sov_raft_storage_done(cl->st, rd);
+	if (err)
+		storage_failed(cl, err, "saving the log");
 	/* a vote or an acknowledgement only once what it promises is durable */
-	for (i = 0; i < rd.n_msgs && !cl->storage_err; i++) {
-		ret = sovd_peers_send(cl->peers, &rd.msgs[i]);
-		if (ret == -ENOENT)
-			log_debug("cluster: no link to node %" PRIu64 " for a %s",
-				  rd.msgs[i].to, raft_msg_name(rd.msgs[i].type));
-	}
-	if (rd.snapshot)
-		apply_snapshot(cl, rd.snapshot);
-	for (i = 0; i < rd.n_committed; i++)
-		apply_entry(cl, &rd.committed[i]);
-	for (i = 0; i < rd.n_reads; i++)
+	send_msgs(cl, rd->n_msgs);
+	if (rd->snapshot)
+		apply_snapshot(cl, rd->snapshot);
+	for (i = 0; i < rd->n_committed; i++)
+		apply_entry(cl, &rd->committed[i]);
+	for (i = 0; i < rd->n_reads; i++)
 		for (w = cl->waits; w; w = w->next)
-			if (w->kind == SOVD_WAIT_READ && w->ctx == rd.reads[i].ctx) {
-				w->index = rd.reads[i].index;
+			if (w->kind == SOVD_WAIT_READ && w->ctx == rd->reads[i].ctx) {
+				w->index = rd->reads[i].index;
 				w->have_index = true;
 			}
 	raft_status(cl->r, &st);
-	leader_changed = rd.leader != cl->leader;
-	if (leader_changed && rd.leader == cl->o.conf.self)
+	leader_changed = rd->leader != cl->leader;
+	if (leader_changed && rd->leader == cl->o.conf.self)
 		log_notice("cluster: this node leads, term %" PRIu64, st.hs.term);
-	else if (leader_changed && rd.leader)
-		log_notice("cluster: node %" PRIu64 " leads, term %" PRIu64, rd.leader, st.hs.term);
+	else if (leader_changed && rd->leader)
+		log_notice("cluster: node %" PRIu64 " leads, term %" PRIu64, rd->leader, st.hs.term);
 	else if (leader_changed)
 		log_info("cluster: no leader, term %" PRIu64, st.hs.term);
-	cl->leader = rd.leader;
-	sovd_history_soft(&cl->hist, rd.role, rd.leader, st.hs.term, cl->leader_seen_ns);
-	complete_waits(cl, rd.leader, leader_changed);
-	raft_advance(cl->r, &rd);
+	cl->leader = rd->leader;
+	sovd_history_soft(&cl->hist, rd->role, rd->leader, st.hs.term, cl->leader_seen_ns);
+	complete_waits(cl, rd->leader, leader_changed);
+	raft_advance(cl->r, rd);
+	cl->rd_open = false;
+	cl->rd_sent = 0;
 	if (cl->o.snapshot_every && cl->applied >= cl->snap_index + cl->o.snapshot_every)
 		sovd_cluster_snapshot_now(cl);
+}
+
+/*
+ * Take a Ready and write it; its sync goes to the sync thread. A leader's
+ * messages go out at once: its followers write in parallel with it (Raft
+ * thesis 10.2.1). That is safe because the leader counts itself for an
+ * entry it has not synced only until this Ready is finished, and all that
+ * follows from such a count (a commit index in a message, an applied
+ * entry, an answer) leaves in a later Ready, taken after this sync.
+ */
+static void start_ready(struct sovd_cluster *cl)
+{
+	struct raft_ready *rd = &cl->rd;
+	int ret;
+
+	raft_ready(cl->r, rd);
+	cl->rd_open = true;
+	cl->rd_sent = 0;
+	cl->readies++;
+	if (cl->storage_err) {
+		finish_ready(cl, 0);
+		return;
+	}
+	ret = sov_raft_storage_write(cl->st, rd);
+	if (ret < 0) {
+		finish_ready(cl, ret);
+		return;
+	}
+	if (!rd->n_entries && !rd->hs_changed && !rd->snapshot) {
+		finish_ready(cl, 0);
+		return;
+	}
+	cl->syncs++;
+	cl->synced_entries += rd->n_entries;
+	if (rd->n_entries > cl->max_batch)
+		cl->max_batch = rd->n_entries;
+	if (rd->role == RAFT_LEADER)
+		send_msgs(cl, rd->n_msgs);
+	sovd_syncer_post(cl->sync);
+}
+
+static void on_synced(void *arg, int err)
+{
+	struct sovd_cluster *cl = arg;
+
+	if (!cl->rd_open)
+		return;
+	finish_ready(cl, err);
+	if (!cl->stopped)
+		sovd_cluster_mark(cl);
+}
+
+/* Finish the Ready in flight now, waiting for its sync: before a snapshot, when stopping. */
+static void settle(struct sovd_cluster *cl)
+{
+	if (cl->rd_open && cl->sync && sovd_syncer_busy(cl->sync))
+		finish_ready(cl, sovd_syncer_wait(cl->sync));
 }
 
 static void on_check(uv_check_t *h)
@@ -654,9 +718,10 @@ static void on_check(uv_check_t *h)
 
 	uv_idle_stop(&cl->idle);
 	/* applying can propose or read again: a few rounds, then the next iteration */
-	for (rounds = 0; rounds < 4 && raft_has_ready(cl->r); rounds++)
-		process_ready(cl);
-	if (raft_has_ready(cl->r))
+	for (rounds = 0; rounds < 4 && !cl->rd_open && raft_has_ready(cl->r); rounds++)
+		start_ready(cl);
+	/* the sync's end marks the node again */
+	if (!cl->rd_open && raft_has_ready(cl->r))
 		sovd_cluster_mark(cl);
 }
 
@@ -833,6 +898,11 @@ int sovd_cluster_start(struct sovd *d, const struct sovd_cluster_opts *o)
 		log_err("cluster: cannot start the peer links: %s", strerror(-ret));
 		goto fail;
 	}
+	ret = sovd_syncer_new(d->loop, cl->st, on_synced, cl, &cl->sync);
+	if (ret) {
+		log_err("cluster: cannot start the sync thread: %s", uv_strerror(ret));
+		goto fail;
+	}
 	sov_kv_walk(cl->kv, NODE_PREFIX, add_known_node, cl);
 	uv_timer_init(d->loop, &cl->tick);
 	uv_check_init(d->loop, &cl->check);
@@ -855,6 +925,9 @@ void sovd_cluster_stop(struct sovd *d)
 
 	if (!cl || cl->stopped || !cl->r)
 		return;
+	settle(cl);
+	sovd_syncer_free(cl->sync);
+	cl->sync = NULL;
 	cl->stopped = true;
 	/* clients are closing: nobody to answer */
 	while (cl->waits) {
@@ -874,6 +947,12 @@ void sovd_cluster_free(struct sovd *d)
 
 	if (!cl)
 		return;
+	if (cl->sync) {
+		settle(cl);
+		sovd_syncer_free(cl->sync);
+	}
+	if (cl->rd_open)
+		raft_advance(cl->r, &cl->rd);
 	if (cl->peers)
 		sovd_peers_close(cl->peers);
 	raft_free(cl->r);

@@ -43,6 +43,12 @@ struct sovd_cluster {
 	uv_idle_t idle;			/* keeps the poll from blocking while one waits */
 	bool stopped;
 
+	/* the Ready whose sync runs on the sync thread (cluster_sync.h) */
+	struct sovd_syncer *sync;
+	struct raft_ready rd;
+	bool rd_open;			/* taken, not yet advanced */
+	size_t rd_sent;			/* its messages already sent */
+
 	/* storage failed: the node sends, steps and acknowledges nothing more */
 	int storage_err;
 	char storage_msg[256];
