@@ -8,7 +8,8 @@
  * queue up and are handed to raft together afterwards (group commit), as in
  * a daemon whose loop is blocked on the disk. Seeds with a "pipeline"
  * profile step raft in the meantime instead (lib/raft allows it between
- * raft_ready() and raft_advance()); only the next Ready waits.
+ * raft_ready() and raft_advance()); only the next Ready waits. There a
+ * leader also sends its messages before the fsync, as sovereignd does.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -167,6 +168,7 @@ void node_crash(struct sim *w, struct sim_node *n, bool keep_unsynced)
 	raft_free(n->r);
 	n->r = NULL;
 	n->busy = false;
+	n->rd_sent = 0;
 	kv_free(&n->kv);
 	for (i = 0; i < n->n_in; i++) {
 		struct node_input *in = &n->in[i];
@@ -387,10 +389,11 @@ static void finish_ready(struct sim *w, struct sim_node *n)
 	struct raft_ready *rd = &n->rd;
 	size_t i, j;
 
-	for (i = 0; i < rd->n_msgs && !w->failed; i++) {
+	for (i = n->rd_sent; i < rd->n_msgs && !w->failed; i++) {
 		inv_sent(w, n, &rd->msgs[i]);
 		net_send(w, &rd->msgs[i]);
 	}
+	n->rd_sent = 0;
 	if (rd->snapshot)
 		apply_snapshot(w, n, rd->snapshot);
 	for (i = 0; i < rd->n_committed && !w->failed; i++)
@@ -418,6 +421,13 @@ static void take_ready(struct sim *w, struct sim_node *n)
 	if (disk_write(w, n->slot, &n->rd)) {
 		inv_written(w, n);
 		n->busy = true;
+		/* as sovereignd: a pipelining leader's followers write in parallel with it */
+		if (w->prof.pipeline && n->rd.role == RAFT_LEADER) {
+			for (; n->rd_sent < n->rd.n_msgs && !w->failed; n->rd_sent++) {
+				inv_sent(w, n, &n->rd.msgs[n->rd_sent]);
+				net_send(w, &n->rd.msgs[n->rd_sent]);
+			}
+		}
 		w->st.fsyncs++;
 		ev_push(w, w->now + rng_range(&w->rng, n->disk.fsync_min, n->disk.fsync_max),
 			EV_FSYNC, n->slot, n->incarnation, NULL);

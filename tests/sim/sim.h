@@ -233,6 +233,7 @@ struct sim_node {
 	/* the Ready in flight, waiting for the disk */
 	bool busy;
 	struct raft_ready rd;
+	size_t rd_sent;			/* of rd.msgs: sent before the fsync (a leader's, pipelined) */
 	uint32_t ticks_owed;
 	struct node_input *in;
 	size_t n_in, cap_in;
