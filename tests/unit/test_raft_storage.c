@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
+
 #include "fault_io.h"
 #include "../../lib/raft/storage.h"
 
@@ -222,6 +224,76 @@ static void test_one_fsync_per_ready(void **state)
 	assert_int_equal(save_entries(st, 301, 301, 1), 0);
 	assert_int_equal(f.datasyncs, 2);
 	assert_int_equal(f.fsyncs, 0);
+	sov_raft_storage_close(st);
+	scratch_remove(dir);
+}
+
+struct sync_job {
+	struct sov_raft_storage *st;
+	int ret;
+};
+
+static void *sync_on_thread(void *arg)
+{
+	struct sync_job *j = arg;
+
+	j->ret = sov_raft_storage_sync(j->st);
+	return NULL;
+}
+
+/*
+ * The save in three steps, as sovereignd runs it: write() only queues the
+ * log records, sync() on another thread writes and syncs them, done()
+ * records them; after a failed sync the error sticks.
+ */
+static void test_split_save(void **state)
+{
+	struct sov_raft_storage_opts o = { 0 };
+	struct raft_ready rd = { 0 };
+	struct sov_raft_storage *st;
+	char *dir = scratch_dir();
+	struct sync_job job;
+	struct raft_boot boot;
+	static struct batch b;
+	struct fault f;
+	pthread_t t;
+
+	(void)state;
+	fault_init(&f);
+	o.io = &f.io;
+	st = open_ok(dir, &o, &boot);
+	batch_make(&b, 1, 40, 1);
+	rd.entries = b.e;
+	rd.n_entries = b.n;
+	rd.hs_changed = true;
+	rd.hs = (struct raft_hard_state){ .term = 1, .vote = 1 };
+	f.writes = f.datasyncs = 0;
+	assert_int_equal(sov_raft_storage_write(st, &rd), 0);
+	assert_int_equal(f.writes, 0);
+	assert_int_equal(f.datasyncs, 0);
+	job.st = st;
+	assert_int_equal(pthread_create(&t, NULL, sync_on_thread, &job), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(job.ret, 0);
+	assert_int_equal(f.writes, 1);
+	assert_int_equal(f.datasyncs, 1);
+	assert_int_equal(sov_raft_storage_done(st, &rd), 0);
+	/* the next Ready must follow on from what done() recorded */
+	batch_make(&b, 42, 42, 1);
+	rd.n_entries = b.n;
+	assert_int_equal(sov_raft_storage_write(st, &rd), -EINVAL);
+	sov_raft_storage_close(st);
+
+	st = open_ok(dir, &o, &boot);
+	assert_int_equal(boot.n_entries, 40);
+	check_entry(&boot.entries[39], 40, 1);
+	batch_make(&b, 41, 41, 1);
+	rd.n_entries = b.n;
+	assert_int_equal(sov_raft_storage_write(st, &rd), 0);
+	f.fsync_err = -EIO;
+	assert_int_equal(sov_raft_storage_sync(st), -EIO);
+	assert_int_equal(sov_raft_storage_done(st, &rd), -EIO);
+	assert_int_equal(sov_raft_storage_write(st, &rd), -EIO);
 	sov_raft_storage_close(st);
 	scratch_remove(dir);
 }
@@ -636,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_overwrite),
 		cmocka_unit_test(test_one_fsync_per_ready),
+		cmocka_unit_test(test_split_save),
 		cmocka_unit_test(test_invalid_ready),
 		cmocka_unit_test(test_io_failure_is_sticky),
 		cmocka_unit_test(test_snapshot_compaction_restart),
