@@ -125,7 +125,8 @@ $(BUILD)/tests/unit/test_peer: $(call asan_obj,tools/sovereignd/peer.c tools/sov
 $(BUILD)/tests/unit/test_linearizability: $(call asan_obj,tests/sim/linearizability.c)
 
 # the cluster tests share the harness that runs the daemons
-$(BUILD)/tests/unit/test_cluster: $(call asan_obj,tests/unit/cluster_harness.c)
+$(BUILD)/tests/unit/test_cluster $(BUILD)/tests/unit/test_cluster_membership: \
+	$(call asan_obj,tests/unit/cluster_harness.c)
 
 # the deterministic simulation of lib/raft (tests/sim), sanitized like the unit tests
 $(RAFT_SIM): $(call asan_obj,$(SIM_SRCS)) $(LIBSOV_ASAN)
