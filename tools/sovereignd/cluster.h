@@ -28,7 +28,7 @@
 
 #define SOVD_DATA_DIR		"/var/lib/sovereign/raft"
 #define SOVD_TICK_MS		10
-#define SOVD_SNAPSHOT_EVERY	1000	/* applied entries between snapshots */
+#define SOVD_SNAPSHOT_EVERY	10000	/* applied entries between snapshots */
 #define SOVD_WAIT_MS		5000	/* a request waits this long for the cluster */
 
 /* What the command line says about the cluster. */

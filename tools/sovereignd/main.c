@@ -47,7 +47,7 @@ static void usage(FILE *f)
 	      "      --tick-ms MS            Raft's tick (default 10)\n"
 	      "      --election-ticks N      election timeout, in ticks (default 15)\n"
 	      "      --heartbeat-ticks N     heartbeat interval, in ticks (default 5)\n"
-	      "      --snapshot-every N      applied entries between snapshots (default 1000)\n"
+	      "      --snapshot-every N      applied entries between snapshots (default 10000)\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         print the version\n"
 	      "Stops cleanly on SIGTERM or SIGINT. One instance per socket directory.\n", f);
