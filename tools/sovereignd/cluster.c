@@ -61,13 +61,32 @@ const char *sovd_cluster_addr(struct sovd_cluster *cl, raft_id_t id, char *buf, 
 	return buf;
 }
 
+/* In its own latest configuration: a removed node is not, nor a joiner not added yet. */
+static bool is_member(struct sovd_cluster *cl)
+{
+	static struct raft_status st;
+	uint32_t i;
+
+	raft_status(cl->r, &st);
+	for (i = 0; i < st.conf.n_voters; i++)
+		if (st.conf.voters[i] == st.id)
+			return true;
+	for (i = 0; i < st.conf.n_learners; i++)
+		if (st.conf.learners[i] == st.id)
+			return true;
+	return false;
+}
+
 void sovd_cluster_not_leader(struct sovd *d, char *msg, size_t msglen)
 {
 	struct sovd_cluster *cl = d->cluster;
 	raft_id_t leader = raft_leader(cl->r);
 	char addr[SOV_CLUSTER_ADDR_LEN];
 
-	if (!leader)
+	/* a removed node hears from no leader again: "try again" would be forever */
+	if (!leader && !is_member(cl))
+		snprintf(msg, msglen, "not the leader, and not a member of the cluster (removed, or joining and not added yet): ask a member");
+	else if (!leader)
 		snprintf(msg, msglen, "not the leader, and no leader is known (an election is going on, or this node is cut off): try again");
 	else if (sovd_cluster_addr(cl, leader, addr, sizeof(addr))[0])
 		snprintf(msg, msglen, "not the leader: node %" PRIu64 " at %s is", leader, addr);
