@@ -771,7 +771,7 @@ int main(int argc, char **argv)
 	       "  failover: kill -9 the leader under load, to the first write sent after it\n"
 	       "  and acknowledged, %d trials\n", work, VALUE_LEN, secs, trials);
 	printf("  sovereignd: KV_PUT on the control socket, default timeouts (tick 10 ms,\n"
-	       "  election 150-300 ms, heartbeat 50 ms, PreVote, CheckQuorum)\n");
+	       "  election 160-300 ms, heartbeat 50 ms, PreVote, CheckQuorum)\n");
 	if (skip_etcd)
 		printf("  etcd: not run: %s\n", skip_etcd);
 	else
