@@ -119,7 +119,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/asan/tests/unit/%.o $(call asan_obj,$(SOVCTL_SRC
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter-out %.a,$^) $(filter %.a,$^) $(PKG_LIBS) -lcmocka -lm
 
 # the peer transport is the daemon's, not the library's: its test links it in
-$(BUILD)/tests/unit/test_peer: $(call asan_obj,tools/sovereignd/peer.c tools/sovereignd/log.c)
+$(BUILD)/tests/unit/test_peer: $(call asan_obj,tools/sovereignd/peer.c tools/sovereignd/peer_queue.c tools/sovereignd/log.c)
 
 # the checker's self-test links the checker, which lives with the simulation
 $(BUILD)/tests/unit/test_linearizability: $(call asan_obj,tests/sim/linearizability.c)

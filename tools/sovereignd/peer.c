@@ -18,100 +18,10 @@
 
 #include <arpa/inet.h>
 
-#include "../../lib/raft/wire.h"
 #include "log.h"
-#include "peer.h"
+#include "peer_internal.h"
 
-#define DEF_QUEUE_BYTES		(4 << 20)
-#define DEF_QUEUE_MSGS		1024
-#define DEF_BACKOFF_MIN_MS	50
-#define DEF_BACKOFF_MAX_MS	2000
-#define DEF_HANDSHAKE_MS	5000
-#define SWEEP_MS		100	/* how often handshake deadlines are checked */
-#define BATCH_MSGS		64	/* frames per write */
-#define BATCH_BYTES		(1 << 20)
-#define RX_SIZE			(64 << 10)	/* receive buffer; grows for larger frames */
-#define MAX_PENDING		32	/* inbound links before their HELLO */
 
-struct frame {
-	struct frame *next;
-	uint8_t type;			/* enum raft_msg_type, for the drop policy */
-	size_t len;
-	uint8_t data[];
-};
-
-struct fifo {
-	struct frame *head, *tail;
-	uint32_t n;
-	size_t bytes;
-};
-
-enum conn_state { C_CONNECTING, C_HELLO, C_UP, C_CLOSING };
-
-struct conn {
-	uv_tcp_t tcp;
-	struct sovd_peers *p;
-	struct peer *peer;		/* holds a reference; NULL: inbound, no HELLO yet */
-	struct conn *prev, *next;	/* p->conns: links not closing */
-	bool outbound;
-	enum conn_state state;
-	uint64_t deadline;		/* uv_now() by which the handshake must be done */
-	uint64_t up_since;
-	uv_connect_t creq;
-	uint32_t seq;			/* frames sent */
-	bool writing;			/* a batch is in flight */
-	char addr[SOV_CLUSTER_ADDR_LEN];	/* the other end, for logs */
-	uint8_t *rx;
-	size_t rxlen, rxcap;
-};
-
-struct peer {
-	struct sovd_peers *p;
-	struct peer *next;		/* p->peers */
-	unsigned int refs;		/* the retry timer and each conn */
-	bool removed;
-	raft_id_t id;
-	struct sockaddr_storage addr;
-	struct conn *out, *in;
-	uv_timer_t retry;
-	uint32_t backoff_ms;
-	struct fifo q;
-	struct sovd_peer_stats st;
-};
-
-struct sovd_peers {
-	uv_loop_t *loop;
-	struct sovd_peers_config cfg;
-	char cluster_id[SOV_RAFT_CLUSTER_ID_MAX + 1];
-	uv_tcp_t server;
-	uv_timer_t sweep;
-	struct peer *peers;
-	struct conn *conns;
-	unsigned int pending;		/* inbound links before their HELLO */
-	unsigned int handles;		/* open; the transport goes with the last */
-	bool closing;
-	uint64_t rng;
-	struct sovd_peers_stats st;
-};
-
-struct wbatch {
-	uv_write_t req;			/* first: the callback gets &req */
-	struct conn *c;
-	struct frame *frames;
-	uint32_t n;
-	size_t bytes;
-	uv_buf_t bufs[BATCH_MSGS];
-};
-
-struct hello_write {
-	uv_write_t req;
-	struct conn *c;
-	uint8_t buf[128];
-};
-
-#define WHY_LEN			200
-
-static void flush(struct peer *pe);
 static void on_retry(uv_timer_t *t);
 static void dial(struct peer *pe);
 
@@ -151,7 +61,7 @@ static uint64_t rnd(struct sovd_peers *p)
 	return p->rng * 2685821657736338717ULL;
 }
 
-static struct peer *find(const struct sovd_peers *p, raft_id_t id)
+struct peer *peer_find(const struct sovd_peers *p, raft_id_t id)
 {
 	struct peer *pe;
 
@@ -167,81 +77,13 @@ static void handle_closed(struct sovd_peers *p)
 		free(p);
 }
 
-/* ---- the send queue --------------------------------------------------------- */
-
-/* Replication traffic the leader sends again anyway: the first to go when full. */
-static bool expendable(uint8_t type)
-{
-	return type == RAFT_MSG_APPEND || type == RAFT_MSG_APPEND_RESP ||
-	       type == RAFT_MSG_HEARTBEAT || type == RAFT_MSG_HEARTBEAT_RESP;
-}
-
-static void fifo_push(struct fifo *q, struct frame *f)
-{
-	f->next = NULL;
-	if (q->tail)
-		q->tail->next = f;
-	else
-		q->head = f;
-	q->tail = f;
-	q->n++;
-	q->bytes += f->len;
-}
-
-static struct frame *fifo_unlink(struct fifo *q, struct frame *prev, struct frame *f)
-{
-	if (prev)
-		prev->next = f->next;
-	else
-		q->head = f->next;
-	if (q->tail == f)
-		q->tail = prev;
-	q->n--;
-	q->bytes -= f->len;
-	f->next = NULL;
-	return f;
-}
-
-static void fifo_free(struct fifo *q)
-{
-	struct frame *f;
-
-	while (q->head) {
-		f = q->head;
-		free(fifo_unlink(q, NULL, f));
-	}
-}
-
-/*
- * Over the bound, drop the oldest expendable message, or the oldest of all
- * when none is; a single message larger than the bound still goes out.
- */
-static void enqueue(struct peer *pe, struct frame *f)
-{
-	const struct sovd_peers_config *cfg = &pe->p->cfg;
-	struct fifo *q = &pe->q;
-	struct frame *prev, *v;
-
-	fifo_push(q, f);
-	while (q->n > 1 && (q->n > cfg->queue_msgs || q->bytes > cfg->queue_bytes)) {
-		for (prev = NULL, v = q->head; v && !expendable(v->type); prev = v, v = v->next)
-			;
-		if (!v) {
-			prev = NULL;
-			v = q->head;
-		}
-		free(fifo_unlink(q, prev, v));
-		pe->st.drops++;
-	}
-}
-
 /* ---- closing links ------------------------------------------------------------ */
 
 static void peer_put(struct peer *pe)
 {
 	if (--pe->refs)
 		return;
-	fifo_free(&pe->q);
+	peer_fifo_free(&pe->q);
 	free(pe);
 }
 
@@ -313,14 +155,12 @@ static void conn_close(struct conn *c, const char *why)
 	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
 }
 
-static void conn_closef(struct conn *c, int level, bool bad, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /*
  * Log and close. @bad: the peer broke the protocol ("...; disconnecting");
  * otherwise the link just went away.
  */
-static void conn_closef(struct conn *c, int level, bool bad, const char *fmt, ...)
+void peer_conn_closef(struct conn *c, int level, bool bad, const char *fmt, ...)
 {
 	char why[200], id[24] = "?";
 	va_list ap;
@@ -340,72 +180,14 @@ static void conn_closef(struct conn *c, int level, bool bad, const char *fmt, ..
 	conn_close(c, why);
 }
 
-/* ---- writing --------------------------------------------------------------------- */
-
-static void on_batch_written(uv_write_t *req, int status)
-{
-	struct wbatch *b = (struct wbatch *)req;
-	struct conn *c = b->c;
-	struct peer *pe = c->peer;
-	struct frame *f;
-
-	c->writing = false;
-	if (status < 0) {
-		pe->st.drops += b->n;
-		conn_closef(c, LOG_INFO, false, "write: %s", uv_strerror(status));
-	} else {
-		pe->st.msgs_out += b->n;
-		pe->st.bytes_out += b->bytes;
-	}
-	while (b->frames) {
-		f = b->frames;
-		b->frames = f->next;
-		free(f);
-	}
-	free(b);
-	flush(pe);
-}
-
-/* One write at a time per link: what waits stays in the queue, where it can be dropped. */
-static void flush(struct peer *pe)
-{
-	struct conn *c = pe->out;
-	struct frame *f, **tail;
-	struct wbatch *b;
-	uint32_t seq;
-	int ret;
-
-	if (!c || c->state != C_UP || c->writing || !pe->q.n)
-		return;
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return;		/* the next send or write completion tries again */
-	b->c = c;
-	tail = &b->frames;
-	while (pe->q.head && b->n < BATCH_MSGS &&
-	       (!b->n || b->bytes + pe->q.head->len <= BATCH_BYTES)) {
-		f = fifo_unlink(&pe->q, NULL, pe->q.head);
-		seq = ++c->seq;
-		memcpy(f->data + offsetof(struct nlmsghdr, nlmsg_seq), &seq, sizeof(seq));
-		b->bufs[b->n++] = uv_buf_init((char *)f->data, (unsigned int)f->len);
-		b->bytes += f->len;
-		*tail = f;
-		tail = &f->next;
-	}
-	ret = uv_write(&b->req, (uv_stream_t *)&c->tcp, b->bufs, b->n, on_batch_written);
-	if (ret < 0) {
-		on_batch_written(&b->req, ret);
-		return;
-	}
-	c->writing = true;
-}
+/* ---- the HELLO ---------------------------------------------------------------------- */
 
 static void on_hello_written(uv_write_t *req, int status)
 {
 	struct hello_write *w = (struct hello_write *)req;
 
 	if (status < 0)
-		conn_closef(w->c, LOG_INFO, false, "write: %s", uv_strerror(status));
+		peer_conn_closef(w->c, LOG_INFO, false, "write: %s", uv_strerror(status));
 	free(w);
 }
 
@@ -480,7 +262,7 @@ static int hello_answered(struct conn *c, const struct sov_raft_hello *h, char *
 		return refuse(why, "believes this is node %llu, not %llu",
 			      (unsigned long long)h->to, (unsigned long long)p->cfg.self);
 	link_up(c, pe);
-	flush(pe);
+	peer_flush(pe);
 	return 0;
 }
 
@@ -496,7 +278,7 @@ static int hello_received(struct conn *c, const struct sov_raft_hello *h, char *
 	if (h->from == p->cfg.self)
 		return refuse(why, "claims this node's own id %llu",
 			      (unsigned long long)h->from);
-	pe = find(p, h->from);
+	pe = peer_find(p, h->from);
 	if (!pe)
 		return refuse(why, "node %llu is not a peer of this node",
 			      (unsigned long long)h->from);
@@ -506,7 +288,7 @@ static int hello_received(struct conn *c, const struct sov_raft_hello *h, char *
 			      (unsigned long long)p->cfg.self);
 	/* a restarted peer dials again before we notice its old link died */
 	if (pe->in)
-		conn_closef(pe->in, LOG_INFO, false, "replaced by a new connection");
+		peer_conn_closef(pe->in, LOG_INFO, false, "replaced by a new connection");
 	p->pending--;
 	c->peer = pe;
 	pe->refs++;
@@ -607,7 +389,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 
 	(void)b;
 	if (n < 0) {
-		conn_closef(c, LOG_INFO, false, "%s",
+		peer_conn_closef(c, LOG_INFO, false, "%s",
 			    n == UV_EOF ? "closed by the peer" : uv_strerror((int)n));
 		return;
 	}
@@ -617,7 +399,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		flen = sov_frame_len_max(c->rx + off, c->rxlen - off, limit);
 		if (flen < 0) {
 			memcpy(&h, c->rx + off, sizeof(h));
-			conn_closef(c, LOG_WARNING, true,
+			peer_conn_closef(c, LOG_WARNING, true,
 				    "a frame of %u bytes (at least %zu, at most %zu)",
 				    h.nlmsg_len, sizeof(h), limit);
 			return;
@@ -625,7 +407,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		if (!flen)
 			break;
 		if (handle_frame(c, c->rx + off, (size_t)flen, why)) {
-			conn_closef(c, LOG_WARNING, true, "%s", why);
+			peer_conn_closef(c, LOG_WARNING, true, "%s", why);
 			return;
 		}
 		off += (size_t)flen;
@@ -642,7 +424,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 			want = h.nlmsg_len;
 	}
 	if (rx_resize(c, want))
-		conn_closef(c, LOG_ERR, false, "out of memory for a %zu-byte frame", want);
+		peer_conn_closef(c, LOG_ERR, false, "out of memory for a %zu-byte frame", want);
 }
 
 /* ---- links: dialing and accepting ---------------------------------------------------------- */
@@ -678,7 +460,7 @@ static void start_link(struct conn *c)
 	uv_tcp_keepalive(&c->tcp, 1, 10);	/* notice a peer host that vanished */
 	c->state = C_HELLO;
 	if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read))
-		conn_closef(c, LOG_INFO, false, "cannot read");
+		peer_conn_closef(c, LOG_INFO, false, "cannot read");
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -688,12 +470,12 @@ static void on_connect(uv_connect_t *req, int status)
 	if (c->state == C_CLOSING)	/* canceled by a close */
 		return;
 	if (status < 0) {
-		conn_closef(c, LOG_DEBUG, false, "connect: %s", uv_strerror(status));
+		peer_conn_closef(c, LOG_DEBUG, false, "connect: %s", uv_strerror(status));
 		return;
 	}
 	start_link(c);
 	if (c->state == C_HELLO && send_hello(c, c->peer->id))
-		conn_closef(c, LOG_ERR, false, "cannot send HELLO");
+		peer_conn_closef(c, LOG_ERR, false, "cannot send HELLO");
 }
 
 static void dial(struct peer *pe)
@@ -717,7 +499,7 @@ static void dial(struct peer *pe)
 	c->creq.data = c;
 	ret = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&pe->addr, on_connect);
 	if (ret)
-		conn_closef(c, LOG_DEBUG, false, "connect: %s", uv_strerror(ret));
+		peer_conn_closef(c, LOG_DEBUG, false, "connect: %s", uv_strerror(ret));
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -744,7 +526,7 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &len))
 		fmt_addr((const struct sockaddr *)&sa, c->addr, sizeof(c->addr));
 	if (p->pending > MAX_PENDING) {
-		conn_closef(c, LOG_WARNING, true,
+		peer_conn_closef(c, LOG_WARNING, true,
 			    "more than %d connections waiting for their HELLO", MAX_PENDING);
 		return;
 	}
@@ -763,10 +545,10 @@ static void on_sweep(uv_timer_t *t)
 		if (c->state == C_UP || now < c->deadline)
 			continue;
 		if (c->state == C_CONNECTING)
-			conn_closef(c, LOG_DEBUG, false, "connect timed out after %u ms",
+			peer_conn_closef(c, LOG_DEBUG, false, "connect timed out after %u ms",
 				    p->cfg.handshake_ms);
 		else
-			conn_closef(c, LOG_WARNING, true, "no HELLO within %u ms",
+			peer_conn_closef(c, LOG_WARNING, true, "no HELLO within %u ms",
 				    p->cfg.handshake_ms);
 	}
 }
@@ -887,7 +669,7 @@ int sovd_peers_add(struct sovd_peers *p, raft_id_t id, const struct sockaddr *ad
 	if (!id || id == p->cfg.self || p->closing ||
 	    (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
 		return -EINVAL;
-	if (find(p, id))
+	if (peer_find(p, id))
 		return -EEXIST;
 	pe = calloc(1, sizeof(*pe));
 	if (!pe)
@@ -919,15 +701,15 @@ static void peer_remove(struct peer *pe)
 	*pp = pe->next;
 	pe->removed = true;
 	if (pe->out)
-		conn_closef(pe->out, LOG_INFO, false, "node removed");
+		peer_conn_closef(pe->out, LOG_INFO, false, "node removed");
 	if (pe->in)
-		conn_closef(pe->in, LOG_INFO, false, "node removed");
+		peer_conn_closef(pe->in, LOG_INFO, false, "node removed");
 	uv_close((uv_handle_t *)&pe->retry, on_retry_closed);
 }
 
 int sovd_peers_remove(struct sovd_peers *p, raft_id_t id)
 {
-	struct peer *pe = find(p, id);
+	struct peer *pe = peer_find(p, id);
 
 	if (!pe)
 		return -ENOENT;
@@ -946,40 +728,6 @@ void sovd_peers_close(struct sovd_peers *p)
 		conn_close(p->conns, "shutting down");
 	uv_close((uv_handle_t *)&p->server, on_handle_closed);
 	uv_close((uv_handle_t *)&p->sweep, on_handle_closed);
-}
-
-int sovd_peers_send(struct sovd_peers *p, const struct raft_msg *m)
-{
-	struct peer *pe = find(p, m->to);
-	struct sov_nl_err err;
-	struct frame *f;
-	ssize_t n;
-
-	if (!pe || p->closing)
-		return -ENOENT;
-	n = sov_raft_wire_size(m, &err);
-	if (n < 0) {
-		/* once, then at every power of two: Raft will keep trying */
-		if (!(pe->st.too_big & (pe->st.too_big + 1)))
-			log_warn("peer %llu (%s): cannot send %s: %s",
-				 (unsigned long long)pe->id, pe->st.addr,
-				 sov_raft_wire_type_name(m->type), err.msg);
-		pe->st.too_big++;
-		return (int)n;
-	}
-	f = malloc(sizeof(*f) + (size_t)n);
-	if (!f)
-		return -ENOMEM;
-	f->type = m->type;
-	f->len = (size_t)n;
-	n = sov_raft_wire_encode(m, 0, f->data, f->len, &err);
-	if (n < 0) {
-		free(f);
-		return (int)n;
-	}
-	enqueue(pe, f);
-	flush(pe);
-	return 0;
 }
 
 uint16_t sovd_peers_port(const struct sovd_peers *p)
@@ -1007,7 +755,7 @@ size_t sovd_peers_ids(const struct sovd_peers *p, raft_id_t *ids, size_t max)
 
 int sovd_peer_stats(const struct sovd_peers *p, raft_id_t id, struct sovd_peer_stats *st)
 {
-	const struct peer *pe = find(p, id);
+	const struct peer *pe = peer_find(p, id);
 
 	if (!pe)
 		return -ENOENT;
