@@ -17,6 +17,8 @@ PKGS=(
 	libmnl-dev libuv1-dev libjson-c-dev libcmocka-dev zlib1g-dev
 	# VM and the tools used inside it
 	qemu-system-x86 busybox-static iproute2 util-linux procps ethtool curl
+	# memcompress: I/O with verification in the selftests, the benchmark's load
+	fio e2fsprogs
 	# lint
 	sparse shellcheck
 	# make bench-raft compares with etcd 3.4 (Debian enables etcd.service on
