@@ -18,6 +18,12 @@
 #                         Last line: bench raft: c1=R c16=R c64=R
 #                         election_ms=N failover_p50_ms=N failover_p99_ms=N
 #                         (Documentation/raft.rst, "Benchmark")
+#   bench-memcompress     in the test VM: /dev/sovzN against zram in the same
+#                         boot (fio, a corpus's ratio and memory, a swap
+#                         workload), at LZ4 and zstd. Several minutes (TCG).
+#                         Last line: bench memcompress: seqw=R seqr=R randw=R
+#                         randr=R swap=R mem=R ratio_best=R
+#                         (Documentation/memcompress.rst, "Benchmark")
 #   bench                 every benchmark
 #   $(BUILD)/bin/lb-bench the load balancer benchmark's binary
 #   $(BUILD)/bin/raft-bench the Raft benchmark's binary
@@ -28,6 +34,8 @@
 #   RAFT_BENCH_FLAGS extra raft-bench options, e.g. -E (no etcd), -n 10
 #                   (failover trials), -t 5 (seconds per level), -v; see
 #                   raft-bench -h
+#   MC_BENCH_ENV    variables for bench/memcompress.sh, e.g. MC_IO_MB=64 or
+#                   MC_ONLY_ZRAM=1 (the zram half alone)
 #   BENCH_CFLAGS    userspace flags (default -std=c11 -O2 -g, warnings as errors)
 
 BENCH_CFLAGS ?= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
@@ -41,9 +49,9 @@ LB_BENCH_OBJS := $(BUILD)/bench/lb_bench.o $(BUILD)/bench/lb_veth.o $(BUILD)/ben
 LB_BENCH_SKELS := $(BUILD)/bpf/bench_floor.skel.h $(BUILD)/bpf/bench_restore.skel.h \
 	$(BUILD)/bpf/bench_veth.skel.h
 
-.PHONY: bench bench-lb bench-raft
+.PHONY: bench bench-lb bench-raft bench-memcompress
 
-bench: bench-lb bench-raft
+bench: bench-lb bench-raft bench-memcompress
 
 bench-lb: $(LB_BENCH) $(BUILD)/bpf/lb.bpf.o
 	$(LB_BENCH) -o $(BUILD)/bpf/lb.bpf.o $(LB_BENCH_FLAGS)
@@ -85,3 +93,13 @@ $(RAFT_BENCH): $(BUILD)/bench/raft_bench.o $(BUILD)/bench/raft_bench_conn.o
 	$(CC) $(BENCH_CFLAGS) -o $@ $^ -lmnl -lpthread
 
 -include $(BUILD)/bench/raft_bench.d $(BUILD)/bench/raft_bench_conn.d
+
+# ---- bench-memcompress: in the VM, the module against zram --------------------------
+
+MC_BENCH_ENV ?=
+MC_MODULES := zsmalloc lz4_compress lz4hc_compress zstd_compress
+
+bench-memcompress: kmod $(SOVCTL)
+	scripts/vm/run.sh --timeout 1800 \
+		--setup 'modprobe -a $(MC_MODULES) && insmod kmod/sovereign.ko' \
+		-- '$(MC_BENCH_ENV) bench/memcompress.sh'
