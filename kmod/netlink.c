@@ -5,6 +5,7 @@
 #include <linux/module.h>
 
 #include "sovereign.h"
+#include "zpage/zpage.h"
 
 enum sov_mcgrp {
 	SOV_MCGRP_EVENTS,
@@ -74,6 +75,18 @@ static void sov_nl_notify(struct net *net, u8 cmd, sov_fill_t fill)
 				SOV_MCGRP_EVENTS, GFP_KERNEL);
 }
 
+bool sov_nl_has_listeners(struct net *net)
+{
+	return genl_has_listeners(&sov_genl_family, net, SOV_MCGRP_EVENTS);
+}
+
+/* For subsystems that build their own notifications: sends and consumes @msg. */
+void sov_nl_multicast(struct net *net, struct sk_buff *msg)
+{
+	genlmsg_multicast_netns(&sov_genl_family, net, msg, 0,
+				SOV_MCGRP_EVENTS, GFP_KERNEL);
+}
+
 static int sov_nl_info_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return sov_nl_reply(info, SOV_CMD_INFO_GET, sov_fill_info);
@@ -122,6 +135,41 @@ static const struct genl_ops sov_genl_ops[] = {
 		.doit	= sov_nl_config_set_doit,
 		.policy	= sov_config_set_policy,
 		.maxattr = ARRAY_SIZE(sov_config_set_policy) - 1,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= SOV_CMD_MC_DEV_GET,
+		.doit	= sov_nl_mc_get_doit,
+		.dumpit	= sov_nl_mc_get_dumpit,
+		.policy	= sov_mc_get_policy,
+		.maxattr = ARRAY_SIZE(sov_mc_get_policy) - 1,
+	},
+	{
+		.cmd	= SOV_CMD_MC_DEV_CREATE,
+		.doit	= sov_nl_mc_create_doit,
+		.policy	= sov_mc_create_policy,
+		.maxattr = ARRAY_SIZE(sov_mc_create_policy) - 1,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= SOV_CMD_MC_DEV_DESTROY,
+		.doit	= sov_nl_mc_destroy_doit,
+		.policy	= sov_mc_get_policy,
+		.maxattr = ARRAY_SIZE(sov_mc_get_policy) - 1,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= SOV_CMD_MC_DEV_SET,
+		.doit	= sov_nl_mc_set_doit,
+		.policy	= sov_mc_set_policy,
+		.maxattr = ARRAY_SIZE(sov_mc_set_policy) - 1,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= SOV_CMD_MC_COMPACT,
+		.doit	= sov_nl_mc_compact_doit,
+		.policy	= sov_mc_get_policy,
+		.maxattr = ARRAY_SIZE(sov_mc_get_policy) - 1,
 		.flags	= GENL_ADMIN_PERM,
 	},
 };

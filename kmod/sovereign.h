@@ -63,6 +63,8 @@ int sov_info_fill(struct sk_buff *skb, const struct sov_subsys_desc *tbl,
 extern struct genl_family sov_genl_family;
 int sov_netlink_init(void);
 void sov_netlink_exit(void);
+bool sov_nl_has_listeners(struct net *net);
+void sov_nl_multicast(struct net *net, struct sk_buff *msg);
 
 /* main.c */
 extern unsigned long sov_enabled_subsys;

@@ -37,7 +37,8 @@ def expected(spec):
                       "raft-msg": "SOV_RAFT_MSG",
                       "raft-entry": "SOV_RAFT_ENTRY",
                       "raft-role": "SOV_RAFT_ROLE",
-                      "raft-progress": "SOV_RAFT_PROGRESS"}[d["name"]]
+                      "raft-progress": "SOV_RAFT_PROGRESS",
+                      "mc-level": "SOV_MC_LEVEL"}[d["name"]]
             for i, e in enumerate(d["entries"]):
                 want[c_name(prefix, e)] = i
             if d["name"] == "subsys":

@@ -90,6 +90,22 @@
  *	SOV_A_CLUSTER_KV_VALUE: set the replicated key "kv/KEY" to the bytes;
  *	answered once the entry is applied there (a follower refuses with
  *	-EREMOTE naming the leader)
+ * @SOV_CMD_MC_DEV_GET: memcompress devices, SOV_A_MC_*. A request naming
+ *	one (SOV_A_MC_ID or SOV_A_MC_NAME) answers with it; a dump (NLM_F_DUMP,
+ *	no attributes) lists every device. Unprivileged.
+ * @SOV_CMD_MC_DEV_CREATE: create /dev/sovzN: SOV_A_MC_SIZE (required),
+ *	optionally LEVEL (default balanced), NAME, MEM_LIMIT. The reply carries
+ *	the new device's attributes. Needs CAP_NET_ADMIN.
+ * @SOV_CMD_MC_DEV_DESTROY: remove a device named by ID or NAME; -EBUSY
+ *	while it is open (swapped on, mounted). Needs CAP_NET_ADMIN.
+ * @SOV_CMD_MC_DEV_SET: a device (ID or NAME) and the settings to change:
+ *	LEVEL, MEM_LIMIT, at least one. Emits SOV_CMD_MC_DEV_NTF. Needs
+ *	CAP_NET_ADMIN.
+ * @SOV_CMD_MC_DEV_NTF: notification with the complete SOV_A_MC_* of a
+ *	device after a SET; sent to SOV_GENL_MCGRP_EVENTS in the requester's
+ *	netns.
+ * @SOV_CMD_MC_COMPACT: compact the allocator pool of a device (ID or NAME);
+ *	the reply carries ID, NAME and COMPACTED. Needs CAP_NET_ADMIN.
  */
 enum sov_cmd {
 	SOV_CMD_UNSPEC,
@@ -116,6 +132,12 @@ enum sov_cmd {
 	SOV_CMD_LB_MONITOR,
 	SOV_CMD_LB_EVENT_NTF,
 	SOV_CMD_KV_PUT,
+	SOV_CMD_MC_DEV_GET,
+	SOV_CMD_MC_DEV_CREATE,
+	SOV_CMD_MC_DEV_DESTROY,
+	SOV_CMD_MC_DEV_SET,
+	SOV_CMD_MC_DEV_NTF,
+	SOV_CMD_MC_COMPACT,
 
 	__SOV_CMD_MAX,
 	SOV_CMD_MAX = __SOV_CMD_MAX - 1
@@ -730,6 +752,122 @@ enum sov_a_cluster {
 
 	__SOV_A_CLUSTER_CNT,
 	SOV_A_CLUSTER_MAX = __SOV_A_CLUSTER_CNT - 1
+};
+
+/*
+ * memcompress: compressed RAM block devices /dev/sovzN
+ * (Documentation/memcompress.rst). Devices are global, not per network
+ * namespace, like every block device.
+ */
+#define SOV_MC_DEV_MAX		256		/* devices at once; ids 0-255 */
+#define SOV_MC_NAME_MAX		31		/* characters of a device name */
+#define SOV_MC_SIZE_MAX		0x10000000000ULL	/* bytes of one device: 1 TiB */
+#define SOV_MC_BLOCK_SIZE	4096		/* sizes are multiples of it */
+
+/**
+ * enum sov_mc_level - SOV_A_MC_LEVEL: how a device compresses new writes
+ * @SOV_MC_LEVEL_NONE: store pages as they are (a baseline)
+ * @SOV_MC_LEVEL_FAST: LZ4 with an acceleration factor
+ * @SOV_MC_LEVEL_BALANCED: the default
+ * @SOV_MC_LEVEL_BEST: the best ratio, slower
+ */
+enum sov_mc_level {
+	SOV_MC_LEVEL_NONE,
+	SOV_MC_LEVEL_FAST,
+	SOV_MC_LEVEL_BALANCED,
+	SOV_MC_LEVEL_BEST,
+
+	__SOV_MC_LEVEL_CNT
+};
+
+/**
+ * enum sov_a_mc - a memcompress device (SOV_CMD_MC_*)
+ * @SOV_A_MC_PAD: alignment padding for u64 attributes
+ * @SOV_A_MC_ID: u32, the device's id, 0 .. SOV_MC_DEV_MAX - 1 (its minor)
+ * @SOV_A_MC_NAME: string, the block device's name: "sovzN" by default.
+ *	In CREATE: "sovz" followed by the id ("sovz3": that id), or by
+ *	1-27 other characters of [a-z0-9_-]; SOV_MC_NAME_MAX at most
+ * @SOV_A_MC_SIZE: u64, bytes: a positive multiple of SOV_MC_BLOCK_SIZE,
+ *	at most SOV_MC_SIZE_MAX
+ * @SOV_A_MC_LEVEL: u32, enum sov_mc_level; a change applies to new writes
+ * @SOV_A_MC_MEM_LIMIT: u64, bytes of memory the device may use for its
+ *	pages (allocator overhead included); 0: no limit. Writes past it fail
+ * @SOV_A_MC_OPENERS: u32, reply: times the device is open (swapon, mount
+ *	and open file descriptors); it cannot be destroyed while not 0
+ * @SOV_A_MC_STATS: nest of SOV_A_MC_STATS_* (reply)
+ * @SOV_A_MC_COMPACTED: u64, COMPACT reply: pages the compaction freed
+ */
+enum sov_a_mc {
+	SOV_A_MC_UNSPEC,
+	SOV_A_MC_PAD,
+	SOV_A_MC_ID,
+	SOV_A_MC_NAME,
+	SOV_A_MC_SIZE,
+	SOV_A_MC_LEVEL,
+	SOV_A_MC_MEM_LIMIT,
+	SOV_A_MC_OPENERS,
+	SOV_A_MC_STATS,
+	SOV_A_MC_COMPACTED,
+
+	__SOV_A_MC_CNT,
+	SOV_A_MC_MAX = __SOV_A_MC_CNT - 1
+};
+
+/**
+ * enum sov_a_mc_stats - a device's counters, inside SOV_A_MC_STATS (all u64)
+ * @SOV_A_MC_STATS_PAD: alignment padding
+ * @SOV_A_MC_STATS_PAGES: pages holding data, same-filled ones included
+ * @SOV_A_MC_STATS_ORIG_BYTES: PAGES * 4096
+ * @SOV_A_MC_STATS_COMPR_BYTES: bytes of the stored objects (a huge page
+ *	counts 4096, a same-filled one 0)
+ * @SOV_A_MC_STATS_MEM_USED: bytes of memory the allocator holds for the
+ *	device, its overhead included
+ * @SOV_A_MC_STATS_MEM_LIMIT: the device's limit (0: none)
+ * @SOV_A_MC_STATS_MEM_USED_MAX: the most MEM_USED has been
+ * @SOV_A_MC_STATS_SAME_PAGES: pages filled with one repeated word, kept
+ *	without an allocation
+ * @SOV_A_MC_STATS_HUGE_PAGES: pages that did not compress, kept as they are
+ * @SOV_A_MC_STATS_PAGES_NONE: compressed or huge pages written at level none
+ * @SOV_A_MC_STATS_PAGES_FAST: ... at level fast
+ * @SOV_A_MC_STATS_PAGES_BALANCED: ... at level balanced
+ * @SOV_A_MC_STATS_PAGES_BEST: ... at level best
+ * @SOV_A_MC_STATS_READS: pages read
+ * @SOV_A_MC_STATS_WRITES: pages written
+ * @SOV_A_MC_STATS_DISCARDS: pages discarded (trim, write-zeroes, swap frees)
+ * @SOV_A_MC_STATS_FAILED_READS: reads that failed
+ * @SOV_A_MC_STATS_FAILED_WRITES: writes that failed, LIMIT_HITS included
+ * @SOV_A_MC_STATS_LIMIT_HITS: writes refused because of MEM_LIMIT
+ * @SOV_A_MC_STATS_RECOMPRESSED: pages rewritten at a higher level
+ * @SOV_A_MC_STATS_COMPACTIONS: compactions of the pool
+ * @SOV_A_MC_STATS_COMPACTED_PAGES: pages they freed
+ */
+enum sov_a_mc_stats {
+	SOV_A_MC_STATS_UNSPEC,
+	SOV_A_MC_STATS_PAD,
+	SOV_A_MC_STATS_PAGES,
+	SOV_A_MC_STATS_ORIG_BYTES,
+	SOV_A_MC_STATS_COMPR_BYTES,
+	SOV_A_MC_STATS_MEM_USED,
+	SOV_A_MC_STATS_MEM_LIMIT,
+	SOV_A_MC_STATS_MEM_USED_MAX,
+	SOV_A_MC_STATS_SAME_PAGES,
+	SOV_A_MC_STATS_HUGE_PAGES,
+	SOV_A_MC_STATS_PAGES_NONE,
+	SOV_A_MC_STATS_PAGES_FAST,
+	SOV_A_MC_STATS_PAGES_BALANCED,
+	SOV_A_MC_STATS_PAGES_BEST,
+	SOV_A_MC_STATS_READS,
+	SOV_A_MC_STATS_WRITES,
+	SOV_A_MC_STATS_DISCARDS,
+	SOV_A_MC_STATS_FAILED_READS,
+	SOV_A_MC_STATS_FAILED_WRITES,
+	SOV_A_MC_STATS_LIMIT_HITS,
+	SOV_A_MC_STATS_RECOMPRESSED,
+	SOV_A_MC_STATS_COMPACTIONS,
+	SOV_A_MC_STATS_COMPACTED_PAGES,
+
+	__SOV_A_MC_STATS_CNT,
+	SOV_A_MC_STATS_MAX = __SOV_A_MC_STATS_CNT - 1
 };
 
 #endif /* _UAPI_LINUX_SOVEREIGN_H */

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memcompress devices: /dev/sovzN, bio-based block devices (as zram) whose
+ * 4 KiB blocks live, compressed, in a sov_zstore. Devices are created and
+ * destroyed over generic netlink (netlink.c) and tracked in an idr whose
+ * index is the device's minor.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/ctype.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "../sovereign.h"
+#include "zpage.h"
+
+#define SOV_ZDEV_PREFIX		"sovz"
+#define SOV_ZDEV_SECTORS	(SOV_MC_BLOCK_SIZE >> SECTOR_SHIFT)
+
+struct sov_zdev {
+	u32 id;
+	struct gendisk *disk;
+	struct sov_zstore *store;
+	u64 size;
+	u64 mem_limit;
+	enum sov_zlevel level;	/* read by I/O without the lock: new writes use it */
+	bool claim;		/* being destroyed: open() fails; under disk->open_mutex */
+};
+
+static DEFINE_MUTEX(sov_zdev_mutex);
+static DEFINE_IDR(sov_zdevs);
+static int sov_zdev_major;
+
+void sov_zdev_lock(void)
+{
+	mutex_lock(&sov_zdev_mutex);
+}
+
+void sov_zdev_unlock(void)
+{
+	mutex_unlock(&sov_zdev_mutex);
+}
+
+/* ---- I/O ---- */
+
+/*
+ * One piece of a bio segment, inside the block @index from byte @off. A
+ * whole block is read or written in place; a part of one (a buffer that is
+ * not page aligned) goes through @bounce: read the block, merge, write back.
+ */
+static int sov_zdev_rw_block(struct sov_zdev *zd, struct bio_vec *bv, u64 index,
+			     unsigned int off, bool write, void **bounce)
+{
+	void *mem;
+	int err;
+
+	if (bv->bv_len == PAGE_SIZE) {
+		mem = bvec_kmap_local(bv);
+		if (write)
+			err = sov_zstore_write(zd->store, index, mem, READ_ONCE(zd->level));
+		else
+			err = sov_zstore_read(zd->store, index, mem);
+		kunmap_local(mem);
+		if (!write)
+			flush_dcache_page(bv->bv_page);
+		return err;
+	}
+
+	if (!*bounce) {
+		/* GFP_NOIO: this may be swap-out itself */
+		*bounce = kmalloc(PAGE_SIZE, GFP_NOIO);
+		if (!*bounce)
+			return -ENOMEM;
+	}
+	err = sov_zstore_read(zd->store, index, *bounce);
+	if (err)
+		return err;
+	if (!write) {
+		memcpy_to_bvec(bv, (char *)*bounce + off);
+		return 0;
+	}
+	memcpy_from_bvec((char *)*bounce + off, bv);
+	return sov_zstore_write(zd->store, index, *bounce, READ_ONCE(zd->level));
+}
+
+static blk_status_t sov_zdev_rw(struct sov_zdev *zd, struct bio *bio)
+{
+	u64 index = bio->bi_iter.bi_sector >> (PAGE_SHIFT - SECTOR_SHIFT);
+	unsigned int off = (bio->bi_iter.bi_sector << SECTOR_SHIFT) & ~PAGE_MASK;
+	bool write = op_is_write(bio_op(bio));
+	blk_status_t status = BLK_STS_OK;
+	struct bvec_iter iter;
+	struct bio_vec bvec;
+	void *bounce = NULL;
+
+	/* segments are within one page each, but may straddle two blocks */
+	bio_for_each_segment(bvec, bio, iter) {
+		struct bio_vec bv = bvec;
+		unsigned int left = bvec.bv_len;
+
+		while (left) {
+			bv.bv_len = min_t(unsigned int, PAGE_SIZE - off, left);
+			if (sov_zdev_rw_block(zd, &bv, index, off, write, &bounce)) {
+				status = BLK_STS_IOERR;
+				goto out;
+			}
+			bv.bv_offset += bv.bv_len;
+			left -= bv.bv_len;
+			off += bv.bv_len;
+			if (off == PAGE_SIZE) {
+				off = 0;
+				index++;
+			}
+		}
+	}
+out:
+	kfree(bounce);
+	return status;
+}
+
+/* Discard and write-zeroes: a forgotten block reads back as zeros. */
+static void sov_zdev_discard(struct sov_zdev *zd, struct bio *bio)
+{
+	u64 index = bio->bi_iter.bi_sector >> (PAGE_SHIFT - SECTOR_SHIFT);
+	u64 n = bio->bi_iter.bi_size >> PAGE_SHIFT;
+
+	while (n--)
+		sov_zstore_discard(zd->store, index++);
+}
+
+/* Requests must cover whole 4 KiB blocks inside the device. */
+static bool sov_zdev_valid_io(struct sov_zdev *zd, struct bio *bio)
+{
+	sector_t start = bio->bi_iter.bi_sector;
+	u64 size = bio->bi_iter.bi_size;
+
+	if ((start & (SOV_ZDEV_SECTORS - 1)) || (size & (SOV_MC_BLOCK_SIZE - 1)))
+		return false;
+	return start <= zd->size >> SECTOR_SHIFT &&
+	       size <= zd->size - ((u64)start << SECTOR_SHIFT);
+}
+
+static void sov_zdev_submit_bio(struct bio *bio)
+{
+	struct sov_zdev *zd = bio->bi_bdev->bd_disk->private_data;
+	unsigned long start;
+
+	if (!sov_zdev_valid_io(zd, bio)) {
+		bio_io_error(bio);
+		return;
+	}
+
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		start = bio_start_io_acct(bio);
+		bio->bi_status = sov_zdev_rw(zd, bio);
+		bio_end_io_acct(bio, start);
+		break;
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		sov_zdev_discard(zd, bio);
+		break;
+	case REQ_OP_FLUSH:
+		/* RAM: nothing is cached on the way */
+		break;
+	default:
+		bio->bi_status = BLK_STS_NOTSUPP;
+		break;
+	}
+	bio_endio(bio);
+}
+
+/* Called with disk->open_mutex held, which sov_zdev_destroy() takes too. */
+static int sov_zdev_open(struct block_device *bdev, fmode_t mode)
+{
+	struct sov_zdev *zd = bdev->bd_disk->private_data;
+
+	lockdep_assert_held(&bdev->bd_disk->open_mutex);
+	return zd->claim ? -EBUSY : 0;
+}
+
+/*
+ * A swap slot was freed: drop its page now rather than keep it until it is
+ * overwritten. Runs under the swap device's spinlock; the store's discard
+ * takes only the slot's bit spinlock and zs_free().
+ */
+static void sov_zdev_swap_slot_free(struct block_device *bdev, unsigned long index)
+{
+	struct sov_zdev *zd = bdev->bd_disk->private_data;
+
+	sov_zstore_discard(zd->store, index);
+}
+
+static const struct block_device_operations sov_zdev_fops = {
+	.owner		= THIS_MODULE,	/* an open device pins the module */
+	.open		= sov_zdev_open,
+	.submit_bio	= sov_zdev_submit_bio,
+	.swap_slot_free_notify = sov_zdev_swap_slot_free,
+};
+
+/* ---- devices ---- */
+
+struct sov_zdev *sov_zdev_find_id(u32 id)
+{
+	lockdep_assert_held(&sov_zdev_mutex);
+	return idr_find(&sov_zdevs, id);
+}
+
+struct sov_zdev *sov_zdev_next(u32 *id)
+{
+	unsigned long next = *id;
+	struct sov_zdev *zd;
+
+	lockdep_assert_held(&sov_zdev_mutex);
+	zd = idr_get_next_ul(&sov_zdevs, &next);
+	if (zd)
+		*id = next;
+	return zd;
+}
+
+struct sov_zdev *sov_zdev_find_name(const char *name)
+{
+	struct sov_zdev *zd;
+	u32 id = 0;
+
+	for (; (zd = sov_zdev_next(&id)); id++)
+		if (!strcmp(zd->disk->disk_name, name))
+			return zd;
+	return NULL;
+}
+
+/*
+ * "sovz" and the id ("sovz3": that id, so default names never collide), or
+ * "sovz" and other characters of [a-z0-9_-]. The prefix keeps us clear of
+ * other drivers' disks: a duplicate name in sysfs is an error with a trace.
+ */
+int sov_zdev_name_check(const char *name, int *id)
+{
+	const char *rest = name + strlen(SOV_ZDEV_PREFIX);
+	size_t len = strlen(name);
+	unsigned int n;
+	const char *c;
+
+	*id = -1;
+	if (len > SOV_MC_NAME_MAX || len <= strlen(SOV_ZDEV_PREFIX) ||
+	    strncmp(name, SOV_ZDEV_PREFIX, strlen(SOV_ZDEV_PREFIX)))
+		return -EINVAL;
+	for (c = rest; *c; c++)
+		if (!islower(*c) && !isdigit(*c) && *c != '_' && *c != '-')
+			return -EINVAL;
+	if (strspn(rest, "0123456789") != strlen(rest))
+		return 0;
+	/* numbered: exactly the id, no leading zero */
+	if ((rest[0] == '0' && rest[1]) || kstrtouint(rest, 10, &n) ||
+	    n >= SOV_MC_DEV_MAX)
+		return -ERANGE;
+	*id = n;
+	return 0;
+}
+
+static void sov_zdev_setup_queue(struct request_queue *q)
+{
+	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
+	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, q);
+	/* a page must not change while it is being compressed */
+	blk_queue_flag_set(QUEUE_FLAG_STABLE_WRITES, q);
+	blk_queue_logical_block_size(q, SOV_MC_BLOCK_SIZE);
+	blk_queue_physical_block_size(q, SOV_MC_BLOCK_SIZE);
+	blk_queue_io_min(q, SOV_MC_BLOCK_SIZE);
+	blk_queue_io_opt(q, SOV_MC_BLOCK_SIZE);
+	q->limits.discard_granularity = SOV_MC_BLOCK_SIZE;
+	blk_queue_max_discard_sectors(q, UINT_MAX);
+	blk_queue_max_write_zeroes_sectors(q, UINT_MAX);
+}
+
+int sov_zdev_create(const struct sov_zdev_cfg *cfg, struct sov_zdev **out)
+{
+	char name[DISK_NAME_LEN];
+	struct sov_zdev *zd;
+	int err, id, fixed;
+
+	lockdep_assert_held(&sov_zdev_mutex);
+	if (cfg->name[0]) {
+		err = sov_zdev_name_check(cfg->name, &fixed);
+		if (err)
+			return err;
+		if (sov_zdev_find_name(cfg->name))
+			return -EEXIST;
+	} else {
+		fixed = -1;
+	}
+
+	zd = kzalloc(sizeof(*zd), GFP_KERNEL);
+	if (!zd)
+		return -ENOMEM;
+
+	/* reserved with NULL: lookups skip it until the device is complete */
+	if (fixed >= 0)
+		id = idr_alloc(&sov_zdevs, NULL, fixed, fixed + 1, GFP_KERNEL);
+	else
+		id = idr_alloc(&sov_zdevs, NULL, 0, SOV_MC_DEV_MAX, GFP_KERNEL);
+	if (id < 0) {
+		err = id == -ENOSPC && fixed >= 0 ? -EEXIST : id;
+		goto err_free;
+	}
+	zd->id = id;
+	zd->size = cfg->size;
+	zd->level = cfg->level;
+	zd->mem_limit = cfg->mem_limit;
+	if (cfg->name[0])
+		strscpy(name, cfg->name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), SOV_ZDEV_PREFIX "%d", id);
+
+	zd->store = sov_zstore_create(name, cfg->size >> PAGE_SHIFT);
+	if (IS_ERR(zd->store)) {
+		err = PTR_ERR(zd->store);
+		goto err_remove_id;
+	}
+	sov_zstore_set_limit(zd->store, cfg->mem_limit);
+
+	zd->disk = blk_alloc_disk(NUMA_NO_NODE);
+	if (!zd->disk) {
+		err = -ENOMEM;
+		goto err_destroy_store;
+	}
+	zd->disk->major = sov_zdev_major;
+	zd->disk->first_minor = id;
+	zd->disk->minors = 1;
+	zd->disk->flags |= GENHD_FL_NO_PART;
+	zd->disk->fops = &sov_zdev_fops;
+	zd->disk->private_data = zd;
+	strscpy(zd->disk->disk_name, name, DISK_NAME_LEN);
+	set_capacity(zd->disk, cfg->size >> SECTOR_SHIFT);
+	sov_zdev_setup_queue(zd->disk->queue);
+
+	err = device_add_disk(NULL, zd->disk, NULL);
+	if (err)
+		goto err_put_disk;
+
+	idr_replace(&sov_zdevs, zd, id);
+	sov_info("%s: created, %llu bytes, level %s\n", name, cfg->size,
+		 sov_zlevel_name(cfg->level));
+	*out = zd;
+	return 0;
+
+err_put_disk:
+	put_disk(zd->disk);
+err_destroy_store:
+	sov_zstore_destroy(zd->store);
+err_remove_id:
+	idr_remove(&sov_zdevs, id);
+err_free:
+	kfree(zd);
+	return err;
+}
+
+/*
+ * As zram_remove(): under the disk's open_mutex, refuse if anyone has it
+ * open, else claim it so that open() fails from now on; then it is safe to
+ * tear down without the mutex.
+ */
+int sov_zdev_destroy(struct sov_zdev *zd)
+{
+	struct gendisk *disk = zd->disk;
+
+	lockdep_assert_held(&sov_zdev_mutex);
+	mutex_lock(&disk->open_mutex);
+	if (disk_openers(disk)) {
+		mutex_unlock(&disk->open_mutex);
+		return -EBUSY;
+	}
+	zd->claim = true;
+	mutex_unlock(&disk->open_mutex);
+
+	sov_info("%s: destroyed\n", disk->disk_name);
+	sync_blockdev(disk->part0);
+	del_gendisk(disk);
+	idr_remove(&sov_zdevs, zd->id);
+	sov_zstore_destroy(zd->store);
+	put_disk(disk);
+	kfree(zd);
+	return 0;
+}
+
+void sov_zdev_get_info(struct sov_zdev *zd, struct sov_zdev_info *info)
+{
+	lockdep_assert_held(&sov_zdev_mutex);
+	info->id = zd->id;
+	strscpy(info->name, zd->disk->disk_name, sizeof(info->name));
+	info->size = zd->size;
+	info->level = READ_ONCE(zd->level);
+	info->mem_limit = zd->mem_limit;
+	info->openers = disk_openers(zd->disk);
+	sov_zstore_stats(zd->store, &info->stats);
+}
+
+void sov_zdev_set_level(struct sov_zdev *zd, enum sov_zlevel level)
+{
+	lockdep_assert_held(&sov_zdev_mutex);
+	WRITE_ONCE(zd->level, level);
+}
+
+void sov_zdev_set_limit(struct sov_zdev *zd, u64 bytes)
+{
+	lockdep_assert_held(&sov_zdev_mutex);
+	zd->mem_limit = bytes;
+	sov_zstore_set_limit(zd->store, bytes);
+}
+
+unsigned long sov_zdev_compact(struct sov_zdev *zd)
+{
+	lockdep_assert_held(&sov_zdev_mutex);
+	return sov_zstore_compact(zd->store);
+}
+
+/* ---- the subsystem ---- */
+
+int sov_mc_init(void)
+{
+	int err;
+
+	/* a block is a page: the store keeps pages */
+	BUILD_BUG_ON(PAGE_SIZE != SOV_MC_BLOCK_SIZE);
+
+	err = sov_zcodec_init();
+	if (err)
+		goto err_out;
+
+	sov_zdev_major = register_blkdev(0, SOV_ZDEV_PREFIX);
+	if (sov_zdev_major < 0) {
+		err = sov_zdev_major;
+		goto err_codec_exit;
+	}
+	return 0;
+
+err_codec_exit:
+	sov_zcodec_exit();
+err_out:
+	return err;
+}
+
+/* An open device holds a module reference: at unload none is open. */
+void sov_mc_exit(void)
+{
+	struct sov_zdev *zd;
+	u32 id = 0;
+
+	mutex_lock(&sov_zdev_mutex);
+	for (; (zd = sov_zdev_next(&id)); id++)
+		WARN_ON_ONCE(sov_zdev_destroy(zd));
+	mutex_unlock(&sov_zdev_mutex);
+	idr_destroy(&sov_zdevs);
+	unregister_blkdev(sov_zdev_major, SOV_ZDEV_PREFIX);
+	sov_zcodec_exit();
+}
