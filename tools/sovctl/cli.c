@@ -79,11 +79,12 @@ static void usage(FILE *f)
 {
 	fputs("Usage: sovctl [OPTIONS] OBJECT { COMMAND | help }\n"
 	      "       sovctl help | version | status\n"
-	      "where  OBJECT := { module | daemon | lb | raft | status }\n"
+	      "where  OBJECT := { module | memcompress | daemon | lb | raft | status }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -v[erbose] | -s[ocket] PATH }\n"
 	      "\n"
 	      "  status            module, daemon and BPF state in one view\n"
 	      "  module            sovereign.ko: show, set, monitor\n"
+	      "  memcompress       compressed RAM block devices /dev/sovzN: create, stats, ...\n"
 	      "  daemon            sovereignd: status\n"
 	      "  lb                the XDP load balancer: services, backends, status, monitor\n"
 	      "  raft              a clustered sovereignd: status, nodes, elections, membership\n"
@@ -121,6 +122,7 @@ static const struct {
 	{ "version", do_version },
 	{ "status", do_status },
 	{ "module", do_module },
+	{ "memcompress", do_memcompress },
 	{ "daemon", do_daemon },
 	{ "lb", do_lb },
 	{ "raft", do_raft },

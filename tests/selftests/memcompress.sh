@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# memcompress end to end: bad input gets a clear error; /dev/sovz0 as the only swap of a
+# memory hog in a cgroup (every byte checked after swap-in), stats that add up, EBUSY
+# while swapped on; partial (unaligned) I/O and a level change on the raw device; ext4
+# surviving a remount; 20 create/destroy cycles that leave nothing behind.
+. "$(dirname "$0")/lib.sh"
+require_module
+require_cmd mkswap swapon swapoff
+PY=/usr/bin/python3
+NLRAW=$(dirname "$0")/nlraw.py
+HOG=$(dirname "$0")/memhog.py
+SOV_CMD_MC_DEV_CREATE=25 SOV_A_MC_SIZE=4 SOV_A_MC_LEVEL=5
+CG=/sys/fs/cgroup/sov-memcompress
+MNT=/tmp/sov-memcompress-mnt
+HOLD=/tmp/sov-memcompress-hold
+
+mc() { "$SOVCTL" memcompress "$@"; }
+step() { echo "== $*"; }
+u64hex() { $PY -c 'import struct, sys; print(struct.pack("<Q", int(sys.argv[1])).hex())' "$1"; }
+# jget JSON EXPR: EXPR over the parsed JSON as d, e.g. 'd["devices"][0]["level"]'
+jget() { $PY -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2" <<<"$1"; }
+devices() { find /sys/block -maxdepth 1 -name 'sovz*' -printf '%f\n' | sort | tr '\n' ' '; }
+
+cleanup() {
+	[ -n "${hog:-}" ] && kill "$hog" 2>/dev/null && wait "$hog"
+	rm -f "$HOLD"
+	swapoff /dev/sovz0 2>/dev/null
+	mountpoint -q "$MNT" && umount "$MNT"
+	rmdir "$MNT" 2>/dev/null
+	[ -d "$CG" ] && rmdir "$CG"
+	local d
+	for d in $(devices); do mc destroy "$d" >/dev/null 2>&1; done
+	return 0
+}
+on_exit cleanup
+
+# The hog must swap to our device and to nothing else.
+[ "$(awk 'NR > 1' /proc/swaps)" = "" ] || ksft_skip "another swap area is active: $(cat /proc/swaps)"
+[ -z "$(devices)" ] || ksft_fail "memcompress devices exist before the test: $(devices)"
+
+step "bad input: a clear error, nothing created"
+out=$(mc create size 0 2>&1) && ksft_fail "size 0 was accepted"
+check_contains "$out" "size must be a positive multiple of 4096 bytes" "create size 0"
+out=$(mc create size 4097 2>&1) && ksft_fail "size 4097 was accepted"
+check_contains "$out" "size must be a positive multiple of 4096 bytes" "create size 4097"
+out=$(mc create size 2T 2>&1) && ksft_fail "size 2T was accepted"
+check_contains "$out" "at most 1 TiB" "create size 2T"
+rc=0; out=$(mc create size 2X 2>&1) || rc=$?
+check_eq "$rc" 2 "exit status of a bad size"
+check_contains "$out" 'bad size "2X"' "create size 2X"
+rc=0; out=$(mc create size 16M level turbo 2>&1) || rc=$?
+check_eq "$rc" 2 "exit status of an unknown level"
+check_contains "$out" 'unknown level "turbo": expected none, fast, balanced or best' "level turbo"
+# the kernel's own checks, without sovctl in the way
+out=$("$NLRAW" genl $SOV_CMD_MC_DEV_CREATE $SOV_A_MC_SIZE:raw="$(u64hex 16777216)" $SOV_A_MC_LEVEL:u32=4)
+check_contains "$out" "errno=34 msg=integer out of range" "raw create with level 4"
+out=$("$NLRAW" genl $SOV_CMD_MC_DEV_CREATE $SOV_A_MC_LEVEL:u32=1)
+check_contains "$out" "errno=22 msg=expected a size" "raw create without a size"
+out=$(mc create size 16M name zram7 2>&1) && ksft_fail "name zram7 was accepted"
+check_contains "$out" 'name must be "sovz" and the id' "create name zram7"
+out=$(mc destroy 99 2>&1) && ksft_fail "destroying id 99 succeeded"
+check_contains "$out" "no such memcompress device" "destroy 99"
+out=$(mc destroy sovzbogus 2>&1) && ksft_fail "destroying sovzbogus succeeded"
+check_contains "$out" "no such memcompress device" "destroy sovzbogus"
+out=$(mc set sovz0 level best 2>&1) && ksft_fail "set on a missing device succeeded"
+check_contains "$out" "no such memcompress device" "set on a missing device"
+check_eq "$(devices)" "" "devices after refused requests"
+
+step "create sovz0; unprivileged users may look but not create"
+out=$(mc create size 256M level balanced name sovz0) || ksft_fail "create failed: $out"
+check_contains "$out" "sovz0: created (id 0), 256.0 MiB, level balanced" "create output"
+[ -b /dev/sovz0 ] || ksft_fail "/dev/sovz0 is not a block device"
+check_eq "$(cat /sys/block/sovz0/queue/logical_block_size)" 4096 "logical block size"
+check_eq "$(cat /sys/block/sovz0/queue/physical_block_size)" 4096 "physical block size"
+check_eq "$(cat /sys/block/sovz0/queue/rotational)" 0 "rotational"
+check_eq "$(cat /sys/block/sovz0/size)" $((256 << 11)) "size in sectors"
+[ "$(cat /sys/block/sovz0/queue/discard_max_bytes)" -gt 0 ] || ksft_fail "no discard support"
+out=$(mc create size 16M name sovz0 2>&1) && ksft_fail "a second sovz0 was created"
+check_contains "$out" "a memcompress device of that name or id exists" "duplicate name"
+out=$(run_as_nobody "$SOVCTL" memcompress create size 16M 2>&1) && ksft_fail "nobody created a device"
+check_contains "$out" "permission denied" "unprivileged create"
+out=$(run_as_nobody "$SOVCTL" memcompress status) || ksft_fail "unprivileged status failed: $out"
+check_contains "$out" "sovz0" "unprivileged status"
+
+step "swap on sovz0, then a hog of 200 MiB under memory.max 64M"
+mkswap /dev/sovz0 >/dev/null || ksft_fail "mkswap failed"
+swapon /dev/sovz0 || ksft_fail "swapon failed"
+check_eq "$(awk 'NR > 1 {print $1}' /proc/swaps)" /dev/sovz0 "the only swap area"
+
+out=$(mc destroy sovz0 2>&1) && ksft_fail "destroying a swapped-on device succeeded"
+check_contains "$out" "device sovz0 is in use (mounted or swapped on)" "destroy while swapped on"
+[ -b /dev/sovz0 ] || ksft_fail "sovz0 vanished after a refused destroy"
+check_eq "$(jget "$(mc -j status)" 'd["devices"][0]["openers"] > 0')" True "openers while swapped on"
+
+grep -qw memory /sys/fs/cgroup/cgroup.controllers || ksft_skip "no memory cgroup controller"
+echo +memory >/sys/fs/cgroup/cgroup.subtree_control || ksft_fail "cannot enable the memory controller"
+mkdir "$CG" || ksft_fail "cannot create $CG"
+echo 64M >"$CG/memory.max" || ksft_fail "cannot set memory.max"
+rm -f "$HOLD"
+bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" "$3" 200 --hold "$4"' _ "$CG" "$PY" "$HOG" "$HOLD" \
+	>/tmp/sov-memhog.out 2>&1 &
+hog=$!
+for _ in $(seq 1200); do
+	[ -e "$HOLD" ] && break
+	kill -0 $hog 2>/dev/null || break
+	sleep 0.2
+done
+cat /tmp/sov-memhog.out
+[ -e "$HOLD" ] || { wait $hog; ksft_fail "the hog failed (exit $?)"; }
+check_contains "$(cat /tmp/sov-memhog.out)" ": 0 bad pages" "hog verification"
+check_eq "$(awk '$1 == "max" {print ($2 > 0)}' "$CG/memory.events")" 1 "the cgroup hit memory.max"
+
+step "stats while the hog's pages are on sovz0"
+json=$(mc -j stats sovz0) || ksft_fail "stats failed"
+mc stats sovz0
+$PY - "$json" <<'EOF' || ksft_fail "stats do not add up: $json"
+import json, sys
+d = json.loads(sys.argv[1])["devices"][0]
+s = d["stats"]
+lv = s["level_pages"]
+assert d["name"] == "sovz0" and d["level"] == "balanced", d
+assert s["pages"] > 10000, "pages %d: the hog's pages are not on the device" % s["pages"]
+assert s["orig_bytes"] == s["pages"] * 4096, s
+assert s["orig_bytes"] >= s["compr_bytes"] > 0, s
+assert s["mem_used"] > 0 and s["mem_used_max"] >= s["mem_used"], s
+# the hog's pages are 1 in 8 same-filled, 1 in 8 random (huge), the rest text
+assert s["same_pages"] > s["pages"] // 16, "too few same-filled pages: %s" % s
+assert s["huge_pages"] > s["pages"] // 16, "too few huge pages: %s" % s
+assert s["pages"] == s["same_pages"] + sum(lv.values()), s
+assert lv["balanced"] > 0 and lv["none"] == lv["fast"] == lv["best"] == 0, lv
+assert s["writes"] >= s["pages"] and s["reads"] > 0, s
+assert s["failed_writes"] == 0 and s["failed_reads"] == 0 and s["limit_hits"] == 0, s
+assert s["ratio_x100"] > 150, "ratio %d/100 on mostly text pages" % s["ratio_x100"]
+EOF
+rm -f "$HOLD"
+wait $hog || ksft_fail "the hog exited with $?"
+# freed swap slots are dropped from the store at once (swap_slot_free_notify)
+json=$(mc -j stats sovz0)
+check_eq "$(jget "$json" 'd["devices"][0]["stats"]["discards"] > 10000')" True "discards after the hog exited"
+out=$(mc compact sovz0) || ksft_fail "compact failed: $out"
+check_contains "$out" "sovz0: compacted" "compact"
+
+step "swapoff, destroy"
+swapoff /dev/sovz0 || ksft_fail "swapoff failed"
+mc destroy sovz0 || ksft_fail "destroy after swapoff failed"
+[ -e /dev/sovz0 ] && ksft_fail "/dev/sovz0 still exists"
+rmdir "$CG"
+
+step "raw device: unaligned buffers, discard, a level change under data"
+mc create size 32M level fast >/dev/null || ksft_fail "create sovz0 (fast) failed"
+$PY - "$SOVCTL" <<'EOF' || ksft_fail "raw I/O check failed"
+import mmap, os, subprocess, sys
+fd = os.open("/dev/sovz0", os.O_RDWR | os.O_DIRECT)
+def io(write, off, data_or_len, skew):
+    # O_DIRECT from a buffer 512 bytes off a page: every block spans two pages
+    n = len(data_or_len) if write else data_or_len
+    m = mmap.mmap(-1, n + 4096)
+    b = memoryview(m)[skew:skew + n]
+    if write:
+        b[:] = data_or_len
+        os.pwritev(fd, [b], off)
+        return None
+    os.preadv(fd, [b], off)
+    return bytes(b)
+text = b"".join(b"block %06d of the level check\n" % i for i in range(300000))
+a = text[:4 << 20]
+b = os.urandom(1 << 20) + text[4 << 20:7 << 20]
+io(True, 0, a, 512)
+if subprocess.run([sys.argv[1], "memcompress", "set", "sovz0", "level", "best"]).returncode:
+    sys.exit("set level best failed")
+io(True, 8 << 20, b, 1024)
+assert io(False, 0, len(a), 3584) == a, "first region (fast) differs"
+assert io(False, 8 << 20, len(b), 512) == b, "second region (best) differs"
+assert io(False, 16 << 20, 65536, 0) == bytes(65536), "never written blocks are not zero"
+EOF
+json=$(mc -j stats sovz0)
+check_eq "$(jget "$json" 'd["devices"][0]["level"]')" best "level after set"
+check_eq "$(jget "$json" '[d["devices"][0]["stats"]["level_pages"][k] > 0 for k in ("fast", "best")]')" \
+	"[True, True]" "pages written at fast and at best"
+blkdiscard /dev/sovz0 2>/dev/null || ksft_fail "blkdiscard failed"
+check_eq "$(jget "$(mc -j stats sovz0)" 'd["devices"][0]["stats"]["pages"]')" 0 "pages after blkdiscard"
+mc destroy sovz0 || ksft_fail "destroy failed"
+
+if command -v mkfs.ext4 >/dev/null; then
+	step "ext4 on sovzfs survives a remount; EBUSY while mounted"
+	mc create size 64M name sovzfs >/dev/null || ksft_fail "create sovzfs failed"
+	mkfs.ext4 -q -F /dev/sovzfs || ksft_fail "mkfs.ext4 failed"
+	mkdir -p "$MNT"
+	mount -t ext4 /dev/sovzfs "$MNT" || ksft_fail "mount failed"
+	head -c 3000000 /dev/urandom >"$MNT/random"
+	seq 1 200000 >"$MNT/numbers"
+	cp -r "$SOV_ROOT/kmod" "$MNT/kmod"
+	sums=$(cd "$MNT" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+	out=$(mc destroy sovzfs 2>&1) && ksft_fail "destroying a mounted device succeeded"
+	check_contains "$out" "device sovzfs is in use (mounted or swapped on)" "destroy while mounted"
+	umount "$MNT" || ksft_fail "umount failed"
+	mount -t ext4 /dev/sovzfs "$MNT" || ksft_fail "second mount failed"
+	check_eq "$(cd "$MNT" && find . -type f -print0 | sort -z | xargs -0 sha256sum)" "$sums" \
+		"files after the remount"
+	umount "$MNT" || ksft_fail "second umount failed"
+	mc destroy sovzfs || ksft_fail "destroy sovzfs failed"
+else
+	echo "mkfs.ext4 not available: ext4 check skipped"
+fi
+
+step "20 create/destroy cycles"
+for i in $(seq 20); do
+	mc create size 16M level "$(((i % 4)))" >/dev/null || ksft_fail "create #$i failed"
+	dd if=/dev/urandom of=/dev/sovz0 bs=64k count=16 oflag=direct status=none ||
+		ksft_fail "write #$i failed"
+	mc destroy sovz0 || ksft_fail "destroy #$i failed"
+done
+check_eq "$(devices)" "" "devices left behind"
+check_contains "$(mc status)" "no memcompress devices" "status after the cycles"
+ksft_pass "memcompress: swap, stats, EBUSY, raw and ext4 I/O, bad input, 20 cycles"

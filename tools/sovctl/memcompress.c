@@ -1,0 +1,668 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sovctl memcompress: the compressed RAM block devices /dev/sovzN of
+ * sovereign.ko, over generic netlink (no daemon needed).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "memcompress.h"
+#include "print.h"
+#include "sovctl.h"
+
+static const char *const level_names[__SOV_MC_LEVEL_CNT] = {
+	[SOV_MC_LEVEL_NONE] = "none",
+	[SOV_MC_LEVEL_FAST] = "fast",
+	[SOV_MC_LEVEL_BALANCED] = "balanced",
+	[SOV_MC_LEVEL_BEST] = "best",
+};
+
+#define LEVELS_EXPECTED "expected none, fast, balanced or best (0-3)"
+#define SIZE_EXPECTED "expected bytes with an optional K, M, G or T suffix (4096, 256M, 2G)"
+
+static const char *const mc_attr_names[SOV_A_MC_MAX + 1] = {
+	[SOV_A_MC_ID] = "id",
+	[SOV_A_MC_NAME] = "name",
+	[SOV_A_MC_SIZE] = "size",
+	[SOV_A_MC_LEVEL] = "level",
+	[SOV_A_MC_MEM_LIMIT] = "mem_limit",
+};
+
+const char *mc_level_name(uint32_t level)
+{
+	return level < __SOV_MC_LEVEL_CNT ? level_names[level] : "unknown";
+}
+
+int mc_parse_level(const char *s, uint32_t *level)
+{
+	unsigned int i, found = __SOV_MC_LEVEL_CNT;
+	uint32_t n;
+
+	if (!parse_u32(s, 10, &n)) {
+		if (n >= __SOV_MC_LEVEL_CNT)
+			return -EINVAL;
+		*level = n;
+		return 0;
+	}
+	for (i = 0; i < __SOV_MC_LEVEL_CNT; i++) {
+		if (!strcmp(s, level_names[i])) {
+			*level = i;
+			return 0;
+		}
+		if (matches(s, level_names[i])) {
+			if (found != __SOV_MC_LEVEL_CNT)
+				return -EINVAL;	/* "b": balanced or best? */
+			found = i;
+		}
+	}
+	if (found == __SOV_MC_LEVEL_CNT)
+		return -EINVAL;
+	*level = found;
+	return 0;
+}
+
+int mc_parse_size(const char *s, uint64_t *bytes)
+{
+	static const char units[] = "KMGT";
+	unsigned long long n;
+	const char *u;
+	unsigned int shift = 0;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	if (*end) {
+		u = strchr(units, end[0] >= 'a' ? end[0] - 'a' + 'A' : end[0]);
+		if (!u || !*u)
+			return -EINVAL;
+		shift = 10 * (unsigned int)(u - units + 1);
+		end++;
+		/* 2G, 2GB, 2GiB */
+		if (strcasecmp(end, "") && strcasecmp(end, "b") && strcasecmp(end, "ib"))
+			return -EINVAL;
+	}
+	if (shift && n > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*bytes = (uint64_t)n << shift;
+	return 0;
+}
+
+const char *mc_fmt_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)bytes;
+	unsigned int i = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
+		return buf;
+	}
+	v /= 1024;
+	while (v >= 1024 && i + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, size, "%.1f %s", v, units[i]);
+	return buf;
+}
+
+/* ---- one device, as the kernel reports it ---- */
+
+struct mc_dev {
+	uint32_t id;
+	char name[SOV_MC_NAME_MAX + 1];
+	uint64_t size, mem_limit, compacted;
+	uint32_t level, openers;
+	uint64_t stats[SOV_A_MC_STATS_MAX + 1];	/* by SOV_A_MC_STATS_* */
+	bool has_stats;
+};
+
+struct mc_list {
+	struct mc_dev *devs;
+	unsigned int n, cap;
+};
+
+static const enum mnl_attr_data_type mc_types[SOV_A_MC_MAX + 1] = {
+	[SOV_A_MC_ID] = MNL_TYPE_U32,
+	[SOV_A_MC_NAME] = MNL_TYPE_NUL_STRING,
+	[SOV_A_MC_SIZE] = MNL_TYPE_U64,
+	[SOV_A_MC_LEVEL] = MNL_TYPE_U32,
+	[SOV_A_MC_MEM_LIMIT] = MNL_TYPE_U64,
+	[SOV_A_MC_OPENERS] = MNL_TYPE_U32,
+	[SOV_A_MC_STATS] = MNL_TYPE_NESTED,
+	[SOV_A_MC_COMPACTED] = MNL_TYPE_U64,
+};
+
+static uint64_t u64_of(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u64(a) : 0;
+}
+
+static uint32_t u32_of(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u32(a) : 0;
+}
+
+/* Each reply message is one device; a newer module's extra attributes are skipped. */
+static int dev_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SOV_A_MC_MAX + 1], *a;
+	struct mc_list *l = data;
+	struct mc_dev *d;
+
+	if (l->n == l->cap) {
+		unsigned int cap = l->cap ? 2 * l->cap : 8;
+		struct mc_dev *n = realloc(l->devs, cap * sizeof(*n));
+
+		if (!n)
+			return MNL_CB_ERROR;
+		l->devs = n;
+		l->cap = cap;
+	}
+	sov_nl_parse_known(nlh, tb, SOV_A_MC_MAX, mc_types);
+	if (!tb[SOV_A_MC_NAME])
+		return MNL_CB_OK;
+	d = &l->devs[l->n++];
+	memset(d, 0, sizeof(*d));
+	d->id = u32_of(tb[SOV_A_MC_ID]);
+	snprintf(d->name, sizeof(d->name), "%s", mnl_attr_get_str(tb[SOV_A_MC_NAME]));
+	d->size = u64_of(tb[SOV_A_MC_SIZE]);
+	d->level = u32_of(tb[SOV_A_MC_LEVEL]);
+	d->mem_limit = u64_of(tb[SOV_A_MC_MEM_LIMIT]);
+	d->openers = u32_of(tb[SOV_A_MC_OPENERS]);
+	d->compacted = u64_of(tb[SOV_A_MC_COMPACTED]);
+	if (!tb[SOV_A_MC_STATS])
+		return MNL_CB_OK;
+	d->has_stats = true;
+	mnl_attr_for_each_nested(a, tb[SOV_A_MC_STATS]) {
+		unsigned int t = mnl_attr_get_type(a);
+
+		if (t > SOV_A_MC_STATS_PAD && t <= SOV_A_MC_STATS_MAX &&
+		    mnl_attr_validate(a, MNL_TYPE_U64) == 0)
+			d->stats[t] = mnl_attr_get_u64(a);
+	}
+	return MNL_CB_OK;
+}
+
+/* DEV is a name ("sovz0") or an id ("0"). */
+static void put_dev(struct nlmsghdr *nlh, const char *dev)
+{
+	uint32_t id;
+
+	if (!parse_u32(dev, 10, &id))
+		mnl_attr_put_u32(nlh, SOV_A_MC_ID, id);
+	else
+		mnl_attr_put_strz(nlh, SOV_A_MC_NAME, dev);
+}
+
+/* Send @nlh to the module; replies go to @l (may be NULL). */
+static int mc_transact(struct nlmsghdr *nlh, struct mc_list *l, const char *what)
+{
+	struct sov_nl_err err;
+	struct sov_genl g;
+	int ret;
+
+	if (module_open(&g, false, NULL))
+		return EXIT_FAIL;
+	nlh->nlmsg_type = g.family;
+	ret = sov_genl_transact(&g, nlh, l ? dev_cb : NULL, l, &err);
+	sov_genl_close(&g);
+	if (ret)
+		return report_nl_error(what, &err, mc_attr_names, SOV_A_MC_MAX + 1);
+	return EXIT_OK;
+}
+
+static struct nlmsghdr *start(void *buf, uint8_t cmd, uint16_t flags)
+{
+	/* the family id is filled in once the module is found */
+	return sov_nl_put_hdr(buf, 0, cmd, SOV_GENL_VERSION, flags, 0);
+}
+
+/* Every device (@dev NULL) or one. */
+static int mc_query(const char *dev, struct mc_list *l, const char *what)
+{
+	unsigned char buf[256];
+	struct nlmsghdr *nlh;
+
+	nlh = start(buf, SOV_CMD_MC_DEV_GET, dev ? 0 : NLM_F_DUMP);
+	if (dev)
+		put_dev(nlh, dev);
+	return mc_transact(nlh, l, what);
+}
+
+/* ---- printing ---- */
+
+static uint64_t st(const struct mc_dev *d, unsigned int attr)
+{
+	return d->stats[attr];
+}
+
+/* orig / denominator, x100; 0 when nothing is stored */
+static uint64_t ratio_x100(uint64_t orig, uint64_t den)
+{
+	return den ? orig * 100 / den : 0;
+}
+
+static const char *fmt_ratio(uint64_t x100, char *buf, size_t size)
+{
+	if (!x100)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%llu.%02llu", (unsigned long long)(x100 / 100),
+			 (unsigned long long)(x100 % 100));
+	return buf;
+}
+
+static void print_bytes(const char *key, const char *fmt, uint64_t v)
+{
+	char b[32];
+
+	print_u64(key, NULL, v);
+	print_text(fmt, mc_fmt_bytes(v, b, sizeof(b)));
+}
+
+static void print_limit(uint64_t limit)
+{
+	char b[32];
+
+	print_u64("mem_limit", NULL, limit);
+	print_text("%s", limit ? mc_fmt_bytes(limit, b, sizeof(b)) : "none");
+}
+
+static void print_status_line(const struct mc_dev *d)
+{
+	uint64_t orig = st(d, SOV_A_MC_STATS_ORIG_BYTES);
+	uint64_t compr = st(d, SOV_A_MC_STATS_COMPR_BYTES);
+	uint64_t used = st(d, SOV_A_MC_STATS_MEM_USED);
+	char b[32];
+
+	print_open_object(NULL);
+	print_string("name", "%-10s", d->name);
+	print_u64("id", " %3llu", d->id);
+	print_u64("size", NULL, d->size);
+	print_text("  %-10s", mc_fmt_bytes(d->size, b, sizeof(b)));
+	print_string("level", "  %-8s", mc_level_name(d->level));
+	print_u64("orig_bytes", NULL, orig);
+	print_text("  %-10s", mc_fmt_bytes(orig, b, sizeof(b)));
+	print_u64("compr_bytes", NULL, compr);
+	print_text("  %-10s", mc_fmt_bytes(compr, b, sizeof(b)));
+	print_u64("mem_used", NULL, used);
+	print_text("  %-10s", mc_fmt_bytes(used, b, sizeof(b)));
+	print_u64("ratio_x100", NULL, ratio_x100(orig, compr));
+	print_text("  %5s  ", fmt_ratio(ratio_x100(orig, compr), b, sizeof(b)));
+	print_limit(d->mem_limit);
+	print_u64("openers", NULL, d->openers);
+	print_text("%*s%s\n", d->mem_limit ? 1 : 7, "", d->openers ? "in use" : "-");
+	print_close_object();
+}
+
+static void print_stats(const struct mc_dev *d)
+{
+	uint64_t orig = st(d, SOV_A_MC_STATS_ORIG_BYTES);
+	uint64_t compr = st(d, SOV_A_MC_STATS_COMPR_BYTES);
+	uint64_t used = st(d, SOV_A_MC_STATS_MEM_USED);
+	uint64_t saved = orig > used ? orig - used : 0;
+	char b[32], r[32];
+
+	print_open_object(NULL);
+	print_string("name", "%s:", d->name);
+	print_u64("id", " id %llu,", d->id);
+	print_bytes("size", " %s,", d->size);
+	print_string("level", " level %s, mem_limit ", mc_level_name(d->level));
+	print_limit(d->mem_limit);
+	print_u64("openers", NULL, d->openers);
+	print_text(", %s\n", d->openers ? "in use" : "not open");
+	if (!d->has_stats) {
+		print_close_object();
+		return;
+	}
+
+	print_open_object("stats");
+	print_u64("pages", "  pages         %llu", st(d, SOV_A_MC_STATS_PAGES));
+	print_u64("same_pages", " (same-filled %llu,", st(d, SOV_A_MC_STATS_SAME_PAGES));
+	print_u64("huge_pages", " huge %llu)\n", st(d, SOV_A_MC_STATS_HUGE_PAGES));
+	print_open_object("level_pages");
+	print_u64("none", "  by level      none %llu,", st(d, SOV_A_MC_STATS_PAGES_NONE));
+	print_u64("fast", " fast %llu,", st(d, SOV_A_MC_STATS_PAGES_FAST));
+	print_u64("balanced", " balanced %llu,", st(d, SOV_A_MC_STATS_PAGES_BALANCED));
+	print_u64("best", " best %llu\n", st(d, SOV_A_MC_STATS_PAGES_BEST));
+	print_close_object();
+	print_bytes("orig_bytes", "  original      %s\n", orig);
+	print_bytes("compr_bytes", "  compressed    %s\n", compr);
+	print_bytes("mem_used", "  memory used   %s", used);
+	print_bytes("mem_used_max", " (max %s)\n", st(d, SOV_A_MC_STATS_MEM_USED_MAX));
+	print_u64("ratio_x100", NULL, ratio_x100(orig, compr));
+	print_text("  ratio         %s (original/compressed), %s counting the allocator\n",
+		   fmt_ratio(ratio_x100(orig, compr), b, sizeof(b)),
+		   fmt_ratio(ratio_x100(orig, used), r, sizeof(r)));
+	print_u64("savings_bytes", NULL, saved);
+	print_text("  savings       %s (%llu%% of the original)\n",
+		   mc_fmt_bytes(saved, b, sizeof(b)),
+		   orig ? (unsigned long long)(saved * 100 / orig) : 0ULL);
+	print_u64("reads", "  reads %llu,", st(d, SOV_A_MC_STATS_READS));
+	print_u64("writes", " writes %llu,", st(d, SOV_A_MC_STATS_WRITES));
+	print_u64("discards", " discards %llu\n", st(d, SOV_A_MC_STATS_DISCARDS));
+	print_u64("failed_reads", "  failed reads %llu,", st(d, SOV_A_MC_STATS_FAILED_READS));
+	print_u64("failed_writes", " failed writes %llu,", st(d, SOV_A_MC_STATS_FAILED_WRITES));
+	print_u64("limit_hits", " limit hits %llu\n", st(d, SOV_A_MC_STATS_LIMIT_HITS));
+	print_u64("recompressed", "  recompressed %llu,", st(d, SOV_A_MC_STATS_RECOMPRESSED));
+	print_u64("compactions", " compactions %llu", st(d, SOV_A_MC_STATS_COMPACTIONS));
+	print_u64("compacted_pages", " (%llu pages freed)\n",
+		  st(d, SOV_A_MC_STATS_COMPACTED_PAGES));
+	print_close_object();
+	print_close_object();
+}
+
+/* ---- commands ---- */
+
+static int mc_status(int argc, char **argv)
+{
+	struct mc_list l = { 0 };
+	unsigned int i;
+	int ret;
+
+	if (argc > 0)
+		return usage_error("'memcompress status' takes no arguments, got \"%s\"", argv[0]);
+	ret = mc_query(NULL, &l, "memcompress status");
+	if (ret) {
+		free(l.devs);
+		return ret;
+	}
+	print_begin(sovctl.json, sovctl.pretty, stdout);
+	if (l.n)
+		print_text("%-10s %3s  %-10s  %-8s  %-10s  %-10s  %-10s  %5s  %-9s %s\n",
+			   "NAME", "ID", "SIZE", "LEVEL", "ORIGINAL", "COMPRESSED",
+			   "MEM USED", "RATIO", "LIMIT", "OPEN");
+	else
+		print_text("no memcompress devices (create one: sovctl memcompress create size 1G)\n");
+	print_open_array("devices");
+	for (i = 0; i < l.n; i++)
+		print_status_line(&l.devs[i]);
+	print_close_array();
+	print_end();
+	free(l.devs);
+	return EXIT_OK;
+}
+
+static int mc_stats(int argc, char **argv)
+{
+	struct mc_list l = { 0 };
+	unsigned int i;
+	char what[64];
+	int ret;
+
+	if (argc > 1)
+		return usage_error("'memcompress stats' takes at most one device, got \"%s\"", argv[1]);
+	snprintf(what, sizeof(what), "memcompress stats%s%s", argc ? " " : "",
+		 argc ? argv[0] : "");
+	ret = mc_query(argc ? argv[0] : NULL, &l, what);
+	if (ret) {
+		free(l.devs);
+		return ret;
+	}
+	print_begin(sovctl.json, sovctl.pretty, stdout);
+	if (!l.n)
+		print_text("no memcompress devices\n");
+	print_open_array("devices");
+	for (i = 0; i < l.n; i++) {
+		if (i)
+			print_text("\n");
+		print_stats(&l.devs[i]);
+	}
+	print_close_array();
+	print_end();
+	free(l.devs);
+	return EXIT_OK;
+}
+
+/* "level L" or "mem_limit SIZE" (create and set); -1 if @key is neither. */
+static int mc_setting(struct nlmsghdr *nlh, const char *key, const char *val)
+{
+	uint64_t bytes;
+	uint32_t level;
+	int ret;
+
+	if (matches(key, "level")) {
+		if (mc_parse_level(val, &level))
+			return usage_error("unknown level \"%s\": " LEVELS_EXPECTED, val);
+		mnl_attr_put_u32(nlh, SOV_A_MC_LEVEL, level);
+		return EXIT_OK;
+	}
+	if (!strcmp(key, "mem_limit") || !strcmp(key, "mem-limit")) {
+		if (!strcmp(val, "none")) {
+			bytes = 0;
+		} else if ((ret = mc_parse_size(val, &bytes))) {
+			return usage_error("bad mem_limit \"%s\": %s", val, ret == -ERANGE ?
+					   "too large" : SIZE_EXPECTED " or none");
+		}
+		mnl_attr_put_u64(nlh, SOV_A_MC_MEM_LIMIT, bytes);
+		return EXIT_OK;
+	}
+	return -1;
+}
+
+static int mc_create(int argc, char **argv)
+{
+	unsigned char buf[512];
+	struct mc_list l = { 0 };
+	struct nlmsghdr *nlh;
+	bool have_size = false;
+	uint64_t size;
+	char path[64];
+	int ret;
+
+	nlh = start(buf, SOV_CMD_MC_DEV_CREATE, 0);
+	for (; argc > 0; argc -= 2, argv += 2) {
+		const char *key = argv[0], *val = argc > 1 ? argv[1] : NULL;
+
+		if (!val)
+			return usage_error("\"%s\" needs a value, see \"sovctl memcompress help\"", key);
+		if (matches(key, "size")) {
+			ret = mc_parse_size(val, &size);
+			if (ret)
+				return usage_error("bad size \"%s\": %s", val,
+						   ret == -ERANGE ? "too large" : SIZE_EXPECTED);
+			mnl_attr_put_u64(nlh, SOV_A_MC_SIZE, size);
+			have_size = true;
+		} else if (matches(key, "name")) {
+			if (strlen(val) > SOV_MC_NAME_MAX)
+				return usage_error("name \"%s\" is longer than %u characters", val,
+						   SOV_MC_NAME_MAX);
+			mnl_attr_put_strz(nlh, SOV_A_MC_NAME, val);
+		} else {
+			ret = mc_setting(nlh, key, val);
+			if (ret < 0)
+				return usage_error("unknown option \"%s\" for create: expected size, level, name or mem_limit",
+						   key);
+			if (ret)
+				return ret;
+		}
+	}
+	if (!have_size)
+		return usage_error("create needs a size: sovctl memcompress create size SIZE [level LEVEL] [name NAME] [mem_limit SIZE]");
+
+	ret = mc_transact(nlh, &l, "memcompress create");
+	if (ret || !l.n) {
+		free(l.devs);
+		return ret;
+	}
+	print_begin(sovctl.json, sovctl.pretty, stdout);
+	print_string("name", "%s: created", l.devs[0].name);
+	print_u64("id", " (id %llu),", l.devs[0].id);
+	print_bytes("size", " %s,", l.devs[0].size);
+	print_string("level", " level %s, mem_limit ", mc_level_name(l.devs[0].level));
+	print_limit(l.devs[0].mem_limit);
+	snprintf(path, sizeof(path), "/dev/%s", l.devs[0].name);
+	print_string("path", "; %s\n", path);
+	print_end();
+	free(l.devs);
+	return EXIT_OK;
+}
+
+static int mc_destroy(int argc, char **argv)
+{
+	unsigned char buf[256];
+	struct nlmsghdr *nlh;
+	char what[64];
+
+	if (argc != 1)
+		return usage_error(argc ? "'memcompress destroy' takes one device, got \"%s\" too" :
+				   "'memcompress destroy' needs a device: its name (sovz0) or id%s",
+				   argc ? argv[1] : "");
+	nlh = start(buf, SOV_CMD_MC_DEV_DESTROY, 0);
+	put_dev(nlh, argv[0]);
+	snprintf(what, sizeof(what), "memcompress destroy %s", argv[0]);
+	if (mc_transact(nlh, NULL, what))
+		return EXIT_FAIL;
+	verbose("%s destroyed", argv[0]);
+	return EXIT_OK;
+}
+
+static int mc_set(int argc, char **argv)
+{
+	unsigned char buf[256];
+	struct nlmsghdr *nlh;
+	char what[64];
+	int ret;
+
+	if (argc < 1)
+		return usage_error("'memcompress set' needs a device and a setting: set DEV level LEVEL | mem_limit SIZE");
+	if (argc < 3)
+		return usage_error("'memcompress set %s' needs a setting: level LEVEL or mem_limit SIZE",
+				   argv[0]);
+	nlh = start(buf, SOV_CMD_MC_DEV_SET, 0);
+	put_dev(nlh, argv[0]);
+	snprintf(what, sizeof(what), "memcompress set %s", argv[0]);
+	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		if (argc < 2)
+			return usage_error("\"%s\" needs a value, see \"sovctl memcompress help\"",
+					   argv[0]);
+		ret = mc_setting(nlh, argv[0], argv[1]);
+		if (ret < 0)
+			return usage_error("unknown setting \"%s\": expected level or mem_limit",
+					   argv[0]);
+		if (ret)
+			return ret;
+	}
+	return mc_transact(nlh, NULL, what);
+}
+
+static int mc_compact_one(const char *dev)
+{
+	unsigned char buf[256];
+	struct mc_list l = { 0 };
+	struct nlmsghdr *nlh;
+	char what[64];
+	int ret;
+
+	nlh = start(buf, SOV_CMD_MC_COMPACT, 0);
+	put_dev(nlh, dev);
+	snprintf(what, sizeof(what), "memcompress compact %s", dev);
+	ret = mc_transact(nlh, &l, what);
+	if (!ret && l.n) {
+		print_open_object(NULL);
+		print_string("name", "%s:", l.devs[0].name);
+		print_u64("compacted_pages", " compacted, %llu pages freed\n", l.devs[0].compacted);
+		print_close_object();
+	}
+	free(l.devs);
+	return ret;
+}
+
+static int mc_compact(int argc, char **argv)
+{
+	struct mc_list l = { 0 };
+	unsigned int i;
+	int ret = EXIT_OK;
+
+	if (argc > 1)
+		return usage_error("'memcompress compact' takes at most one device, got \"%s\"", argv[1]);
+	if (!argc) {
+		ret = mc_query(NULL, &l, "memcompress compact");
+		if (ret) {
+			free(l.devs);
+			return ret;
+		}
+	}
+	print_begin(sovctl.json, sovctl.pretty, stdout);
+	print_open_array("devices");
+	if (argc)
+		ret = mc_compact_one(argv[0]);
+	for (i = 0; i < l.n && !ret; i++)
+		ret = mc_compact_one(l.devs[i].name);
+	print_close_array();
+	print_end();
+	free(l.devs);
+	return ret;
+}
+
+static int mc_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fputs("Usage: sovctl memcompress [ status ]\n"
+	      "       sovctl memcompress stats [ DEV ]\n"
+	      "       sovctl memcompress create size SIZE [ level LEVEL ] [ name NAME ] [ mem_limit SIZE ]\n"
+	      "       sovctl memcompress destroy DEV\n"
+	      "       sovctl memcompress set DEV [ level LEVEL ] [ mem_limit SIZE | none ]\n"
+	      "       sovctl memcompress compact [ DEV ]\n"
+	      "       sovctl memcompress help\n"
+	      "where  DEV   := { NAME | ID }   (sovz0, or 0)\n"
+	      "       SIZE  := BYTES[K|M|G|T]  (a multiple of 4096: 256M, 2G)\n"
+	      "       LEVEL := { none | fast | balanced | best }   (default balanced)\n"
+	      "       NAME  := sovzN, or sovz followed by [a-z0-9_-]   (default sovzID)\n"
+	      "\n"
+	      "  status    one line per device: size, level, data, memory, ratio, limit\n"
+	      "  stats     every counter of a device (or of all)\n"
+	      "  create    a compressed RAM block device /dev/NAME (needs CAP_NET_ADMIN)\n"
+	      "  destroy   remove it, with its data; refused while swapped on or mounted\n"
+	      "  set       change the level (new writes use it) or the memory limit\n"
+	      "  compact   compact the allocator's pool, freeing fragmented memory\n", stdout);
+	return EXIT_OK;
+}
+
+/* "stats sovz0 -j": the output options are taken after the command as well. */
+static int take_output_options(int argc, char **argv)
+{
+	int i, n = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			sovctl.json = true;
+		} else if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty")) {
+			sovctl.json = true;
+			sovctl.pretty = true;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	return n;
+}
+
+int do_memcompress(int argc, char **argv)
+{
+	argc = take_output_options(argc, argv);
+	if (argc == 0 || matches(argv[0], "status"))
+		return mc_status(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
+	if (matches(argv[0], "stats"))
+		return mc_stats(argc - 1, argv + 1);
+	if (matches(argv[0], "create"))
+		return mc_create(argc - 1, argv + 1);
+	if (matches(argv[0], "destroy"))
+		return mc_destroy(argc - 1, argv + 1);
+	if (matches(argv[0], "set"))
+		return mc_set(argc - 1, argv + 1);
+	if (matches(argv[0], "compact"))
+		return mc_compact(argc - 1, argv + 1);
+	if (matches(argv[0], "help"))
+		return mc_help(argc - 1, argv + 1);
+	return usage_error("command \"%s\" is unknown for 'memcompress', try \"sovctl memcompress help\"",
+			   argv[0]);
+}

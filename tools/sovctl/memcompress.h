@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sovctl memcompress: the parsers and formatters, shared with the unit tests. */
+#ifndef SOVCTL_MEMCOMPRESS_H
+#define SOVCTL_MEMCOMPRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Bytes with an optional binary suffix: "4096", "256K", "2G", "1T", "512MiB".
+ * -EINVAL if it is not one, -ERANGE if it does not fit 64 bits. Whether the
+ * kernel accepts the value (a multiple of 4096, ...) is for it to say.
+ */
+int mc_parse_size(const char *s, uint64_t *bytes);
+
+/* "none", "fast", "balanced", "best", an unambiguous prefix, or 0-3. */
+int mc_parse_level(const char *s, uint32_t *level);
+const char *mc_level_name(uint32_t level);
+
+/* "256.0 MiB", "2.0 GiB", "512 B" */
+const char *mc_fmt_bytes(uint64_t bytes, char *buf, size_t size);
+
+#endif
