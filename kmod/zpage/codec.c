@@ -13,6 +13,8 @@
 #include <linux/cpumask.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+/* local_lock.h uses current under lockdep but does not include sched.h */
+#include <linux/sched.h>
 #include <linux/local_lock.h>
 #include <linux/lz4.h>
 #include <linux/minmax.h>
@@ -243,7 +245,6 @@ int sov_zcodec_compress(struct sov_zstream *zs, enum sov_zlevel level, const voi
 			unsigned int max_len, enum sov_zalg *alg, const void **out)
 {
 	const struct sov_zlevel_param *p;
-	unsigned int cap = min_t(unsigned int, max_len, SOV_ZSTREAM_BUF);
 	size_t ret;
 	int len;
 
@@ -251,18 +252,21 @@ int sov_zcodec_compress(struct sov_zstream *zs, enum sov_zlevel level, const voi
 		return -EINVAL;
 	p = &sov_zlevels[level];
 
+	/*
+	 * Always into the whole buffer, more than either bound for a page:
+	 * LZ4's limited-output mode gives up with room to spare, so @max_len
+	 * is checked on the result, exactly.
+	 */
 	switch (p->method) {
 	case SOV_ZM_LZ4:
-		len = LZ4_compress_fast(src, zs->buf, PAGE_SIZE, cap, p->param, zs->lz4_wrk);
+		len = LZ4_compress_fast(src, zs->buf, PAGE_SIZE, SOV_ZSTREAM_BUF, p->param,
+					zs->lz4_wrk);
 		break;
 	case SOV_ZM_LZ4HC:
-		len = LZ4_compress_HC(src, zs->buf, PAGE_SIZE, cap, p->param, zs->lz4_wrk);
+		len = LZ4_compress_HC(src, zs->buf, PAGE_SIZE, SOV_ZSTREAM_BUF, p->param,
+				      zs->lz4_wrk);
 		break;
 	case SOV_ZM_ZSTD:
-		/*
-		 * The whole buffer (more than zstd_compress_bound(PAGE_SIZE)):
-		 * any error is then a real one, the length is checked below.
-		 */
 		ret = zstd_compress_cctx(zs->cctx, zs->buf, SOV_ZSTREAM_BUF, src, PAGE_SIZE,
 					 &sov_zstd_params[level]);
 		if (zstd_is_error(ret)) {
@@ -274,8 +278,11 @@ int sov_zcodec_compress(struct sov_zstream *zs, enum sov_zlevel level, const voi
 	default:
 		return -E2BIG;
 	}
-	/* LZ4 says "does not fit" with 0. */
-	if (len <= 0 || len > cap)
+	if (len <= 0) {
+		pr_warn_ratelimited("memcompress: lz4 failed on a page\n");
+		return -EIO;
+	}
+	if (len > max_len)
 		return -E2BIG;
 
 	*alg = sov_zmethod_alg(p->method);

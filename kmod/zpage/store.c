@@ -13,7 +13,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
-#include <linux/bit_spinlock.h>
 #include <linux/bitops.h>
 #include <linux/build_bug.h>
 #include <linux/err.h>
@@ -22,6 +21,8 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+/* after sched.h: bit_spinlock.h needs cpu_relax() and does not include it (UML) */
+#include <linux/bit_spinlock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
