@@ -182,6 +182,53 @@ blkdiscard /dev/sovz0 2>/dev/null || ksft_fail "blkdiscard failed"
 check_eq "$(jget "$(mc -j stats sovz0)" 'd["devices"][0]["stats"]["pages"]')" 0 "pages after blkdiscard"
 mc destroy sovz0 || ksft_fail "destroy failed"
 
+step "mem_limit: writes past it fail and are counted; set notifies the events group"
+mc create size 64M mem_limit 1M >/dev/null || ksft_fail "create with mem_limit failed"
+check_eq "$(jget "$(mc -j status)" 'd["devices"][0]["mem_limit"]')" 1048576 "mem_limit in status"
+dd if=/dev/urandom of=/dev/sovz0 bs=1M count=8 oflag=direct status=none 2>/dev/null &&
+	ksft_fail "8 MiB of random data fit under a 1 MiB limit"
+$PY - "$(mc -j stats sovz0)" <<'EOF' || ksft_fail "limit counters are wrong: $(mc -j stats sovz0)"
+import json, sys
+s = json.loads(sys.argv[1])["devices"][0]["stats"]
+assert s["limit_hits"] > 0 and s["failed_writes"] >= s["limit_hits"], s
+assert s["mem_used_max"] < 2 << 20, "mem_used_max %d above the limit" % s["mem_used_max"]
+EOF
+# a listener on the "events" group sees SOV_CMD_MC_DEV_NTF with the new state
+$PY - "$SOVCTL" <<'EOF' || ksft_fail "no notification for set"
+import socket, struct, subprocess, sys
+def attrs(b):
+    out, off = {}, 0
+    while off + 4 <= len(b):
+        ln, t = struct.unpack_from("HH", b, off)
+        if ln < 4:
+            break
+        out[t & 0x3fff] = b[off + 4:off + ln]
+        off += (ln + 3) & ~3
+    return out
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)	# NETLINK_GENERIC
+s.bind((0, 0))
+name = b"sovereign\0\0\0"
+a = struct.pack("HH", 14, 2) + name	# CTRL_ATTR_FAMILY_NAME
+s.send(struct.pack("IHHII", 20 + len(a), 16, 1, 1, 0) + struct.pack("BBH", 3, 1, 0) + a)
+ctrl = attrs(s.recv(65536)[20:])
+groups = [attrs(g) for g in attrs(ctrl[7]).values()]	# CTRL_ATTR_MCAST_GROUPS
+group = [struct.unpack("I", g[2])[0] for g in groups if g[1].rstrip(b"\0") == b"events"][0]
+s.setsockopt(270, 1, group)	# SOL_NETLINK, NETLINK_ADD_MEMBERSHIP
+if subprocess.run([sys.argv[1], "memcompress", "set", "sovz0", "mem_limit", "none",
+                   "level", "fast"]).returncode:
+    sys.exit("set failed")
+s.settimeout(10)
+msg = s.recv(65536)
+at = attrs(msg[20:struct.unpack_from("I", msg)[0]])
+assert msg[16] == 28, "command %d, expected SOV_CMD_MC_DEV_NTF (28)" % msg[16]
+assert at[3].rstrip(b"\0") == b"sovz0", at
+assert struct.unpack("I", at[5])[0] == 1, "level in the notification"
+assert struct.unpack("Q", at[6])[0] == 0, "mem_limit in the notification"
+EOF
+dd if=/dev/urandom of=/dev/sovz0 bs=1M count=8 oflag=direct status=none ||
+	ksft_fail "writing after the limit was lifted failed"
+mc destroy sovz0 || ksft_fail "destroy failed"
+
 if command -v mkfs.ext4 >/dev/null; then
 	step "ext4 on sovzfs survives a remount; EBUSY while mounted"
 	mc create size 64M name sovzfs >/dev/null || ksft_fail "create sovzfs failed"
@@ -203,6 +250,51 @@ if command -v mkfs.ext4 >/dev/null; then
 else
 	echo "mkfs.ext4 not available: ext4 check skipped"
 fi
+
+step "256 devices, the most there can be: a dump that spans several messages"
+$PY - "$SOVCTL" <<'EOF' || ksft_fail "256 devices: see above"
+import json, socket, struct, subprocess, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)	# NETLINK_GENERIC
+s.setsockopt(270, 11, 1)	# NETLINK_EXT_ACK
+s.setsockopt(270, 10, 1)	# NETLINK_CAP_ACK: the ack quotes only our header
+s.bind((0, 0))
+def attrs(b):
+    out, off = {}, 0
+    while off + 4 <= len(b):
+        ln, t = struct.unpack_from("HH", b, off)
+        if ln < 4:
+            break
+        out[t & 0x3fff] = b[off + 4:off + ln]
+        off += (ln + 3) & ~3
+    return out
+def request(ftype, cmd, payload, seq):
+    s.send(struct.pack("IHHII", 20 + len(payload), ftype, 5, seq, 0) +
+           struct.pack("BBH", cmd, 1, 0) + payload)
+    reply = None
+    while True:	# the reply (if any), then the ack
+        m = s.recv(65536)
+        if struct.unpack_from("H", m, 4)[0] == 2:
+            err = -struct.unpack_from("i", m, 16)[0]
+            msg = attrs(m[20 + 16:]).get(1, b"").rstrip(b"\0").decode()
+            return err, msg, reply
+        reply = attrs(m[20:])
+fam = struct.unpack("H", request(16, 3, struct.pack("HH", 14, 2) + b"sovereign\0\0\0", 1)[2][1][:2])[0]
+size = struct.pack("HH", 12, 4) + struct.pack("Q", 4096)	# SOV_A_MC_SIZE
+for i in range(256):
+    err, msg, _ = request(fam, 25, size, 10 + i)
+    if err:
+        sys.exit("create #%d: errno %d %s" % (i, err, msg))
+err, msg, _ = request(fam, 25, size, 300)
+assert err == 28 and msg == "too many memcompress devices: at most 256", (err, msg)
+out = subprocess.run([sys.argv[1], "-j", "memcompress", "status"], capture_output=True, text=True)
+ids = [d["id"] for d in json.loads(out.stdout)["devices"]]
+assert ids == list(range(256)), "the dump listed %d devices: %s" % (len(ids), ids)
+for i in range(256):
+    err, msg, _ = request(fam, 26, struct.pack("HHI", 8, 2, i), 400 + i)	# SOV_A_MC_ID
+    if err:
+        sys.exit("destroy %d: errno %d %s" % (i, err, msg))
+EOF
+check_eq "$(devices)" "" "devices left after 256"
 
 step "20 create/destroy cycles"
 for i in $(seq 20); do

@@ -360,6 +360,25 @@ static void print_stats(const struct mc_dev *d)
 	print_close_object();
 }
 
+int mc_print_message(const struct nlmsghdr *nlh, bool stats)
+{
+	struct mc_list l = { 0 };
+	unsigned int i;
+
+	if (dev_cb(nlh, &l) != MNL_CB_OK)
+		return -ENOMEM;
+	print_open_array("devices");
+	for (i = 0; i < l.n; i++) {
+		if (stats)
+			print_stats(&l.devs[i]);
+		else
+			print_status_line(&l.devs[i]);
+	}
+	print_close_array();
+	free(l.devs);
+	return (int)l.n;
+}
+
 /* ---- commands ---- */
 
 static int mc_status(int argc, char **argv)

@@ -3,8 +3,11 @@
 #ifndef SOVCTL_MEMCOMPRESS_H
 #define SOVCTL_MEMCOMPRESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <linux/netlink.h>
 
 /*
  * Bytes with an optional binary suffix: "4096", "256K", "2G", "1T", "512MiB".
@@ -19,5 +22,12 @@ const char *mc_level_name(uint32_t level);
 
 /* "256.0 MiB", "2.0 GiB", "512 B" */
 const char *mc_fmt_bytes(uint64_t bytes, char *buf, size_t size);
+
+/*
+ * One SOV_CMD_MC_DEV_* message as "status" (a table line) or "stats" prints
+ * it, inside print_begin()/print_end(), under "devices". Returns how many
+ * devices it held (0 or 1), -ENOMEM.
+ */
+int mc_print_message(const struct nlmsghdr *nlh, bool stats);
 
 #endif

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sovctl memcompress on the host (no module): sizes, levels, the refusals
+ * made before anything is sent, and a device message printed as text and
+ * as JSON that json-c parses.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "../../tools/sovctl/memcompress.h"
+#include "../../tools/sovctl/print.h"
+#include "../../tools/sovctl/sovctl.h"
+
+static char out[16384], err[4096];
+
+/* Run sovctl with @args (NULL-terminated), capturing stdout and stderr. */
+static int run(const char *first, ...)
+{
+	char *argv[24] = { "sovctl" };
+	FILE *fo = tmpfile(), *fe = tmpfile();
+	int argc = 1, ret, so, se;
+	const char *a;
+	va_list ap;
+	size_t n;
+
+	va_start(ap, first);
+	for (a = first; a && argc < 23; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+
+	fflush(stdout);
+	fflush(stderr);
+	so = dup(1);
+	se = dup(2);
+	dup2(fileno(fo), 1);
+	dup2(fileno(fe), 2);
+	ret = sovctl_main(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(so, 1);
+	dup2(se, 2);
+	close(so);
+	close(se);
+
+	rewind(fo);
+	n = fread(out, 1, sizeof(out) - 1, fo);
+	out[n] = '\0';
+	rewind(fe);
+	n = fread(err, 1, sizeof(err) - 1, fe);
+	err[n] = '\0';
+	fclose(fo);
+	fclose(fe);
+	return ret;
+}
+
+static void size_ok(const char *s, uint64_t want)
+{
+	uint64_t v = 0;
+
+	if (mc_parse_size(s, &v))
+		fail_msg("\"%s\" refused", s);
+	if (v != want)
+		fail_msg("\"%s\" -> %llu, expected %llu", s, (unsigned long long)v,
+			 (unsigned long long)want);
+}
+
+static void test_sizes(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	size_ok("4096", 4096);
+	size_ok("0", 0);
+	size_ok("4k", 4096);
+	size_ok("4K", 4096);
+	size_ok("256M", 256ULL << 20);
+	size_ok("2G", 2ULL << 30);
+	size_ok("2GiB", 2ULL << 30);
+	size_ok("2gb", 2ULL << 30);
+	size_ok("1T", 1ULL << 40);
+	size_ok("16777215T", 16777215ULL << 40);
+	assert_int_equal(mc_parse_size("2X", &v), -EINVAL);
+	assert_int_equal(mc_parse_size("", &v), -EINVAL);
+	assert_int_equal(mc_parse_size("G", &v), -EINVAL);
+	assert_int_equal(mc_parse_size("-1", &v), -EINVAL);
+	assert_int_equal(mc_parse_size("+1", &v), -EINVAL);
+	assert_int_equal(mc_parse_size(" 1", &v), -EINVAL);
+	assert_int_equal(mc_parse_size("1.5G", &v), -EINVAL);
+	assert_int_equal(mc_parse_size("2GG", &v), -EINVAL);
+	assert_int_equal(mc_parse_size("2Gx", &v), -EINVAL);
+	assert_int_equal(mc_parse_size("99999999999999999999", &v), -ERANGE);
+	assert_int_equal(mc_parse_size("16777216T", &v), -ERANGE);
+}
+
+static void test_levels(void **state)
+{
+	static const char *const names[] = { "none", "fast", "balanced", "best" };
+	uint32_t l, i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(mc_parse_level(names[i], &l), 0);
+		assert_int_equal(l, i);
+		assert_string_equal(mc_level_name(i), names[i]);
+	}
+	assert_int_equal(mc_parse_level("ba", &l), 0);
+	assert_int_equal(l, SOV_MC_LEVEL_BALANCED);
+	assert_int_equal(mc_parse_level("be", &l), 0);
+	assert_int_equal(l, SOV_MC_LEVEL_BEST);
+	assert_int_equal(mc_parse_level("n", &l), 0);
+	assert_int_equal(l, SOV_MC_LEVEL_NONE);
+	assert_int_equal(mc_parse_level("3", &l), 0);
+	assert_int_equal(l, 3);
+	assert_int_equal(mc_parse_level("b", &l), -EINVAL);	/* balanced or best */
+	assert_int_equal(mc_parse_level("4", &l), -EINVAL);
+	assert_int_equal(mc_parse_level("turbo", &l), -EINVAL);
+	assert_int_equal(mc_parse_level("", &l), -EINVAL);
+	assert_string_equal(mc_level_name(9), "unknown");
+}
+
+static void test_bytes(void **state)
+{
+	char b[32];
+
+	(void)state;
+	assert_string_equal(mc_fmt_bytes(0, b, sizeof(b)), "0 B");
+	assert_string_equal(mc_fmt_bytes(1023, b, sizeof(b)), "1023 B");
+	assert_string_equal(mc_fmt_bytes(4096, b, sizeof(b)), "4.0 KiB");
+	assert_string_equal(mc_fmt_bytes(256ULL << 20, b, sizeof(b)), "256.0 MiB");
+	assert_string_equal(mc_fmt_bytes(3ULL << 29, b, sizeof(b)), "1.5 GiB");
+	assert_string_equal(mc_fmt_bytes(1ULL << 40, b, sizeof(b)), "1.0 TiB");
+}
+
+/* Refused before anything is sent: exit 2 and a message naming the problem. */
+static void test_cli_refusals(void **state)
+{
+	(void)state;
+	assert_int_equal(run("memcompress", "help", NULL), EXIT_OK);
+	assert_non_null(strstr(out, "Usage: sovctl memcompress"));
+	assert_int_equal(run("help", NULL), EXIT_OK);
+	assert_non_null(strstr(out, "memcompress"));
+
+	assert_int_equal(run("memcompress", "create", "size", "2X", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "bad size \"2X\": expected bytes with an optional K, M, G or T suffix"));
+	assert_int_equal(run("memcompress", "create", "size", "1G", "level", "turbo", NULL),
+			 EXIT_USAGE);
+	assert_non_null(strstr(err, "unknown level \"turbo\": expected none, fast, balanced or best"));
+	assert_int_equal(run("memcompress", "create", "level", "best", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "create needs a size"));
+	assert_int_equal(run("memcompress", "create", "size", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "\"size\" needs a value"));
+	assert_int_equal(run("memcompress", "create", "size", "1G", "colour", "red", NULL),
+			 EXIT_USAGE);
+	assert_non_null(strstr(err, "unknown option \"colour\" for create"));
+	assert_int_equal(run("memcompress", "create", "size", "1G", "name",
+			     "sovz0123456789012345678901234567", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "longer than 31 characters"));
+	assert_int_equal(run("memcompress", "create", "size", "1G", "mem_limit", "lots", NULL),
+			 EXIT_USAGE);
+	assert_non_null(strstr(err, "bad mem_limit \"lots\""));
+
+	assert_int_equal(run("memcompress", "destroy", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "needs a device"));
+	assert_int_equal(run("memcompress", "destroy", "sovz0", "sovz1", NULL), EXIT_USAGE);
+	assert_int_equal(run("memcompress", "set", NULL), EXIT_USAGE);
+	assert_int_equal(run("memcompress", "set", "sovz0", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "needs a setting"));
+	assert_int_equal(run("memcompress", "set", "sovz0", "level", NULL), EXIT_USAGE);
+	assert_int_equal(run("memcompress", "set", "sovz0", "size", "2G", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "unknown setting \"size\": expected level or mem_limit"));
+	assert_int_equal(run("memcompress", "set", "sovz0", "level", "b", NULL), EXIT_USAGE);
+	assert_int_equal(run("memcompress", "status", "extra", NULL), EXIT_USAGE);
+	assert_int_equal(run("memcompress", "stats", "sovz0", "sovz1", NULL), EXIT_USAGE);
+	assert_int_equal(run("memcompress", "compact", "a", "b", NULL), EXIT_USAGE);
+	assert_int_equal(run("memcompress", "explode", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "command \"explode\" is unknown for 'memcompress'"));
+}
+
+/* Well-formed requests reach the point of opening the module, which is absent here. */
+static void test_cli_module_absent(void **state)
+{
+	(void)state;
+	assert_int_equal(run("memcompress", NULL), EXIT_FAIL);
+	assert_non_null(strstr(err, "sovereign module is not loaded"));
+	assert_int_equal(run("memcompress", "stats", "-j", NULL), EXIT_FAIL);
+	assert_int_equal(run("memcompress", "create", "size", "2G", "level", "balanced",
+			     "name", "sovz0", "mem_limit", "512M", NULL), EXIT_FAIL);
+	assert_non_null(strstr(err, "sovereign module is not loaded"));
+	assert_int_equal(run("memcompress", "set", "sovz0", "level", "best", "mem_limit", "none",
+			     NULL), EXIT_FAIL);
+	assert_int_equal(run("memcompress", "destroy", "0", NULL), EXIT_FAIL);
+}
+
+/* A device message as the kernel builds it: id, name, size, level, stats. */
+static struct nlmsghdr *device_msg(void *buf)
+{
+	struct nlmsghdr *nlh = sov_nl_put_hdr(buf, 0x20, SOV_CMD_MC_DEV_GET, 1, 0, 0);
+	struct nlattr *nest;
+
+	mnl_attr_put_u32(nlh, SOV_A_MC_ID, 0);
+	mnl_attr_put_strz(nlh, SOV_A_MC_NAME, "sovz0");
+	mnl_attr_put_u64(nlh, SOV_A_MC_SIZE, 256ULL << 20);
+	mnl_attr_put_u32(nlh, SOV_A_MC_LEVEL, SOV_MC_LEVEL_BALANCED);
+	mnl_attr_put_u64(nlh, SOV_A_MC_MEM_LIMIT, 0);
+	mnl_attr_put_u32(nlh, SOV_A_MC_OPENERS, 1);
+	nest = mnl_attr_nest_start(nlh, SOV_A_MC_STATS);
+	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_PAGES, 1000);
+	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_ORIG_BYTES, 1000 * 4096);
+	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_COMPR_BYTES, 1000 * 1024);
+	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_MEM_USED, 1000 * 2048);
+	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_SAME_PAGES, 100);
+	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_HUGE_PAGES, 50);
+	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_PAGES_BALANCED, 900);
+	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_LIMIT_HITS, 3);
+	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_MAX + 5, 77);	/* from a newer module */
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
+static void print_msg(bool json, bool stats)
+{
+	static unsigned char buf[4096];
+	FILE *f = tmpfile();
+	size_t n;
+
+	print_begin(json, false, f);
+	assert_int_equal(mc_print_message(device_msg(buf), stats), 1);
+	assert_int_equal(print_end(), 0);
+	rewind(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+static void test_print_device(void **state)
+{
+	struct json_object *o, *d, *s, *v;
+
+	(void)state;
+	print_msg(false, true);
+	assert_non_null(strstr(out, "sovz0: id 0, 256.0 MiB, level balanced, mem_limit none, in use"));
+	assert_non_null(strstr(out, "pages         1000 (same-filled 100, huge 50)"));
+	assert_non_null(strstr(out, "ratio         4.00 (original/compressed), 2.00 counting"));
+	assert_non_null(strstr(out, "savings       2.0 MiB (50% of the original)"));
+	assert_non_null(strstr(out, "limit hits 3"));
+
+	print_msg(false, false);
+	assert_non_null(strstr(out, "sovz0        0  256.0 MiB   balanced"));
+	assert_non_null(strstr(out, "4.00  none"));
+
+	print_msg(true, true);
+	o = json_tokener_parse(out);
+	assert_non_null(o);
+	d = json_object_array_get_idx(json_object_object_get(o, "devices"), 0);
+	assert_non_null(d);
+	assert_string_equal(json_object_get_string(json_object_object_get(d, "level")), "balanced");
+	assert_int_equal(json_object_get_int64(json_object_object_get(d, "size")), 256 << 20);
+	s = json_object_object_get(d, "stats");
+	assert_non_null(s);
+	assert_int_equal(json_object_get_int64(json_object_object_get(s, "ratio_x100")), 400);
+	assert_int_equal(json_object_get_int64(json_object_object_get(s, "savings_bytes")),
+			 1000 * 2048);
+	v = json_object_object_get(s, "level_pages");
+	assert_int_equal(json_object_get_int64(json_object_object_get(v, "balanced")), 900);
+	json_object_put(o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_bytes),
+		cmocka_unit_test(test_cli_refusals),
+		cmocka_unit_test(test_cli_module_absent),
+		cmocka_unit_test(test_print_device),
+	};
+
+	return cmocka_run_group_tests_name("sovctl_memcompress", tests, NULL, NULL);
+}
