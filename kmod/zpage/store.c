@@ -93,11 +93,13 @@ struct sov_zobj {
 #define SOV_ZGFP_SLEEP	(GFP_NOIO | __GFP_HIGHMEM | __GFP_MOVABLE)
 
 static void sov_zslot_lock(struct sov_zslot *slot)
+	__acquires(slot)
 {
 	bit_spin_lock(SOV_ZSLOT_LOCK, &slot->flags);
 }
 
 static void sov_zslot_unlock(struct sov_zslot *slot)
+	__releases(slot)
 {
 	bit_spin_unlock(SOV_ZSLOT_LOCK, &slot->flags);
 }
