@@ -297,9 +297,10 @@ static void print_status_line(const struct mc_dev *d)
 	print_text("  %-10s", mc_fmt_bytes(used, b, sizeof(b)));
 	print_u64("ratio_x100", NULL, ratio_x100(orig, compr));
 	print_text("  %5s  ", fmt_ratio(ratio_x100(orig, compr), b, sizeof(b)));
-	print_limit(d->mem_limit);
+	print_u64("mem_limit", NULL, d->mem_limit);
+	print_text("%-9s", d->mem_limit ? mc_fmt_bytes(d->mem_limit, b, sizeof(b)) : "none");
 	print_u64("openers", NULL, d->openers);
-	print_text("%*s%s\n", d->mem_limit ? 1 : 7, "", d->openers ? "in use" : "-");
+	print_text(" %s\n", d->openers ? "in use" : "-");
 	print_close_object();
 }
 
