@@ -304,7 +304,7 @@ err_free:
  * returns. A message naming the device therefore lives in static storage,
  * one per id, written under the device lock, and is set by hand.
  */
-static char sov_mc_busy_msg[SOV_MC_DEV_MAX][96];
+static char sov_mc_busy_msg[SOV_MC_DEV_MAX][128];
 
 int sov_nl_mc_destroy_doit(struct sk_buff *skb, struct genl_info *info)
 {
