@@ -80,7 +80,7 @@ sovz_down() {
 
 sovz_stat() {	# FIELD: from sovctl's JSON
 	"$sovctl" -j memcompress stats sovzbench |
-		python3 -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["'"$1"'"])'
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"][0]["stats"][sys.argv[1]])' "$1"
 }
 
 # ---- the measurements -----------------------------------------------------
