@@ -172,11 +172,25 @@ for pair in lz4:fast zstd:balanced; do
 	swap_s[$alg]=$(swap_secs "$dev")
 	sovz_down
 done
+# the levels fast and balanced ran above; none and best here, for the per-level table
+declare -A lvl_fio lvl_ratio
 if [ "$only_zram" != 1 ]; then
-	dev=$(sovz_up best)
-	corpus_write "$dev"
-	orig_best=$(sovz_stat orig_bytes) compr_best=$(sovz_stat compr_bytes)
-	sovz_down
+	for level in none best; do
+		log "sovz $level"
+		dev=$(sovz_up "$level")
+		lvl_fio[$level]="$(fio_mbs write "$dev") $(fio_mbs read "$dev")"
+		sovz_down; dev=$(sovz_up "$level")
+		corpus_write "$dev"
+		lvl_ratio[$level]=$(ratio "$(sovz_stat orig_bytes)" "$(sovz_stat compr_bytes)")
+		[ "$level" = best ] && { orig_best=$(sovz_stat orig_bytes); compr_best=$(sovz_stat compr_bytes); }
+		sovz_down
+	done
+	read -ra f <<<"${fio_s[lz4]}"
+	lvl_fio[fast]="${f[0]} ${f[1]}"
+	lvl_ratio[fast]=$(ratio "${orig_s[lz4]}" "${compr_s[lz4]}")
+	read -ra f <<<"${fio_s[zstd]}"
+	lvl_fio[balanced]="${f[0]} ${f[1]}"
+	lvl_ratio[balanced]=$(ratio "${orig_s[zstd]}" "${compr_s[zstd]}")
 fi
 
 printf '\nmemcompress bench: %s MiB devices, fio %s MiB per run (4 KiB, O_DIRECT, 50%% compressible),\n' \
@@ -203,6 +217,13 @@ if [ "$only_zram" = 1 ]; then
 	exit 0
 fi
 printf '  %-22s %9s %9s %9s %9s %10s\n' "sovz best" - - - - "$(ratio "$orig_best" "$compr_best")"
+
+printf '\n  per level (sovz; fio sequential 4 KiB, corpus ratio)\n'
+printf '  %-10s %12s %12s %8s\n' level "write MB/s" "read MB/s" ratio
+for level in none fast balanced best; do
+	read -ra f <<<"${lvl_fio[$level]}"
+	printf '  %-10s %12s %12s %8s\n' "$level" "${f[0]}" "${f[1]}" "${lvl_ratio[$level]}"
+done
 
 # ours/zram per figure and algorithm, then the geometric mean of the two algorithms
 fig() {	# INDEX ALG
