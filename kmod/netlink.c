@@ -172,6 +172,18 @@ static const struct genl_ops sov_genl_ops[] = {
 		.maxattr = ARRAY_SIZE(sov_mc_get_policy) - 1,
 		.flags	= GENL_ADMIN_PERM,
 	},
+	{
+		.cmd	= SOV_CMD_MC_RECOMPRESS,
+		.doit	= sov_nl_mc_recompress_doit,
+		.policy	= sov_mc_recompress_policy,
+		.maxattr = ARRAY_SIZE(sov_mc_recompress_policy) - 1,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= SOV_CMD_MC_PRESSURE,
+		.doit	= sov_nl_mc_pressure_doit,
+		.flags	= GENL_ADMIN_PERM,
+	},
 };
 
 struct genl_family sov_genl_family = {

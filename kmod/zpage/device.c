@@ -9,18 +9,29 @@
 
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/cpumask.h>
 #include <linux/ctype.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "../sovereign.h"
 #include "zpage.h"
 
 #define SOV_ZDEV_PREFIX		"sovz"
 #define SOV_ZDEV_SECTORS	(SOV_MC_BLOCK_SIZE >> SECTOR_SHIFT)
+#define SOV_ZDEV_POLICY_TICK	HZ
+
+/* the wire's policies and actions are policy.h's */
+static_assert((int)SOV_MC_POLICY_THRESHOLD == (int)SOV_ZPOLICY_THRESHOLD);
+static_assert((int)SOV_MC_POLICY_TIME == (int)SOV_ZPOLICY_TIME);
+static_assert((int)SOV_MC_POLICY_DEMAND == (int)SOV_ZPOLICY_DEMAND);
+static_assert((int)__SOV_MC_POLICY_CNT == (int)__SOV_ZPOLICY_CNT);
+static_assert(BIT(SOV_MC_ACTION_RECOMPRESS) == SOV_ZACT_RECOMPRESS);
+static_assert(BIT(SOV_MC_ACTION_COMPACT) == SOV_ZACT_COMPACT);
 
 struct sov_zdev {
 	u32 id;
@@ -30,6 +41,21 @@ struct sov_zdev {
 	u64 mem_limit;
 	enum sov_zlevel level;	/* read by I/O without the lock: new writes use it */
 	bool claim;		/* being destroyed: open() fails; under disk->open_mutex */
+	atomic_t inflight;	/* bios being served: recompression yields to them */
+	struct sov_zrecomp *recomp;
+
+	/*
+	 * The policy and what its decisions keep, under policy_lock (not the
+	 * device mutex: destroy cancels the work while holding that one).
+	 */
+	struct mutex policy_lock;
+	struct sov_zpolicy policy;
+	struct sov_zpolicy_clock clock;
+	struct delayed_work policy_work;	/* every tick while policy.kinds */
+	u64 policy_acted;
+	u64 last_limit_hits;
+	bool dying;		/* the work must not re-arm */
+	atomic_t pressure;	/* reported since the last decision */
 };
 
 static DEFINE_MUTEX(sov_zdev_mutex);
@@ -155,6 +181,7 @@ static void sov_zdev_submit_bio(struct bio *bio)
 		return;
 	}
 
+	atomic_inc(&zd->inflight);
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
@@ -173,6 +200,7 @@ static void sov_zdev_submit_bio(struct bio *bio)
 		bio->bi_status = BLK_STS_NOTSUPP;
 		break;
 	}
+	atomic_dec(&zd->inflight);
 	bio_endio(bio);
 }
 
@@ -264,6 +292,80 @@ int sov_zdev_name_check(const char *name, int *id)
 	return 0;
 }
 
+/* A run ended: tell the events group. zd lives until its run is stopped. */
+static void sov_zdev_recomp_done(void *arg, const struct sov_zrecomp_status *st)
+{
+	struct sov_zdev *zd = arg;
+	struct sov_mc_ev ev = {
+		.kind = SOV_MC_EVENT_RECOMPRESS_DONE,
+		.id = zd->id,
+		.name = zd->disk->disk_name,
+		.recomp = st,
+	};
+
+	sov_info("%s: recompression at %s done: %llu pages scanned, %llu rewritten, %llu errors\n",
+		 zd->disk->disk_name, sov_zlevel_name(st->level), st->scanned,
+		 st->recompressed, st->errors);
+	sov_mc_notify_event(&ev);
+}
+
+static u32 sov_zdev_threads(void)
+{
+	return min_t(u32, SOV_ZRECOMP_MAX_THREADS, num_online_cpus());
+}
+
+static const char *const sov_zdev_actions[] = {
+	[SOV_ZACT_RECOMPRESS]			= "recompress",
+	[SOV_ZACT_COMPACT]			= "compact",
+	[SOV_ZACT_RECOMPRESS | SOV_ZACT_COMPACT] = "recompress and compact",
+};
+
+/* One decision of the device's policy, and what it says to do. */
+static void sov_zdev_policy_work(struct work_struct *work)
+{
+	struct sov_zdev *zd = container_of(to_delayed_work(work), struct sov_zdev, policy_work);
+	struct sov_mc_ev ev = { .id = zd->id, .name = zd->disk->disk_name };
+	struct sov_zpolicy_decision d;
+	struct sov_zstore_stats st;
+	bool pressure;
+
+	mutex_lock(&zd->policy_lock);
+	if (!zd->policy.kinds || zd->dying)
+		goto out_unlock;
+	sov_zstore_stats(zd->store, &st);
+	ev.stats = &st;
+	pressure = atomic_xchg(&zd->pressure, 0);
+	if (st.limit_hits > zd->last_limit_hits) {
+		ev.kind = SOV_MC_EVENT_LIMIT;
+		sov_mc_notify_event(&ev);
+	}
+	zd->last_limit_hits = st.limit_hits;
+
+	if (sov_zpolicy_decide(&zd->policy, &zd->clock, &st, ktime_get_boottime_ns(),
+			       pressure, &d)) {
+		/* a run that goes on already does the job */
+		if ((d.actions & SOV_ZACT_RECOMPRESS) &&
+		    !sov_zrecomp_start(zd->recomp, zd->policy.level, d.idle_s, sov_zdev_threads()))
+			ev.actions |= SOV_ZACT_RECOMPRESS;
+		if (d.actions & SOV_ZACT_COMPACT) {
+			sov_zstore_compact(zd->store);
+			ev.actions |= SOV_ZACT_COMPACT;
+		}
+	}
+	if (ev.actions) {
+		zd->policy_acted++;
+		sov_info("%s: %s policy: %s (pages idle %us, at %s)\n", zd->disk->disk_name,
+			 sov_zpolicy_name(d.cause), sov_zdev_actions[ev.actions], d.idle_s,
+			 sov_zlevel_name(zd->policy.level));
+		ev.kind = SOV_MC_EVENT_POLICY;
+		ev.cause = d.cause;
+		sov_mc_notify_event(&ev);
+	}
+	schedule_delayed_work(&zd->policy_work, SOV_ZDEV_POLICY_TICK);
+out_unlock:
+	mutex_unlock(&zd->policy_lock);
+}
+
 static void sov_zdev_setup_queue(struct request_queue *q)
 {
 	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
@@ -325,10 +427,20 @@ int sov_zdev_create(const struct sov_zdev_cfg *cfg, struct sov_zdev **out)
 	}
 	sov_zstore_set_limit(zd->store, cfg->mem_limit);
 
+	atomic_set(&zd->inflight, 0);
+	atomic_set(&zd->pressure, 0);
+	mutex_init(&zd->policy_lock);
+	INIT_DELAYED_WORK(&zd->policy_work, sov_zdev_policy_work);
+	zd->recomp = sov_zrecomp_new(zd->store, &zd->inflight, sov_zdev_recomp_done, zd);
+	if (IS_ERR(zd->recomp)) {
+		err = PTR_ERR(zd->recomp);
+		goto err_destroy_store;
+	}
+
 	zd->disk = blk_alloc_disk(NUMA_NO_NODE);
 	if (!zd->disk) {
 		err = -ENOMEM;
-		goto err_destroy_store;
+		goto err_free_recomp;
 	}
 	zd->disk->major = sov_zdev_major;
 	zd->disk->first_minor = id;
@@ -352,6 +464,8 @@ int sov_zdev_create(const struct sov_zdev_cfg *cfg, struct sov_zdev **out)
 
 err_put_disk:
 	put_disk(zd->disk);
+err_free_recomp:
+	sov_zrecomp_free(zd->recomp);
 err_destroy_store:
 	sov_zstore_destroy(zd->store);
 err_remove_id:
@@ -379,10 +493,18 @@ int sov_zdev_destroy(struct sov_zdev *zd)
 	zd->claim = true;
 	mutex_unlock(&disk->open_mutex);
 
+	/* no decision from now on: it could start a run */
+	mutex_lock(&zd->policy_lock);
+	zd->dying = true;
+	mutex_unlock(&zd->policy_lock);
+	cancel_delayed_work_sync(&zd->policy_work);
+
 	sov_info("%s: destroyed\n", disk->disk_name);
 	sync_blockdev(disk->part0);
 	del_gendisk(disk);
 	idr_remove(&sov_zdevs, zd->id);
+	/* stops a run; its done callback still sees the disk's name */
+	sov_zrecomp_free(zd->recomp);
 	sov_zstore_destroy(zd->store);
 	put_disk(disk);
 	kfree(zd);
@@ -399,6 +521,46 @@ void sov_zdev_get_info(struct sov_zdev *zd, struct sov_zdev_info *info)
 	info->mem_limit = zd->mem_limit;
 	info->openers = disk_openers(zd->disk);
 	sov_zstore_stats(zd->store, &info->stats);
+	sov_zrecomp_status(zd->recomp, &info->recomp);
+	mutex_lock(&zd->policy_lock);
+	info->policy = zd->policy;
+	info->policy_acted = zd->policy_acted;
+	mutex_unlock(&zd->policy_lock);
+}
+
+void sov_zdev_set_policy(struct sov_zdev *zd, const struct sov_zpolicy *p)
+{
+	struct sov_zstore_stats st;
+
+	lockdep_assert_held(&sov_zdev_mutex);
+	sov_zstore_stats(zd->store, &st);
+	mutex_lock(&zd->policy_lock);
+	zd->policy = *p;
+	memset(&zd->clock, 0, sizeof(zd->clock));
+	zd->last_limit_hits = st.limit_hits;
+	atomic_set(&zd->pressure, 0);
+	/* without a policy the work ends at its next tick */
+	if (p->kinds && !zd->dying)
+		schedule_delayed_work(&zd->policy_work, SOV_ZDEV_POLICY_TICK);
+	mutex_unlock(&zd->policy_lock);
+}
+
+unsigned int sov_zdev_pressure(void)
+{
+	struct sov_zdev *zd;
+	unsigned int n = 0;
+	u32 id = 0;
+
+	lockdep_assert_held(&sov_zdev_mutex);
+	for (; (zd = sov_zdev_next(&id)); id++) {
+		mutex_lock(&zd->policy_lock);
+		if (zd->policy.kinds & BIT(SOV_ZPOLICY_DEMAND)) {
+			atomic_set(&zd->pressure, 1);
+			n++;
+		}
+		mutex_unlock(&zd->policy_lock);
+	}
+	return n;
 }
 
 void sov_zdev_set_level(struct sov_zdev *zd, enum sov_zlevel level)
@@ -420,6 +582,18 @@ unsigned long sov_zdev_compact(struct sov_zdev *zd)
 	return sov_zstore_compact(zd->store);
 }
 
+int sov_zdev_recompress(struct sov_zdev *zd, enum sov_zlevel level, u32 idle_s, u32 threads)
+{
+	int err;
+
+	lockdep_assert_held(&sov_zdev_mutex);
+	err = sov_zrecomp_start(zd->recomp, level, idle_s, threads);
+	if (!err)
+		sov_info("%s: recompressing pages idle for %us at %s, %u threads\n",
+			 zd->disk->disk_name, idle_s, sov_zlevel_name(level), threads);
+	return err;
+}
+
 /* ---- the subsystem ---- */
 
 int sov_mc_init(void)
@@ -433,13 +607,19 @@ int sov_mc_init(void)
 	if (err)
 		goto err_out;
 
+	err = sov_zrecomp_init();
+	if (err)
+		goto err_codec_exit;
+
 	sov_zdev_major = register_blkdev(0, SOV_ZDEV_PREFIX);
 	if (sov_zdev_major < 0) {
 		err = sov_zdev_major;
-		goto err_codec_exit;
+		goto err_recomp_exit;
 	}
 	return 0;
 
+err_recomp_exit:
+	sov_zrecomp_exit();
 err_codec_exit:
 	sov_zcodec_exit();
 err_out:
@@ -458,5 +638,6 @@ void sov_mc_exit(void)
 	mutex_unlock(&sov_zdev_mutex);
 	idr_destroy(&sov_zdevs);
 	unregister_blkdev(sov_zdev_major, SOV_ZDEV_PREFIX);
+	sov_zrecomp_exit();
 	sov_zcodec_exit();
 }

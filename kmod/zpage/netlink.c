@@ -7,6 +7,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/build_bug.h>
+#include <linux/cpumask.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
 #include <linux/stddef.h>
 
 #include "../sovereign.h"
@@ -18,6 +21,7 @@ static_assert((int)SOV_MC_LEVEL_FAST == (int)SOV_ZLEVEL_FAST);
 static_assert((int)SOV_MC_LEVEL_BALANCED == (int)SOV_ZLEVEL_BALANCED);
 static_assert((int)SOV_MC_LEVEL_BEST == (int)SOV_ZLEVEL_BEST);
 static_assert((int)__SOV_MC_LEVEL_CNT == (int)__SOV_ZLEVEL_CNT);
+static_assert(SOV_MC_RECOMP_THREADS_MAX == SOV_ZRECOMP_MAX_THREADS);
 
 /* GET, DESTROY and COMPACT: the device, by id or name */
 const struct nla_policy sov_mc_get_policy[SOV_A_MC_NAME + 1] = {
@@ -33,11 +37,32 @@ const struct nla_policy sov_mc_create_policy[SOV_A_MC_MEM_LIMIT + 1] = {
 	[SOV_A_MC_MEM_LIMIT]	= { .type = NLA_U64 },
 };
 
-const struct nla_policy sov_mc_set_policy[SOV_A_MC_MEM_LIMIT + 1] = {
+/* a policy's level may not be none: recompressing at none means nothing */
+static const struct nla_policy sov_mc_policy_policy[SOV_A_MC_POLICY_LEVEL + 1] = {
+	[SOV_A_MC_POLICY_KINDS]		= NLA_POLICY_MASK(NLA_U32, BIT(__SOV_MC_POLICY_CNT) - 1),
+	[SOV_A_MC_POLICY_MEM_BYTES]	= { .type = NLA_U64 },
+	[SOV_A_MC_POLICY_RATIO_X100]	= { .type = NLA_U32 },
+	[SOV_A_MC_POLICY_IDLE_AGE]	= { .type = NLA_U32 },
+	[SOV_A_MC_POLICY_COOLDOWN]	= { .type = NLA_U32 },
+	[SOV_A_MC_POLICY_LEVEL]		= NLA_POLICY_RANGE(NLA_U32, SOV_MC_LEVEL_FAST,
+							   SOV_MC_LEVEL_BEST),
+};
+
+const struct nla_policy sov_mc_set_policy[SOV_A_MC_POLICY + 1] = {
 	[SOV_A_MC_ID]		= NLA_POLICY_MAX(NLA_U32, SOV_MC_DEV_MAX - 1),
 	[SOV_A_MC_NAME]		= { .type = NLA_NUL_STRING, .len = SOV_MC_NAME_MAX },
 	[SOV_A_MC_LEVEL]	= NLA_POLICY_MAX(NLA_U32, SOV_MC_LEVEL_BEST),
 	[SOV_A_MC_MEM_LIMIT]	= { .type = NLA_U64 },
+	[SOV_A_MC_POLICY]	= NLA_POLICY_NESTED(sov_mc_policy_policy),
+};
+
+/* RECOMPRESS: LEVEL none is refused in the handler, with its message */
+const struct nla_policy sov_mc_recompress_policy[SOV_A_MC_THREADS + 1] = {
+	[SOV_A_MC_ID]		= NLA_POLICY_MAX(NLA_U32, SOV_MC_DEV_MAX - 1),
+	[SOV_A_MC_NAME]		= { .type = NLA_NUL_STRING, .len = SOV_MC_NAME_MAX },
+	[SOV_A_MC_LEVEL]	= NLA_POLICY_MAX(NLA_U32, SOV_MC_LEVEL_BEST),
+	[SOV_A_MC_IDLE_AGE]	= { .type = NLA_U32 },
+	[SOV_A_MC_THREADS]	= NLA_POLICY_RANGE(NLA_U32, 1, SOV_MC_RECOMP_THREADS_MAX),
 };
 
 #define SOV_MC_STAT(attr, field) \
@@ -95,6 +120,52 @@ static int sov_mc_fill_stats(struct sk_buff *skb, const struct sov_zstore_stats 
 	return 0;
 }
 
+static int sov_mc_fill_recomp(struct sk_buff *skb, const struct sov_zrecomp_status *rs)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, SOV_A_MC_RECOMP);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, SOV_A_MC_RECOMP_RUNNING, rs->running) ||
+	    nla_put_u32(skb, SOV_A_MC_RECOMP_LEVEL, rs->level) ||
+	    nla_put_u32(skb, SOV_A_MC_RECOMP_IDLE_AGE, rs->idle_s) ||
+	    nla_put_u32(skb, SOV_A_MC_RECOMP_THREADS, rs->threads) ||
+	    nla_put_u64_64bit(skb, SOV_A_MC_RECOMP_SCANNED, rs->scanned, SOV_A_MC_RECOMP_PAD) ||
+	    nla_put_u64_64bit(skb, SOV_A_MC_RECOMP_RECOMPRESSED, rs->recompressed,
+			      SOV_A_MC_RECOMP_PAD) ||
+	    nla_put_u64_64bit(skb, SOV_A_MC_RECOMP_ERRORS, rs->errors, SOV_A_MC_RECOMP_PAD) ||
+	    nla_put_u64_64bit(skb, SOV_A_MC_RECOMP_RUNS, rs->runs, SOV_A_MC_RECOMP_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int sov_mc_fill_policy(struct sk_buff *skb, const struct sov_zpolicy *p, u64 acted)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, SOV_A_MC_POLICY);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, SOV_A_MC_POLICY_KINDS, p->kinds) ||
+	    (p->kinds &&
+	     (nla_put_u64_64bit(skb, SOV_A_MC_POLICY_MEM_BYTES, p->mem_bytes,
+				SOV_A_MC_POLICY_PAD) ||
+	      nla_put_u32(skb, SOV_A_MC_POLICY_RATIO_X100, p->ratio_x100) ||
+	      nla_put_u32(skb, SOV_A_MC_POLICY_IDLE_AGE, p->idle_s) ||
+	      nla_put_u32(skb, SOV_A_MC_POLICY_COOLDOWN, p->cooldown_s) ||
+	      nla_put_u32(skb, SOV_A_MC_POLICY_LEVEL, p->level))) ||
+	    nla_put_u64_64bit(skb, SOV_A_MC_POLICY_ACTED, acted, SOV_A_MC_POLICY_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int sov_mc_fill_dev(struct sk_buff *skb, const struct sov_zdev_info *di)
 {
 	if (nla_put_u32(skb, SOV_A_MC_ID, di->id) ||
@@ -103,6 +174,9 @@ static int sov_mc_fill_dev(struct sk_buff *skb, const struct sov_zdev_info *di)
 	    nla_put_u32(skb, SOV_A_MC_LEVEL, di->level) ||
 	    nla_put_u64_64bit(skb, SOV_A_MC_MEM_LIMIT, di->mem_limit, SOV_A_MC_PAD) ||
 	    nla_put_u32(skb, SOV_A_MC_OPENERS, di->openers))
+		return -EMSGSIZE;
+	if (sov_mc_fill_recomp(skb, &di->recomp) ||
+	    sov_mc_fill_policy(skb, &di->policy, di->policy_acted))
 		return -EMSGSIZE;
 	return sov_mc_fill_stats(skb, &di->stats);
 }
@@ -351,16 +425,64 @@ static void sov_mc_notify(struct genl_info *info, const struct sov_zdev_info *di
 	sov_nl_multicast(net, msg);
 }
 
+/* SET's SOV_A_MC_POLICY (validated by its policy) into @p, checked. */
+static int sov_mc_parse_policy(struct genl_info *info, struct sov_zpolicy *p)
+{
+	struct nlattr *tb[SOV_A_MC_POLICY_LEVEL + 1];
+	struct nlattr *nest = info->attrs[SOV_A_MC_POLICY];
+	int err;
+
+	err = nla_parse_nested(tb, SOV_A_MC_POLICY_LEVEL, nest, sov_mc_policy_policy,
+			       info->extack);
+	if (err)
+		return err;
+	if (!tb[SOV_A_MC_POLICY_KINDS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "expected the policy's kinds: a mask of threshold 1, time 2, demand 4, or 0 for none");
+		return -EINVAL;
+	}
+	memset(p, 0, sizeof(*p));
+	p->kinds = nla_get_u32(tb[SOV_A_MC_POLICY_KINDS]);
+	if (!p->kinds)
+		return 0;
+	p->level = SOV_ZLEVEL_BEST;
+	if (tb[SOV_A_MC_POLICY_LEVEL])
+		p->level = nla_get_u32(tb[SOV_A_MC_POLICY_LEVEL]);
+	if (tb[SOV_A_MC_POLICY_MEM_BYTES])
+		p->mem_bytes = nla_get_u64(tb[SOV_A_MC_POLICY_MEM_BYTES]);
+	if (tb[SOV_A_MC_POLICY_RATIO_X100])
+		p->ratio_x100 = nla_get_u32(tb[SOV_A_MC_POLICY_RATIO_X100]);
+	if (tb[SOV_A_MC_POLICY_IDLE_AGE])
+		p->idle_s = nla_get_u32(tb[SOV_A_MC_POLICY_IDLE_AGE]);
+	if (tb[SOV_A_MC_POLICY_COOLDOWN])
+		p->cooldown_s = nla_get_u32(tb[SOV_A_MC_POLICY_COOLDOWN]);
+	if (sov_zpolicy_check(p)) {
+		/* kinds and level are checked by the nla policy: only this is left */
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "a threshold policy needs mem-bytes or ratio");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int sov_nl_mc_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **tb = info->attrs;
+	struct sov_zpolicy policy;
 	struct sov_zdev_info di;
 	struct sov_zdev *zd;
 	bool changed = false;
+	int err;
 
-	if (!tb[SOV_A_MC_LEVEL] && !tb[SOV_A_MC_MEM_LIMIT]) {
-		NL_SET_ERR_MSG(info->extack, "expected at least one setting (level, mem-limit)");
+	if (!tb[SOV_A_MC_LEVEL] && !tb[SOV_A_MC_MEM_LIMIT] && !tb[SOV_A_MC_POLICY]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "expected at least one setting (level, mem-limit, policy)");
 		return -EINVAL;
+	}
+	if (tb[SOV_A_MC_POLICY]) {
+		err = sov_mc_parse_policy(info, &policy);
+		if (err)
+			return err;
 	}
 
 	sov_zdev_lock();
@@ -378,13 +500,18 @@ int sov_nl_mc_set_doit(struct sk_buff *skb, struct genl_info *info)
 		sov_zdev_set_limit(zd, nla_get_u64(tb[SOV_A_MC_MEM_LIMIT]));
 		changed = true;
 	}
+	if (tb[SOV_A_MC_POLICY]) {
+		/* set again even if equal: it restarts the policy's clock */
+		sov_zdev_set_policy(zd, &policy);
+		changed = true;
+	}
 	if (changed)
 		sov_zdev_get_info(zd, &di);
 	sov_zdev_unlock();
 
 	if (changed) {
-		sov_info("%s: level %s, mem_limit %llu\n", di.name,
-			 sov_zlevel_name(di.level), di.mem_limit);
+		sov_info("%s: level %s, mem_limit %llu, policy 0x%x\n", di.name,
+			 sov_zlevel_name(di.level), di.mem_limit, di.policy.kinds);
 		sov_mc_notify(info, &di);
 	}
 	return 0;
@@ -422,4 +549,92 @@ int sov_nl_mc_compact_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+int sov_nl_mc_recompress_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	enum sov_zlevel level = SOV_ZLEVEL_BEST;
+	u32 idle_s = SOV_MC_RECOMP_IDLE_DEFAULT;
+	u32 threads = min_t(u32, SOV_MC_RECOMP_THREADS_MAX, num_online_cpus());
+	struct sov_zdev *zd;
+	int err;
+
+	if (tb[SOV_A_MC_LEVEL]) {
+		level = nla_get_u32(tb[SOV_A_MC_LEVEL]);
+		if (level == SOV_ZLEVEL_NONE) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[SOV_A_MC_LEVEL],
+					    "level none does not compress: expected fast, balanced or best");
+			return -EINVAL;
+		}
+	}
+	if (tb[SOV_A_MC_IDLE_AGE])
+		idle_s = nla_get_u32(tb[SOV_A_MC_IDLE_AGE]);
+	if (tb[SOV_A_MC_THREADS])
+		threads = nla_get_u32(tb[SOV_A_MC_THREADS]);
+
+	sov_zdev_lock();
+	zd = sov_mc_lookup(info);
+	if (IS_ERR(zd)) {
+		sov_zdev_unlock();
+		return PTR_ERR(zd);
+	}
+	err = sov_zdev_recompress(zd, level, idle_s, threads);
+	sov_zdev_unlock();
+	if (err == -EBUSY)
+		NL_SET_ERR_MSG(info->extack,
+			       "a recompression run is in progress on this device: wait for it to end");
+	else if (err)
+		NL_SET_ERR_MSG(info->extack, "cannot start the recompression run");
+	return err;
+}
+
+int sov_nl_mc_pressure_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	unsigned int n;
+
+	sov_zdev_lock();
+	n = sov_zdev_pressure();
+	sov_zdev_unlock();
+	sov_dbg("memory pressure reported: %u devices with a demand policy\n", n);
+	return 0;
+}
+
+/* Not yet unloading: the family is unregistered before the devices go. */
+static bool sov_mc_live(void)
+{
+#ifdef MODULE
+	return module_is_live(THIS_MODULE);
+#else
+	return true;	/* built in (KUnit): never unloaded */
+#endif
+}
+
+/* Devices are global: their events go to the initial netns. */
+void sov_mc_notify_event(const struct sov_mc_ev *ev)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!sov_mc_live() || !sov_nl_has_listeners(&init_net))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		goto err;
+	hdr = genlmsg_put(msg, 0, 0, &sov_genl_family, 0, SOV_CMD_MC_EVENT_NTF);
+	if (!hdr || nla_put_u32(msg, SOV_A_MC_EVENT_KIND, ev->kind) ||
+	    nla_put_u32(msg, SOV_A_MC_ID, ev->id) || nla_put_string(msg, SOV_A_MC_NAME, ev->name) ||
+	    (ev->recomp && sov_mc_fill_recomp(msg, ev->recomp)) ||
+	    (ev->kind == SOV_MC_EVENT_POLICY &&
+	     (nla_put_u32(msg, SOV_A_MC_EVENT_CAUSE, ev->cause) ||
+	      nla_put_u32(msg, SOV_A_MC_EVENT_ACTIONS, ev->actions))) ||
+	    (ev->stats && sov_mc_fill_stats(msg, ev->stats))) {
+		nlmsg_free(msg);
+		goto err;
+	}
+	genlmsg_end(msg, hdr);
+	sov_nl_multicast(&init_net, msg);
+	return;
+err:
+	sov_warn("%s: dropping an event of kind %u\n", ev->name, ev->kind);
 }

@@ -10,9 +10,14 @@
 #include <net/genetlink.h>
 
 #include "../sovereign.h"
+#include "policy.h"
+#include "recompress.h"
 #include "store.h"
 
 struct sov_zdev;
+
+/* RECOMPRESS without IDLE_AGE: pages idle for 5 minutes */
+#define SOV_MC_RECOMP_IDLE_DEFAULT	300
 
 /* The subsystem: codecs, the block major; exit destroys every device. */
 int sov_mc_init(void);
@@ -35,6 +40,9 @@ struct sov_zdev_info {
 	u64 mem_limit;
 	u32 openers;
 	struct sov_zstore_stats stats;
+	struct sov_zrecomp_status recomp;
+	struct sov_zpolicy policy;	/* kinds 0: none */
+	u64 policy_acted;
 };
 
 /*
@@ -62,11 +70,21 @@ void sov_zdev_get_info(struct sov_zdev *zd, struct sov_zdev_info *info);
 void sov_zdev_set_level(struct sov_zdev *zd, enum sov_zlevel level);
 void sov_zdev_set_limit(struct sov_zdev *zd, u64 bytes);
 unsigned long sov_zdev_compact(struct sov_zdev *zd);
+/*
+ * Replace the device's policy (@p checked, kinds 0: none). While it has one,
+ * a work item decides every second and acts (policy.h).
+ */
+void sov_zdev_set_policy(struct sov_zdev *zd, const struct sov_zpolicy *p);
+/* Memory pressure: devices with a demand policy act on it; returns how many. */
+unsigned int sov_zdev_pressure(void);
+/* sov_zrecomp_start() on the device's pages: -EBUSY, -EINVAL as it says. */
+int sov_zdev_recompress(struct sov_zdev *zd, enum sov_zlevel level, u32 idle_s, u32 threads);
 
 /* netlink.c: the ops of SOV_CMD_MC_* (kmod/netlink.c puts them in its table) */
 extern const struct nla_policy sov_mc_get_policy[SOV_A_MC_NAME + 1];
 extern const struct nla_policy sov_mc_create_policy[SOV_A_MC_MEM_LIMIT + 1];
-extern const struct nla_policy sov_mc_set_policy[SOV_A_MC_MEM_LIMIT + 1];
+extern const struct nla_policy sov_mc_recompress_policy[SOV_A_MC_THREADS + 1];
+extern const struct nla_policy sov_mc_set_policy[SOV_A_MC_POLICY + 1];
 
 int sov_nl_mc_get_doit(struct sk_buff *skb, struct genl_info *info);
 int sov_nl_mc_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
@@ -74,5 +92,23 @@ int sov_nl_mc_create_doit(struct sk_buff *skb, struct genl_info *info);
 int sov_nl_mc_destroy_doit(struct sk_buff *skb, struct genl_info *info);
 int sov_nl_mc_set_doit(struct sk_buff *skb, struct genl_info *info);
 int sov_nl_mc_compact_doit(struct sk_buff *skb, struct genl_info *info);
+int sov_nl_mc_recompress_doit(struct sk_buff *skb, struct genl_info *info);
+int sov_nl_mc_pressure_doit(struct sk_buff *skb, struct genl_info *info);
+
+/* A SOV_CMD_MC_EVENT_NTF: what each kind carries (enum sov_mc_event). */
+struct sov_mc_ev {
+	u32 kind;
+	u32 id;
+	const char *name;
+	const struct sov_zrecomp_status *recomp;	/* recompress-done */
+	u32 cause, actions;				/* policy */
+	const struct sov_zstore_stats *stats;		/* policy, limit */
+};
+
+/*
+ * Send @ev to the events group of the initial netns. Process context
+ * (workers of the device); takes no device lock.
+ */
+void sov_mc_notify_event(const struct sov_mc_ev *ev);
 
 #endif /* _SOV_ZPAGE_ZPAGE_H */

@@ -128,6 +128,32 @@ static void test_levels(void **state)
 	assert_string_equal(mc_level_name(9), "unknown");
 }
 
+static void test_secs(void **state)
+{
+	uint32_t v;
+
+	(void)state;
+	assert_int_equal(mc_parse_secs("300", &v), 0);
+	assert_int_equal(v, 300);
+	assert_int_equal(mc_parse_secs("1s", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(mc_parse_secs("5m", &v), 0);
+	assert_int_equal(v, 300);
+	assert_int_equal(mc_parse_secs("2h", &v), 0);
+	assert_int_equal(v, 7200);
+	assert_int_equal(mc_parse_secs("1d", &v), 0);
+	assert_int_equal(v, 86400);
+	assert_int_equal(mc_parse_secs("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(mc_parse_secs("", &v), -EINVAL);
+	assert_int_equal(mc_parse_secs("m", &v), -EINVAL);
+	assert_int_equal(mc_parse_secs("5ms", &v), -EINVAL);
+	assert_int_equal(mc_parse_secs("5x", &v), -EINVAL);
+	assert_int_equal(mc_parse_secs("-5", &v), -EINVAL);
+	assert_int_equal(mc_parse_secs("4294967296", &v), -ERANGE);
+	assert_int_equal(mc_parse_secs("49711d", &v), -ERANGE);
+}
+
 static void test_bytes(void **state)
 {
 	char b[32];
@@ -177,11 +203,41 @@ static void test_cli_refusals(void **state)
 	assert_non_null(strstr(err, "needs a setting"));
 	assert_int_equal(run("memcompress", "set", "sovz0", "level", NULL), EXIT_USAGE);
 	assert_int_equal(run("memcompress", "set", "sovz0", "size", "2G", NULL), EXIT_USAGE);
-	assert_non_null(strstr(err, "unknown setting \"size\": expected level or mem_limit"));
+	assert_non_null(strstr(err, "unknown setting \"size\": expected level, mem_limit or policy"));
+	assert_int_equal(run("memcompress", "set", "sovz0", "policy", "sometimes", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "bad policy \"sometimes\""));
+	assert_int_equal(run("memcompress", "set", "sovz0", "policy", "time", "idle-age", NULL),
+			 EXIT_USAGE);
+	assert_non_null(strstr(err, "\"idle-age\" needs a value"));
+	assert_int_equal(run("memcompress", "set", "sovz0", "policy", "threshold", "ratio", "0.5",
+			     NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "bad ratio \"0.5\""));
+	assert_int_equal(run("memcompress", "set", "sovz0", "policy", "time", "level", "none",
+			     NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "bad policy level \"none\""));
+	assert_int_equal(run("memcompress", "set", "sovz0", "policy", "off", "level", "best",
+			     NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "policy off takes no options"));
+	assert_int_equal(run("memcompress", "pressure", "now", NULL), EXIT_USAGE);
 	assert_int_equal(run("memcompress", "set", "sovz0", "level", "b", NULL), EXIT_USAGE);
 	assert_int_equal(run("memcompress", "status", "extra", NULL), EXIT_USAGE);
 	assert_int_equal(run("memcompress", "stats", "sovz0", "sovz1", NULL), EXIT_USAGE);
 	assert_int_equal(run("memcompress", "compact", "a", "b", NULL), EXIT_USAGE);
+	assert_int_equal(run("memcompress", "recompress", NULL), EXIT_USAGE);
+	assert_non_null(strstr(err, "needs a device"));
+	assert_int_equal(run("memcompress", "recompress", "sovz0", "threads", "9", NULL),
+			 EXIT_USAGE);
+	assert_non_null(strstr(err, "bad threads \"9\": expected 1 to 8"));
+	assert_int_equal(run("memcompress", "recompress", "sovz0", "threads", "0", NULL),
+			 EXIT_USAGE);
+	assert_int_equal(run("memcompress", "recompress", "sovz0", "idle-age", "5x", NULL),
+			 EXIT_USAGE);
+	assert_non_null(strstr(err, "bad idle-age \"5x\""));
+	assert_int_equal(run("memcompress", "recompress", "sovz0", "level", "turbo", NULL),
+			 EXIT_USAGE);
+	assert_int_equal(run("memcompress", "recompress", "sovz0", "speed", "1", NULL),
+			 EXIT_USAGE);
+	assert_non_null(strstr(err, "unknown option \"speed\" for recompress"));
 	assert_int_equal(run("memcompress", "explode", NULL), EXIT_USAGE);
 	assert_non_null(strstr(err, "command \"explode\" is unknown for 'memcompress'"));
 }
@@ -199,6 +255,15 @@ static void test_cli_module_absent(void **state)
 	assert_int_equal(run("memcompress", "set", "sovz0", "level", "best", "mem_limit", "none",
 			     NULL), EXIT_FAIL);
 	assert_int_equal(run("memcompress", "destroy", "0", NULL), EXIT_FAIL);
+	assert_int_equal(run("memcompress", "recompress", "sovz0", "idle-age", "5m", "level",
+			     "best", "threads", "2", NULL), EXIT_FAIL);
+	assert_non_null(strstr(err, "sovereign module is not loaded"));
+	assert_int_equal(run("memcompress", "set", "sovz0", "policy", "threshold,time", "mem",
+			     "512M", "ratio", "2.5", "idle-age", "5m", "cooldown", "10s", "level",
+			     "balanced", NULL), EXIT_FAIL);
+	assert_non_null(strstr(err, "sovereign module is not loaded"));
+	assert_int_equal(run("memcompress", "pressure", NULL), EXIT_FAIL);
+	assert_non_null(strstr(err, "sovereign module is not loaded"));
 }
 
 /* A device message as the kernel builds it: id, name, size, level, stats. */
@@ -223,6 +288,15 @@ static struct nlmsghdr *device_msg(void *buf)
 	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_PAGES_BALANCED, 900);
 	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_LIMIT_HITS, 3);
 	mnl_attr_put_u64(nlh, SOV_A_MC_STATS_MAX + 5, 77);	/* from a newer module */
+	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, SOV_A_MC_RECOMP);
+	mnl_attr_put_u8(nlh, SOV_A_MC_RECOMP_RUNNING, 0);
+	mnl_attr_put_u32(nlh, SOV_A_MC_RECOMP_LEVEL, SOV_MC_LEVEL_BEST);
+	mnl_attr_put_u32(nlh, SOV_A_MC_RECOMP_IDLE_AGE, 300);
+	mnl_attr_put_u32(nlh, SOV_A_MC_RECOMP_THREADS, 2);
+	mnl_attr_put_u64(nlh, SOV_A_MC_RECOMP_SCANNED, 65536);
+	mnl_attr_put_u64(nlh, SOV_A_MC_RECOMP_RECOMPRESSED, 700);
+	mnl_attr_put_u64(nlh, SOV_A_MC_RECOMP_RUNS, 1);
 	mnl_attr_nest_end(nlh, nest);
 	return nlh;
 }
@@ -250,6 +324,7 @@ static void test_print_device(void **state)
 	print_msg(false, true);
 	assert_non_null(strstr(out, "sovz0: id 0, 256.0 MiB, level balanced, mem_limit none, in use"));
 	assert_non_null(strstr(out, "pages         1000 (same-filled 100, huge 50)"));
+	assert_non_null(strstr(out, "recompression done at best, pages idle 300s, 2 threads: 65536 scanned, 700 rewritten, 0 errors"));
 	assert_non_null(strstr(out, "ratio         4.00 (original/compressed), 2.00 counting"));
 	assert_non_null(strstr(out, "savings       2.0 MiB (50% of the original)"));
 	assert_non_null(strstr(out, "limit hits 3"));
@@ -272,6 +347,12 @@ static void test_print_device(void **state)
 			 1000 * 2048);
 	v = json_object_object_get(s, "level_pages");
 	assert_int_equal(json_object_get_int64(json_object_object_get(v, "balanced")), 900);
+	v = json_object_object_get(d, "recompression");
+	assert_non_null(v);
+	assert_int_equal(json_object_get_boolean(json_object_object_get(v, "running")), 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "level")), "best");
+	assert_int_equal(json_object_get_int64(json_object_object_get(v, "recompressed")), 700);
+	assert_int_equal(json_object_get_int64(json_object_object_get(v, "runs")), 1);
 	json_object_put(o);
 }
 
@@ -280,6 +361,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_secs),
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_cli_refusals),
 		cmocka_unit_test(test_cli_module_absent),

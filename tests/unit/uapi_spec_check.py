@@ -38,7 +38,10 @@ def expected(spec):
                       "raft-entry": "SOV_RAFT_ENTRY",
                       "raft-role": "SOV_RAFT_ROLE",
                       "raft-progress": "SOV_RAFT_PROGRESS",
-                      "mc-level": "SOV_MC_LEVEL"}[d["name"]]
+                      "mc-level": "SOV_MC_LEVEL",
+                      "mc-event": "SOV_MC_EVENT",
+                      "mc-policy": "SOV_MC_POLICY",
+                      "mc-action": "SOV_MC_ACTION"}[d["name"]]
             for i, e in enumerate(d["entries"]):
                 want[c_name(prefix, e)] = i
             if d["name"] == "subsys":

@@ -94,6 +94,42 @@ int mc_parse_size(const char *s, uint64_t *bytes)
 	return 0;
 }
 
+int mc_parse_secs(const char *s, uint32_t *secs)
+{
+	unsigned long long n, mult = 1;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	if (*end) {
+		if (end[1])
+			return -EINVAL;
+		switch (*end) {
+		case 's':
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (n > UINT32_MAX / mult)
+		return -ERANGE;
+	*secs = (uint32_t)(n * mult);
+	return 0;
+}
+
 const char *mc_fmt_bytes(uint64_t bytes, char *buf, size_t size)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
@@ -122,6 +158,22 @@ struct mc_dev {
 	uint32_t level, openers;
 	uint64_t stats[SOV_A_MC_STATS_MAX + 1];	/* by SOV_A_MC_STATS_* */
 	bool has_stats;
+	struct {
+		bool present, running;
+		uint32_t level, idle_s, threads;
+		uint64_t scanned, recompressed, errors, runs;
+	} recomp;
+	struct {
+		bool present;
+		uint32_t kinds, ratio_x100, idle_s, cooldown_s, level;
+		uint64_t mem_bytes, acted;
+	} policy;
+};
+
+static const char *const policy_names[__SOV_MC_POLICY_CNT] = {
+	[SOV_MC_POLICY_THRESHOLD] = "threshold",
+	[SOV_MC_POLICY_TIME] = "time",
+	[SOV_MC_POLICY_DEMAND] = "demand",
 };
 
 struct mc_list {
@@ -138,6 +190,34 @@ static const enum mnl_attr_data_type mc_types[SOV_A_MC_MAX + 1] = {
 	[SOV_A_MC_OPENERS] = MNL_TYPE_U32,
 	[SOV_A_MC_STATS] = MNL_TYPE_NESTED,
 	[SOV_A_MC_COMPACTED] = MNL_TYPE_U64,
+	[SOV_A_MC_RECOMP] = MNL_TYPE_NESTED,
+	[SOV_A_MC_IDLE_AGE] = MNL_TYPE_U32,
+	[SOV_A_MC_THREADS] = MNL_TYPE_U32,
+	[SOV_A_MC_EVENT_KIND] = MNL_TYPE_U32,
+	[SOV_A_MC_POLICY] = MNL_TYPE_NESTED,
+	[SOV_A_MC_EVENT_CAUSE] = MNL_TYPE_U32,
+	[SOV_A_MC_EVENT_ACTIONS] = MNL_TYPE_U32,
+};
+
+static const enum mnl_attr_data_type policy_types[SOV_A_MC_POLICY_MAX + 1] = {
+	[SOV_A_MC_POLICY_KINDS] = MNL_TYPE_U32,
+	[SOV_A_MC_POLICY_MEM_BYTES] = MNL_TYPE_U64,
+	[SOV_A_MC_POLICY_RATIO_X100] = MNL_TYPE_U32,
+	[SOV_A_MC_POLICY_IDLE_AGE] = MNL_TYPE_U32,
+	[SOV_A_MC_POLICY_COOLDOWN] = MNL_TYPE_U32,
+	[SOV_A_MC_POLICY_LEVEL] = MNL_TYPE_U32,
+	[SOV_A_MC_POLICY_ACTED] = MNL_TYPE_U64,
+};
+
+static const enum mnl_attr_data_type recomp_types[SOV_A_MC_RECOMP_MAX + 1] = {
+	[SOV_A_MC_RECOMP_RUNNING] = MNL_TYPE_U8,
+	[SOV_A_MC_RECOMP_LEVEL] = MNL_TYPE_U32,
+	[SOV_A_MC_RECOMP_IDLE_AGE] = MNL_TYPE_U32,
+	[SOV_A_MC_RECOMP_THREADS] = MNL_TYPE_U32,
+	[SOV_A_MC_RECOMP_SCANNED] = MNL_TYPE_U64,
+	[SOV_A_MC_RECOMP_RECOMPRESSED] = MNL_TYPE_U64,
+	[SOV_A_MC_RECOMP_ERRORS] = MNL_TYPE_U64,
+	[SOV_A_MC_RECOMP_RUNS] = MNL_TYPE_U64,
 };
 
 static uint64_t u64_of(const struct nlattr *a)
@@ -148,6 +228,50 @@ static uint64_t u64_of(const struct nlattr *a)
 static uint32_t u32_of(const struct nlattr *a)
 {
 	return a ? mnl_attr_get_u32(a) : 0;
+}
+
+static void parse_recomp(struct mc_dev *d, const struct nlattr *nest)
+{
+	const struct nlattr *rt[SOV_A_MC_RECOMP_MAX + 1] = { 0 }, *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		unsigned int t = mnl_attr_get_type(a);
+
+		if (t > SOV_A_MC_RECOMP_PAD && t <= SOV_A_MC_RECOMP_MAX &&
+		    mnl_attr_validate(a, recomp_types[t]) == 0)
+			rt[t] = a;
+	}
+	d->recomp.present = true;
+	d->recomp.running = rt[SOV_A_MC_RECOMP_RUNNING] &&
+			    mnl_attr_get_u8(rt[SOV_A_MC_RECOMP_RUNNING]);
+	d->recomp.level = u32_of(rt[SOV_A_MC_RECOMP_LEVEL]);
+	d->recomp.idle_s = u32_of(rt[SOV_A_MC_RECOMP_IDLE_AGE]);
+	d->recomp.threads = u32_of(rt[SOV_A_MC_RECOMP_THREADS]);
+	d->recomp.scanned = u64_of(rt[SOV_A_MC_RECOMP_SCANNED]);
+	d->recomp.recompressed = u64_of(rt[SOV_A_MC_RECOMP_RECOMPRESSED]);
+	d->recomp.errors = u64_of(rt[SOV_A_MC_RECOMP_ERRORS]);
+	d->recomp.runs = u64_of(rt[SOV_A_MC_RECOMP_RUNS]);
+}
+
+static void parse_policy(struct mc_dev *d, const struct nlattr *nest)
+{
+	const struct nlattr *pt[SOV_A_MC_POLICY_MAX + 1] = { 0 }, *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		unsigned int t = mnl_attr_get_type(a);
+
+		if (t > SOV_A_MC_POLICY_PAD && t <= SOV_A_MC_POLICY_MAX &&
+		    mnl_attr_validate(a, policy_types[t]) == 0)
+			pt[t] = a;
+	}
+	d->policy.present = true;
+	d->policy.kinds = u32_of(pt[SOV_A_MC_POLICY_KINDS]);
+	d->policy.mem_bytes = u64_of(pt[SOV_A_MC_POLICY_MEM_BYTES]);
+	d->policy.ratio_x100 = u32_of(pt[SOV_A_MC_POLICY_RATIO_X100]);
+	d->policy.idle_s = u32_of(pt[SOV_A_MC_POLICY_IDLE_AGE]);
+	d->policy.cooldown_s = u32_of(pt[SOV_A_MC_POLICY_COOLDOWN]);
+	d->policy.level = u32_of(pt[SOV_A_MC_POLICY_LEVEL]);
+	d->policy.acted = u64_of(pt[SOV_A_MC_POLICY_ACTED]);
 }
 
 /* Each reply message is one device; a newer module's extra attributes are skipped. */
@@ -178,6 +302,10 @@ static int dev_cb(const struct nlmsghdr *nlh, void *data)
 	d->mem_limit = u64_of(tb[SOV_A_MC_MEM_LIMIT]);
 	d->openers = u32_of(tb[SOV_A_MC_OPENERS]);
 	d->compacted = u64_of(tb[SOV_A_MC_COMPACTED]);
+	if (tb[SOV_A_MC_RECOMP])
+		parse_recomp(d, tb[SOV_A_MC_RECOMP]);
+	if (tb[SOV_A_MC_POLICY])
+		parse_policy(d, tb[SOV_A_MC_POLICY]);
 	if (!tb[SOV_A_MC_STATS])
 		return MNL_CB_OK;
 	d->has_stats = true;
@@ -300,7 +428,77 @@ static void print_status_line(const struct mc_dev *d)
 	print_u64("mem_limit", NULL, d->mem_limit);
 	print_text("%-9s", d->mem_limit ? mc_fmt_bytes(d->mem_limit, b, sizeof(b)) : "none");
 	print_u64("openers", NULL, d->openers);
-	print_text(" %s\n", d->openers ? "in use" : "-");
+	print_text(" %s", d->openers ? "in use" : "-");
+	print_bool("recompressing", NULL, d->recomp.running);
+	print_text("%s\n", d->recomp.running ? ", recompressing" : "");
+	print_close_object();
+}
+
+/* The current or last recompression run, in stats. */
+static void print_recomp(const struct mc_dev *d)
+{
+	if (!d->recomp.present)
+		return;
+	print_open_object("recompression");
+	print_bool("running", NULL, d->recomp.running);
+	if (!d->recomp.running && !d->recomp.runs) {
+		print_text("  recompression never run\n");
+	} else {
+		print_text("  recompression %s at", d->recomp.running ? "running" : "done");
+		print_string("level", " %s,", mc_level_name(d->recomp.level));
+		print_u64("idle_age", " pages idle %llus,", d->recomp.idle_s);
+		print_u64("threads", " %llu threads:", d->recomp.threads);
+		print_u64("scanned", " %llu scanned,", d->recomp.scanned);
+		print_u64("recompressed", " %llu rewritten,", d->recomp.recompressed);
+		print_u64("errors", " %llu errors\n", d->recomp.errors);
+	}
+	print_u64("runs", "  recompression runs %llu\n", d->recomp.runs);
+	print_close_object();
+}
+
+/* "threshold,time" */
+static const char *fmt_kinds(uint32_t kinds, char *buf, size_t size)
+{
+	unsigned int i;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < __SOV_MC_POLICY_CNT; i++)
+		if (kinds & (1U << i))
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
+					      n ? "," : "", policy_names[i]);
+	if (!n)
+		snprintf(buf, size, "none");
+	return buf;
+}
+
+static void print_policy(const struct mc_dev *d)
+{
+	char b[64];
+	unsigned int i;
+
+	if (!d->policy.present)
+		return;
+	print_open_object("policy");
+	print_text("  policy        %s", fmt_kinds(d->policy.kinds, b, sizeof(b)));
+	print_open_array("kinds");
+	for (i = 0; i < __SOV_MC_POLICY_CNT; i++)
+		if (d->policy.kinds & (1U << i))
+			print_string(NULL, NULL, policy_names[i]);
+	print_close_array();
+	if (d->policy.kinds) {
+		if (d->policy.kinds & (1U << SOV_MC_POLICY_THRESHOLD)) {
+			print_u64("mem_bytes", NULL, d->policy.mem_bytes);
+			print_text(" (mem %s,", d->policy.mem_bytes ?
+				   mc_fmt_bytes(d->policy.mem_bytes, b, sizeof(b)) : "-");
+			print_u64("ratio_x100", NULL, d->policy.ratio_x100);
+			print_text(" ratio %s)", fmt_ratio(d->policy.ratio_x100, b, sizeof(b)));
+		}
+		print_u64("idle_age", ", pages idle %llus", d->policy.idle_s);
+		print_u64("cooldown", ", cooldown %llus", d->policy.cooldown_s);
+		print_string("level", ", level %s", mc_level_name(d->policy.level));
+	}
+	print_u64("acted", "; acted %llu times\n", d->policy.acted);
 	print_close_object();
 }
 
@@ -358,6 +556,8 @@ static void print_stats(const struct mc_dev *d)
 	print_u64("compacted_pages", " (%llu pages freed)\n",
 		  st(d, SOV_A_MC_STATS_COMPACTED_PAGES));
 	print_close_object();
+	print_recomp(d);
+	print_policy(d);
 	print_close_object();
 }
 
@@ -545,6 +745,100 @@ static int mc_destroy(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* "threshold", "time,demand", "off" */
+static int parse_kinds(const char *s, uint32_t *kinds)
+{
+	char copy[64], *tok, *save;
+	unsigned int i;
+
+	if (!strcmp(s, "off") || !strcmp(s, "none")) {
+		*kinds = 0;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(copy))
+		return -EINVAL;
+	strcpy(copy, s);
+	*kinds = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < __SOV_MC_POLICY_CNT; i++)
+			if (!strcmp(tok, policy_names[i]))
+				break;
+		if (i == __SOV_MC_POLICY_CNT)
+			return -EINVAL;
+		*kinds |= 1U << i;
+	}
+	return *kinds ? 0 : -EINVAL;
+}
+
+/* "2.5" -> 250 */
+static int parse_ratio(const char *s, uint32_t *x100)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || v < 1.0 || v > 1000.0)
+		return -EINVAL;
+	*x100 = (uint32_t)(v * 100 + 0.5);
+	return 0;
+}
+
+/*
+ * "policy KINDS [mem SIZE] [ratio R] [idle-age SECS] [cooldown SECS]
+ * [level LEVEL]": the rest of the arguments, as a SOV_A_MC_POLICY nest.
+ */
+static int mc_policy_args(struct nlmsghdr *nlh, int argc, char **argv)
+{
+	struct nlattr *nest;
+	uint32_t kinds, v;
+	uint64_t bytes;
+
+	if (argc < 1 || parse_kinds(argv[0], &kinds))
+		return usage_error("bad policy \"%s\": expected threshold, time, demand (joined by commas) or off",
+				   argc ? argv[0] : "");
+	nest = mnl_attr_nest_start(nlh, SOV_A_MC_POLICY);
+	mnl_attr_put_u32(nlh, SOV_A_MC_POLICY_KINDS, kinds);
+	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		const char *key = argv[0], *val = argc > 1 ? argv[1] : NULL;
+
+		if (!val)
+			return usage_error("\"%s\" needs a value, see \"sovctl memcompress help\"", key);
+		if (!kinds)
+			return usage_error("policy off takes no options, got \"%s\"", key);
+		if (!strcmp(key, "mem")) {
+			if (mc_parse_size(val, &bytes))
+				return usage_error("bad mem \"%s\": " SIZE_EXPECTED, val);
+			mnl_attr_put_u64(nlh, SOV_A_MC_POLICY_MEM_BYTES, bytes);
+		} else if (!strcmp(key, "ratio")) {
+			if (parse_ratio(val, &v))
+				return usage_error("bad ratio \"%s\": expected a number from 1 to 1000 (2.5)",
+						   val);
+			mnl_attr_put_u32(nlh, SOV_A_MC_POLICY_RATIO_X100, v);
+		} else if (!strcmp(key, "idle-age") || !strcmp(key, "idle_age")) {
+			if (mc_parse_secs(val, &v))
+				return usage_error("bad idle-age \"%s\": expected seconds with an optional s, m, h or d suffix (300s, 5m)",
+						   val);
+			mnl_attr_put_u32(nlh, SOV_A_MC_POLICY_IDLE_AGE, v);
+		} else if (!strcmp(key, "cooldown")) {
+			if (mc_parse_secs(val, &v))
+				return usage_error("bad cooldown \"%s\": expected seconds with an optional s, m, h or d suffix (30s)",
+						   val);
+			mnl_attr_put_u32(nlh, SOV_A_MC_POLICY_COOLDOWN, v);
+		} else if (matches(key, "level")) {
+			if (mc_parse_level(val, &v) || v == SOV_MC_LEVEL_NONE)
+				return usage_error("bad policy level \"%s\": expected fast, balanced or best",
+						   val);
+			mnl_attr_put_u32(nlh, SOV_A_MC_POLICY_LEVEL, v);
+		} else {
+			return usage_error("unknown policy option \"%s\": expected mem, ratio, idle-age, cooldown or level",
+					   key);
+		}
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return EXIT_OK;
+}
+
 static int mc_set(int argc, char **argv)
 {
 	unsigned char buf[256];
@@ -555,7 +849,7 @@ static int mc_set(int argc, char **argv)
 	if (argc < 1)
 		return usage_error("'memcompress set' needs a device and a setting: set DEV level LEVEL | mem_limit SIZE");
 	if (argc < 3)
-		return usage_error("'memcompress set %s' needs a setting: level LEVEL or mem_limit SIZE",
+		return usage_error("'memcompress set %s' needs a setting: level LEVEL, mem_limit SIZE or policy KINDS",
 				   argv[0]);
 	nlh = start(buf, SOV_CMD_MC_DEV_SET, 0);
 	put_dev(nlh, argv[0]);
@@ -564,9 +858,16 @@ static int mc_set(int argc, char **argv)
 		if (argc < 2)
 			return usage_error("\"%s\" needs a value, see \"sovctl memcompress help\"",
 					   argv[0]);
+		if (!strcmp(argv[0], "policy")) {
+			/* the policy takes the rest of the line */
+			ret = mc_policy_args(nlh, argc - 1, argv + 1);
+			if (ret)
+				return ret;
+			break;
+		}
 		ret = mc_setting(nlh, argv[0], argv[1]);
 		if (ret < 0)
-			return usage_error("unknown setting \"%s\": expected level or mem_limit",
+			return usage_error("unknown setting \"%s\": expected level, mem_limit or policy",
 					   argv[0]);
 		if (ret)
 			return ret;
@@ -623,6 +924,71 @@ static int mc_compact(int argc, char **argv)
 	return ret;
 }
 
+static int mc_recompress(int argc, char **argv)
+{
+	unsigned char buf[256];
+	struct nlmsghdr *nlh;
+	uint32_t level = SOV_MC_LEVEL_BEST, idle_s = 300, threads = 0, v;
+	const char *dev;
+	char what[64];
+	int ret;
+
+	if (argc < 1)
+		return usage_error("'memcompress recompress' needs a device: recompress DEV [idle-age SECS] [level LEVEL] [threads N]");
+	dev = argv[0];
+	nlh = start(buf, SOV_CMD_MC_RECOMPRESS, 0);
+	put_dev(nlh, argv[0]);
+	snprintf(what, sizeof(what), "memcompress recompress %s", argv[0]);
+	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		const char *key = argv[0], *val = argc > 1 ? argv[1] : NULL;
+
+		if (!val)
+			return usage_error("\"%s\" needs a value, see \"sovctl memcompress help\"", key);
+		if (!strcmp(key, "idle-age") || !strcmp(key, "idle_age")) {
+			ret = mc_parse_secs(val, &idle_s);
+			if (ret)
+				return usage_error("bad idle-age \"%s\": %s", val, ret == -ERANGE ?
+						   "too large" : "expected seconds with an optional s, m, h or d suffix (300s, 5m)");
+			mnl_attr_put_u32(nlh, SOV_A_MC_IDLE_AGE, idle_s);
+		} else if (matches(key, "level")) {
+			if (mc_parse_level(val, &level))
+				return usage_error("unknown level \"%s\": " LEVELS_EXPECTED, val);
+			mnl_attr_put_u32(nlh, SOV_A_MC_LEVEL, level);
+		} else if (matches(key, "threads")) {
+			if (parse_u32(val, 10, &v) || !v || v > SOV_MC_RECOMP_THREADS_MAX)
+				return usage_error("bad threads \"%s\": expected 1 to %u", val,
+						   SOV_MC_RECOMP_THREADS_MAX);
+			threads = v;
+			mnl_attr_put_u32(nlh, SOV_A_MC_THREADS, threads);
+		} else {
+			return usage_error("unknown option \"%s\" for recompress: expected idle-age, level or threads",
+					   key);
+		}
+	}
+	ret = mc_transact(nlh, NULL, what);
+	if (ret)
+		return ret;
+	print_begin(sovctl.json, sovctl.pretty, stdout);
+	print_string("device", "%s: recompressing", dev);
+	print_u64("idle_age", " pages idle for %llus", idle_s);
+	print_string("level", " at %s", mc_level_name(level));
+	if (threads)
+		print_u64("threads", ", %llu threads", threads);
+	print_text(" (in the background: see \"sovctl memcompress stats\")\n");
+	print_end();
+	return EXIT_OK;
+}
+
+static int mc_pressure(int argc, char **argv)
+{
+	unsigned char buf[64];
+
+	if (argc > 0)
+		return usage_error("'memcompress pressure' takes no arguments, got \"%s\"", argv[0]);
+	(void)argv;
+	return mc_transact(start(buf, SOV_CMD_MC_PRESSURE, 0), NULL, "memcompress pressure");
+}
+
 static int mc_help(int argc, char **argv)
 {
 	(void)argc;
@@ -631,20 +997,30 @@ static int mc_help(int argc, char **argv)
 	      "       sovctl memcompress stats [ DEV ]\n"
 	      "       sovctl memcompress create size SIZE [ level LEVEL ] [ name NAME ] [ mem_limit SIZE ]\n"
 	      "       sovctl memcompress destroy DEV\n"
-	      "       sovctl memcompress set DEV [ level LEVEL ] [ mem_limit SIZE | none ]\n"
+	      "       sovctl memcompress set DEV [ level LEVEL ] [ mem_limit SIZE | none ] [ policy POLICY ]\n"
 	      "       sovctl memcompress compact [ DEV ]\n"
+	      "       sovctl memcompress recompress DEV [ idle-age SECS ] [ level LEVEL ] [ threads N ]\n"
+	      "       sovctl memcompress pressure\n"
 	      "       sovctl memcompress help\n"
 	      "where  DEV   := { NAME | ID }   (sovz0, or 0)\n"
 	      "       SIZE  := BYTES[K|M|G|T]  (a multiple of 4096: 256M, 2G)\n"
 	      "       LEVEL := { none | fast | balanced | best }   (default balanced)\n"
 	      "       NAME  := sovzN, or sovz followed by [a-z0-9_-]   (default sovzID)\n"
+	      "       SECS  := N[s|m|h|d]   (300s, 5m; recompress default 5m)\n"
+	      "       POLICY := { off | KIND[,KIND...] [ mem SIZE ] [ ratio R ] [ idle-age SECS ]\n"
+	      "                 [ cooldown SECS ] [ level LEVEL ] }\n"
+	      "       KIND  := { threshold | time | demand }\n"
 	      "\n"
 	      "  status    one line per device: size, level, data, memory, ratio, limit\n"
 	      "  stats     every counter of a device (or of all)\n"
 	      "  create    a compressed RAM block device /dev/NAME (needs CAP_NET_ADMIN)\n"
 	      "  destroy   remove it, with its data; refused while swapped on or mounted\n"
 	      "  set       change the level (new writes use it) or the memory limit\n"
-	      "  compact   compact the allocator's pool, freeing fragmented memory\n", stdout);
+	      "  compact   compact the allocator's pool, freeing fragmented memory\n"
+	      "  recompress  rewrite pages idle for SECS at LEVEL (default best) in the\n"
+	      "            background, with N threads (1-8, default the CPUs)\n"
+	      "  pressure  report memory pressure to devices with a demand policy\n"
+	      "            (sovereignd does it on PSI events)\n", stdout);
 	return EXIT_OK;
 }
 
@@ -681,6 +1057,10 @@ int do_memcompress(int argc, char **argv)
 		return mc_set(argc - 1, argv + 1);
 	if (matches(argv[0], "compact"))
 		return mc_compact(argc - 1, argv + 1);
+	if (matches(argv[0], "recompress"))
+		return mc_recompress(argc - 1, argv + 1);
+	if (matches(argv[0], "pressure"))
+		return mc_pressure(argc - 1, argv + 1);
 	if (matches(argv[0], "help"))
 		return mc_help(argc - 1, argv + 1);
 	return usage_error("command \"%s\" is unknown for 'memcompress', try \"sovctl memcompress help\"",

@@ -20,6 +20,12 @@ int mc_parse_size(const char *s, uint64_t *bytes);
 int mc_parse_level(const char *s, uint32_t *level);
 const char *mc_level_name(uint32_t level);
 
+/*
+ * Seconds: "300", "300s", "5m", "2h", "1d". -EINVAL if it is not one,
+ * -ERANGE above UINT32_MAX seconds.
+ */
+int mc_parse_secs(const char *s, uint32_t *secs);
+
 /* "256.0 MiB", "2.0 GiB", "512 B" */
 const char *mc_fmt_bytes(uint64_t bytes, char *buf, size_t size);
 

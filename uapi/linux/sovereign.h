@@ -106,6 +106,18 @@
  *	netns.
  * @SOV_CMD_MC_COMPACT: compact the allocator pool of a device (ID or NAME);
  *	the reply carries ID, NAME and COMPACTED. Needs CAP_NET_ADMIN.
+ * @SOV_CMD_MC_RECOMPRESS: start a background recompression run on a device
+ *	(ID or NAME): pages idle for IDLE_AGE seconds (default 300) written at
+ *	a lower level are rewritten at LEVEL (default best; not none) by
+ *	THREADS workers (1 to SOV_MC_RECOMP_THREADS_MAX, default the online
+ *	CPUs, at most 8). Answers at once; -EBUSY while a run goes on; the end
+ *	of the run is a SOV_CMD_MC_EVENT_NTF. Needs CAP_NET_ADMIN.
+ * @SOV_CMD_MC_EVENT_NTF: notification of something a device did by itself:
+ *	SOV_A_MC_EVENT_KIND (enum sov_mc_event), ID, NAME and what the kind
+ *	names; sent to SOV_GENL_MCGRP_EVENTS in the initial netns.
+ * @SOV_CMD_MC_PRESSURE: memory pressure was seen (sovereignd watches PSI):
+ *	every device with a demand policy acts on it at its next decision.
+ *	No attributes. Needs CAP_NET_ADMIN.
  */
 enum sov_cmd {
 	SOV_CMD_UNSPEC,
@@ -138,6 +150,9 @@ enum sov_cmd {
 	SOV_CMD_MC_DEV_SET,
 	SOV_CMD_MC_DEV_NTF,
 	SOV_CMD_MC_COMPACT,
+	SOV_CMD_MC_RECOMPRESS,
+	SOV_CMD_MC_EVENT_NTF,
+	SOV_CMD_MC_PRESSURE,
 
 	__SOV_CMD_MAX,
 	SOV_CMD_MAX = __SOV_CMD_MAX - 1
@@ -763,6 +778,7 @@ enum sov_a_cluster {
 #define SOV_MC_NAME_MAX		31		/* characters of a device name */
 #define SOV_MC_SIZE_MAX		0x10000000000ULL	/* bytes of one device: 1 TiB */
 #define SOV_MC_BLOCK_SIZE	4096		/* sizes are multiples of it */
+#define SOV_MC_RECOMP_THREADS_MAX 8		/* workers of one recompression run */
 
 /**
  * enum sov_mc_level - SOV_A_MC_LEVEL: how a device compresses new writes
@@ -796,6 +812,17 @@ enum sov_mc_level {
  *	and open file descriptors); it cannot be destroyed while not 0
  * @SOV_A_MC_STATS: nest of SOV_A_MC_STATS_* (reply)
  * @SOV_A_MC_COMPACTED: u64, COMPACT reply: pages the compaction freed
+ * @SOV_A_MC_RECOMP: nest of SOV_A_MC_RECOMP_*: the current or last
+ *	recompression run (replies, and EVENT_NTF of kind recompress-done)
+ * @SOV_A_MC_IDLE_AGE: u32, RECOMPRESS: seconds a page must have been idle
+ * @SOV_A_MC_THREADS: u32, RECOMPRESS: workers, 1 to SOV_MC_RECOMP_THREADS_MAX
+ * @SOV_A_MC_EVENT_KIND: u32, EVENT_NTF: enum sov_mc_event
+ * @SOV_A_MC_POLICY: nest of SOV_A_MC_POLICY_*: in SET the device's new
+ *	policy (KINDS 0: none), in replies the current one
+ * @SOV_A_MC_EVENT_CAUSE: u32, EVENT_NTF of kind policy: the enum
+ *	sov_mc_policy that acted
+ * @SOV_A_MC_EVENT_ACTIONS: u32, EVENT_NTF of kind policy: what it did,
+ *	a mask of BIT(enum sov_mc_action)
  */
 enum sov_a_mc {
 	SOV_A_MC_UNSPEC,
@@ -808,6 +835,13 @@ enum sov_a_mc {
 	SOV_A_MC_OPENERS,
 	SOV_A_MC_STATS,
 	SOV_A_MC_COMPACTED,
+	SOV_A_MC_RECOMP,
+	SOV_A_MC_IDLE_AGE,
+	SOV_A_MC_THREADS,
+	SOV_A_MC_EVENT_KIND,
+	SOV_A_MC_POLICY,
+	SOV_A_MC_EVENT_CAUSE,
+	SOV_A_MC_EVENT_ACTIONS,
 
 	__SOV_A_MC_CNT,
 	SOV_A_MC_MAX = __SOV_A_MC_CNT - 1
@@ -868,6 +902,110 @@ enum sov_a_mc_stats {
 
 	__SOV_A_MC_STATS_CNT,
 	SOV_A_MC_STATS_MAX = __SOV_A_MC_STATS_CNT - 1
+};
+
+/**
+ * enum sov_a_mc_recomp - a recompression run, inside SOV_A_MC_RECOMP
+ * @SOV_A_MC_RECOMP_PAD: alignment padding
+ * @SOV_A_MC_RECOMP_RUNNING: u8, 1 while the run goes on
+ * @SOV_A_MC_RECOMP_LEVEL: u32, enum sov_mc_level it rewrites pages at
+ * @SOV_A_MC_RECOMP_IDLE_AGE: u32, seconds a page had to be idle
+ * @SOV_A_MC_RECOMP_THREADS: u32, its workers
+ * @SOV_A_MC_RECOMP_SCANNED: u64, slots looked at
+ * @SOV_A_MC_RECOMP_RECOMPRESSED: u64, pages of them rewritten smaller
+ * @SOV_A_MC_RECOMP_ERRORS: u64, pages that could not be rewritten (kept)
+ * @SOV_A_MC_RECOMP_RUNS: u64, runs finished on the device
+ */
+enum sov_a_mc_recomp {
+	SOV_A_MC_RECOMP_UNSPEC,
+	SOV_A_MC_RECOMP_PAD,
+	SOV_A_MC_RECOMP_RUNNING,
+	SOV_A_MC_RECOMP_LEVEL,
+	SOV_A_MC_RECOMP_IDLE_AGE,
+	SOV_A_MC_RECOMP_THREADS,
+	SOV_A_MC_RECOMP_SCANNED,
+	SOV_A_MC_RECOMP_RECOMPRESSED,
+	SOV_A_MC_RECOMP_ERRORS,
+	SOV_A_MC_RECOMP_RUNS,
+
+	__SOV_A_MC_RECOMP_CNT,
+	SOV_A_MC_RECOMP_MAX = __SOV_A_MC_RECOMP_CNT - 1
+};
+
+/**
+ * enum sov_mc_event - SOV_A_MC_EVENT_KIND of a SOV_CMD_MC_EVENT_NTF
+ * @SOV_MC_EVENT_RECOMPRESS_DONE: a recompression run ended; SOV_A_MC_RECOMP
+ *	has its counts
+ * @SOV_MC_EVENT_POLICY: a policy acted: SOV_A_MC_EVENT_CAUSE,
+ *	SOV_A_MC_EVENT_ACTIONS, and SOV_A_MC_STATS as they were
+ * @SOV_MC_EVENT_LIMIT: writes were refused by MEM_LIMIT since the last
+ *	check (about a second ago); SOV_A_MC_STATS
+ */
+enum sov_mc_event {
+	SOV_MC_EVENT_RECOMPRESS_DONE,
+	SOV_MC_EVENT_POLICY,
+	SOV_MC_EVENT_LIMIT,
+
+	__SOV_MC_EVENT_CNT
+};
+
+/**
+ * enum sov_mc_policy - what makes a device recompress or compact by itself;
+ *	SOV_A_MC_POLICY_KINDS is a mask of BIT() of these
+ * @SOV_MC_POLICY_THRESHOLD: memory used above MEM_BYTES or the ratio below
+ *	RATIO_X100 / 100: recompress pages idle for IDLE_AGE, compact
+ * @SOV_MC_POLICY_TIME: every IDLE_AGE / 2 (at least COOLDOWN): recompress
+ *	pages idle for IDLE_AGE
+ * @SOV_MC_POLICY_DEMAND: on SOV_CMD_MC_PRESSURE: recompress pages idle for
+ *	IDLE_AGE / 4, compact
+ */
+enum sov_mc_policy {
+	SOV_MC_POLICY_THRESHOLD,
+	SOV_MC_POLICY_TIME,
+	SOV_MC_POLICY_DEMAND,
+
+	__SOV_MC_POLICY_CNT
+};
+
+/**
+ * enum sov_mc_action - what a policy did (SOV_A_MC_EVENT_ACTIONS: BIT() of these)
+ * @SOV_MC_ACTION_RECOMPRESS: started a recompression run
+ * @SOV_MC_ACTION_COMPACT: compacted the pool
+ */
+enum sov_mc_action {
+	SOV_MC_ACTION_RECOMPRESS,
+	SOV_MC_ACTION_COMPACT,
+
+	__SOV_MC_ACTION_CNT
+};
+
+/**
+ * enum sov_a_mc_policy - a device's policy, inside SOV_A_MC_POLICY
+ * @SOV_A_MC_POLICY_PAD: alignment padding
+ * @SOV_A_MC_POLICY_KINDS: u32, mask of BIT(enum sov_mc_policy); 0: no policy
+ * @SOV_A_MC_POLICY_MEM_BYTES: u64, threshold: memory used that triggers it
+ * @SOV_A_MC_POLICY_RATIO_X100: u32, threshold: a ratio below this / 100
+ *	triggers it (a threshold needs MEM_BYTES or RATIO_X100)
+ * @SOV_A_MC_POLICY_IDLE_AGE: u32, seconds a page must be idle (default 300)
+ * @SOV_A_MC_POLICY_COOLDOWN: u32, seconds between two actions of one
+ *	kind (default 30)
+ * @SOV_A_MC_POLICY_LEVEL: u32, enum sov_mc_level to recompress at
+ *	(default best; not none)
+ * @SOV_A_MC_POLICY_ACTED: u64, reply: times the policy acted
+ */
+enum sov_a_mc_policy {
+	SOV_A_MC_POLICY_UNSPEC,
+	SOV_A_MC_POLICY_PAD,
+	SOV_A_MC_POLICY_KINDS,
+	SOV_A_MC_POLICY_MEM_BYTES,
+	SOV_A_MC_POLICY_RATIO_X100,
+	SOV_A_MC_POLICY_IDLE_AGE,
+	SOV_A_MC_POLICY_COOLDOWN,
+	SOV_A_MC_POLICY_LEVEL,
+	SOV_A_MC_POLICY_ACTED,
+
+	__SOV_A_MC_POLICY_CNT,
+	SOV_A_MC_POLICY_MAX = __SOV_A_MC_POLICY_CNT - 1
 };
 
 #endif /* _UAPI_LINUX_SOVEREIGN_H */
