@@ -209,7 +209,7 @@ int main(int argc, char **argv)
 		{ "snapshot-every", required_argument, NULL, OPT_SNAPSHOT_EVERY },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sovd d = { .ctl_path = SOV_CTL_PATH, .bpf_enabled = true };
+	struct sovd d = { .ctl_path = SOV_CTL_PATH, .bpf_enabled = true, .psi_fd = -1 };
 	static struct sovd_cluster_opts copts;
 	bool daemonize = false;
 	int c, lockfd, level, ret;

@@ -185,11 +185,16 @@ int sovd_module_start(struct sovd *d)
 		return ret;
 	}
 	d->mon_poll.data = d;
-	return uv_poll_start(&d->mon_poll, UV_READABLE, on_readable);
+	ret = uv_poll_start(&d->mon_poll, UV_READABLE, on_readable);
+	if (ret)
+		return ret;
+	sovd_psi_start(d);
+	return 0;
 }
 
 void sovd_module_stop(struct sovd *d)
 {
+	sovd_psi_stop(d);
 	if (uv_is_active((uv_handle_t *)&d->mon_poll))
 		uv_poll_stop(&d->mon_poll);
 	if (d->mon_poll.loop)

@@ -37,6 +37,12 @@ struct sovd {
 	uint64_t module_events;
 	uint32_t module_changes;
 
+	/* PSI memory pressure, reported to the module (psi.c); psi_fd -1: off */
+	int psi_fd;
+	uv_poll_t psi_poll;
+	uint64_t psi_events, psi_reported;
+	bool psi_unsent_logged;
+
 	/* BPF */
 	bool bpf_enabled;
 	char bpf_pin_path[256];
@@ -57,6 +63,10 @@ void sovd_ctl_stop(struct sovd *d);
 
 int sovd_module_start(struct sovd *d);
 void sovd_module_stop(struct sovd *d);
+
+/* psi.c: never fails; without PSI it logs once and does nothing */
+void sovd_psi_start(struct sovd *d);
+void sovd_psi_stop(struct sovd *d);
 
 int sovd_bpf_start(struct sovd *d);
 void sovd_bpf_stop(struct sovd *d);
