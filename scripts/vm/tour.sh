@@ -53,6 +53,9 @@ step sovctl lb detach
 lb_world_down
 trap - EXIT
 
+# shellcheck source=scripts/vm/tour_memcompress.sh
+. scripts/vm/tour_memcompress.sh
+
 # shellcheck source=scripts/vm/tour_cluster.sh
 . scripts/vm/tour_cluster.sh
 
