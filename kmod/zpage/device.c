@@ -12,8 +12,10 @@
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
 #include <linux/idr.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -33,6 +35,12 @@ static_assert((int)__SOV_MC_POLICY_CNT == (int)__SOV_ZPOLICY_CNT);
 static_assert(BIT(SOV_MC_ACTION_RECOMPRESS) == SOV_ZACT_RECOMPRESS);
 static_assert(BIT(SOV_MC_ACTION_COMPACT) == SOV_ZACT_COMPACT);
 
+/* Per CPU: bios served, by log2 of their ns (SOV_A_MC_LATENCY). */
+struct sov_zdev_lat {
+	u64 read[SOV_MC_LAT_BUCKETS];
+	u64 write[SOV_MC_LAT_BUCKETS];
+};
+
 struct sov_zdev {
 	u32 id;
 	struct gendisk *disk;
@@ -43,6 +51,7 @@ struct sov_zdev {
 	bool claim;		/* being destroyed: open() fails; under disk->open_mutex */
 	atomic_t inflight;	/* bios being served: recompression yields to them */
 	struct sov_zrecomp *recomp;
+	struct sov_zdev_lat __percpu *lat;
 
 	/*
 	 * The policy and what its decisions keep, under policy_lock (not the
@@ -171,10 +180,21 @@ static bool sov_zdev_valid_io(struct sov_zdev *zd, struct bio *bio)
 	       size <= zd->size - ((u64)start << SECTOR_SHIFT);
 }
 
+static void sov_zdev_lat_add(struct sov_zdev *zd, bool write, u64 ns)
+{
+	unsigned int b = ns ? min_t(unsigned int, ilog2(ns), SOV_MC_LAT_BUCKETS - 1) : 0;
+
+	if (write)
+		this_cpu_inc(zd->lat->write[b]);
+	else
+		this_cpu_inc(zd->lat->read[b]);
+}
+
 static void sov_zdev_submit_bio(struct bio *bio)
 {
 	struct sov_zdev *zd = bio->bi_bdev->bd_disk->private_data;
 	unsigned long start;
+	u64 t0;
 
 	if (!sov_zdev_valid_io(zd, bio)) {
 		bio_io_error(bio);
@@ -186,7 +206,9 @@ static void sov_zdev_submit_bio(struct bio *bio)
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
 		start = bio_start_io_acct(bio);
+		t0 = ktime_get_ns();
 		bio->bi_status = sov_zdev_rw(zd, bio);
+		sov_zdev_lat_add(zd, op_is_write(bio_op(bio)), ktime_get_ns() - t0);
 		bio_end_io_acct(bio, start);
 		break;
 	case REQ_OP_DISCARD:
@@ -427,6 +449,11 @@ int sov_zdev_create(const struct sov_zdev_cfg *cfg, struct sov_zdev **out)
 	}
 	sov_zstore_set_limit(zd->store, cfg->mem_limit);
 
+	zd->lat = alloc_percpu(struct sov_zdev_lat);
+	if (!zd->lat) {
+		err = -ENOMEM;
+		goto err_destroy_store;
+	}
 	atomic_set(&zd->inflight, 0);
 	atomic_set(&zd->pressure, 0);
 	mutex_init(&zd->policy_lock);
@@ -434,7 +461,7 @@ int sov_zdev_create(const struct sov_zdev_cfg *cfg, struct sov_zdev **out)
 	zd->recomp = sov_zrecomp_new(zd->store, &zd->inflight, sov_zdev_recomp_done, zd);
 	if (IS_ERR(zd->recomp)) {
 		err = PTR_ERR(zd->recomp);
-		goto err_destroy_store;
+		goto err_free_lat;
 	}
 
 	zd->disk = blk_alloc_disk(NUMA_NO_NODE);
@@ -466,6 +493,8 @@ err_put_disk:
 	put_disk(zd->disk);
 err_free_recomp:
 	sov_zrecomp_free(zd->recomp);
+err_free_lat:
+	free_percpu(zd->lat);
 err_destroy_store:
 	sov_zstore_destroy(zd->store);
 err_remove_id:
@@ -505,6 +534,7 @@ int sov_zdev_destroy(struct sov_zdev *zd)
 	idr_remove(&sov_zdevs, zd->id);
 	/* stops a run; its done callback still sees the disk's name */
 	sov_zrecomp_free(zd->recomp);
+	free_percpu(zd->lat);
 	sov_zstore_destroy(zd->store);
 	put_disk(disk);
 	kfree(zd);
@@ -513,6 +543,8 @@ int sov_zdev_destroy(struct sov_zdev *zd)
 
 void sov_zdev_get_info(struct sov_zdev *zd, struct sov_zdev_info *info)
 {
+	unsigned int cpu, b;
+
 	lockdep_assert_held(&sov_zdev_mutex);
 	info->id = zd->id;
 	strscpy(info->name, zd->disk->disk_name, sizeof(info->name));
@@ -526,6 +558,17 @@ void sov_zdev_get_info(struct sov_zdev *zd, struct sov_zdev_info *info)
 	info->policy = zd->policy;
 	info->policy_acted = zd->policy_acted;
 	mutex_unlock(&zd->policy_lock);
+
+	memset(info->lat_read, 0, sizeof(info->lat_read));
+	memset(info->lat_write, 0, sizeof(info->lat_write));
+	for_each_possible_cpu(cpu) {
+		const struct sov_zdev_lat *l = per_cpu_ptr(zd->lat, cpu);
+
+		for (b = 0; b < SOV_MC_LAT_BUCKETS; b++) {
+			info->lat_read[b] += READ_ONCE(l->read[b]);
+			info->lat_write[b] += READ_ONCE(l->write[b]);
+		}
+	}
 }
 
 void sov_zdev_set_policy(struct sov_zdev *zd, const struct sov_zpolicy *p)

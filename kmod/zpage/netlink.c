@@ -166,6 +166,22 @@ static int sov_mc_fill_policy(struct sk_buff *skb, const struct sov_zpolicy *p, 
 	return 0;
 }
 
+static int sov_mc_fill_lat(struct sk_buff *skb, const struct sov_zdev_info *di)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, SOV_A_MC_LATENCY);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(skb, SOV_A_MC_LAT_READ, sizeof(di->lat_read), di->lat_read) ||
+	    nla_put(skb, SOV_A_MC_LAT_WRITE, sizeof(di->lat_write), di->lat_write)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int sov_mc_fill_dev(struct sk_buff *skb, const struct sov_zdev_info *di)
 {
 	if (nla_put_u32(skb, SOV_A_MC_ID, di->id) ||
@@ -176,7 +192,8 @@ static int sov_mc_fill_dev(struct sk_buff *skb, const struct sov_zdev_info *di)
 	    nla_put_u32(skb, SOV_A_MC_OPENERS, di->openers))
 		return -EMSGSIZE;
 	if (sov_mc_fill_recomp(skb, &di->recomp) ||
-	    sov_mc_fill_policy(skb, &di->policy, di->policy_acted))
+	    sov_mc_fill_policy(skb, &di->policy, di->policy_acted) ||
+	    sov_mc_fill_lat(skb, di))
 		return -EMSGSIZE;
 	return sov_mc_fill_stats(skb, &di->stats);
 }

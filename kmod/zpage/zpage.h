@@ -43,6 +43,8 @@ struct sov_zdev_info {
 	struct sov_zrecomp_status recomp;
 	struct sov_zpolicy policy;	/* kinds 0: none */
 	u64 policy_acted;
+	/* bios served in [2^i, 2^(i+1)) ns, summed over the CPUs */
+	u64 lat_read[SOV_MC_LAT_BUCKETS], lat_write[SOV_MC_LAT_BUCKETS];
 };
 
 /*

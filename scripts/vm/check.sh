@@ -5,7 +5,7 @@
 # Writes build/check/vm.counts ("passed=N failed=N skipped=N") and build/check/vm.log (the
 # whole console); the VM's results are in build/vm/check/ (selftests.tap, logs/, dmesg.log).
 # Exits 1 if a test failed, no test ran, or the VM never reported (timeout, crash): then
-# failed is at least 1. Honours SOV_VM_TIMEOUT (600 s) and everything run.sh passes on.
+# failed is at least 1. Honours SOV_VM_TIMEOUT (1200 s) and everything run.sh passes on.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -18,7 +18,7 @@ mkdir -p "$out" build/check
 rm -f "$counts" "$log"
 
 set +e
-scripts/vm/run.sh --out "$out" --timeout "${SOV_VM_TIMEOUT:-600}" -- tests/selftests/run_all.sh "$@" 2>&1 |
+scripts/vm/run.sh --out "$out" --timeout "${SOV_VM_TIMEOUT:-1200}" -- tests/selftests/run_all.sh "$@" 2>&1 |
 	tee "$log.raw"
 rc=${PIPESTATUS[0]}
 set -e

@@ -59,16 +59,16 @@ on_exit cleanup
 
 [ -z "$(devices)" ] || ksft_fail "memcompress devices exist before the test: $(devices)"
 mkdir -p "$TMP"
-# 16 MiB of text-like data: numbers, words and source code, compressible but not trivially
-{ seq 1 2000000; cat "$SOV_ROOT"/kmod/zpage/*.c "$SOV_ROOT"/tools/sovctl/*.c; seq 7 3 900000; } |
-	head -c $((16 << 20)) >"$DATA"
-check_eq "$(stat -c %s "$DATA")" $((16 << 20)) "size of the test data"
+# 8 MiB of text-like data: numbers, words and source code, compressible but not trivially
+{ seq 1 1000000; cat "$SOV_ROOT"/kmod/zpage/*.c "$SOV_ROOT"/tools/sovctl/*.c; seq 7 3 900000; } |
+	head -c $((8 << 20)) >"$DATA"
+check_eq "$(stat -c %s "$DATA")" $((8 << 20)) "size of the test data"
 want=$(sha256sum "$DATA" | cut -d' ' -f1)
 
 step "refusals: no such device, level none, 9 threads"
 out=$(mc recompress sovzbogus 2>&1) && ksft_fail "recompress on a bogus device succeeded"
 check_contains "$out" "no such memcompress device" "recompress sovzbogus"
-mc create size 64M level fast name sovz0 >/dev/null || ksft_fail "create failed"
+mc create size 32M level fast name sovz0 >/dev/null || ksft_fail "create failed"
 out=$(mc recompress sovz0 level none 2>&1) && ksft_fail "recompress at level none succeeded"
 check_contains "$out" "level none does not compress: expected fast, balanced or best" "level none"
 rc=0; out=$(mc recompress sovz0 threads 9 2>&1) || rc=$?
@@ -81,11 +81,11 @@ out=$(run_as_nobody "$SOVCTL" memcompress recompress sovz0 2>&1) &&
 check_contains "$out" "permission denied" "unprivileged recompress"
 check_eq "$(stat_of sovz0 '["recompression"]["runs"]')" 0 "runs after the refusals"
 
-step "16 MiB at level fast, idle 2 s, recompressed at best"
+step "8 MiB at level fast, idle 2 s, recompressed at best"
 dd if="$DATA" of=/dev/sovz0 bs=1M oflag=direct status=none || ksft_fail "writing the data failed"
 fast=$(stat_of sovz0 '["stats"]["level_pages"]["fast"]')
 compr0=$(stat_of sovz0 '["stats"]["compr_bytes"]')
-[ "$fast" -gt 3000 ] || ksft_fail "only $fast pages at level fast: $(mc stats sovz0)"
+[ "$fast" -gt 1500 ] || ksft_fail "only $fast pages at level fast: $(mc stats sovz0)"
 sleep 2
 rm -f "$TMP/ready"
 "$PY" "$EVENTS" "$TMP/ready" 120 >"$TMP/events" &
@@ -112,7 +112,7 @@ s, r = d["stats"], d["recompression"]
 fast, compr0 = int(sys.argv[2]), int(sys.argv[3])
 lp = s["level_pages"]
 assert r["runs"] == 1 and not r["running"] and r["level"] == "best", r
-assert r["scanned"] == 16384, r	# every slot of 64 MiB
+assert r["scanned"] == 8192, r	# every slot of 32 MiB
 assert r["errors"] == 0, r
 assert r["recompressed"] > fast // 2, (r, fast)
 assert lp["best"] + lp["fast"] == fast and lp["best"] >= r["recompressed"], (lp, fast)
@@ -120,20 +120,32 @@ assert s["recompressed"] == r["recompressed"], (s, r)
 assert s["compr_bytes"] < compr0, ("compressed bytes did not fall", s["compr_bytes"], compr0)
 print("compressed %d -> %d bytes, %d pages moved to best" % (compr0, s["compr_bytes"], lp["best"]))
 PYEOF
-check_eq "$(sum /dev/sovz0 16)" "$want" "data after recompression"
+check_eq "$(sum /dev/sovz0 8)" "$want" "data after recompression"
+$PY - "$(mc -j stats sovz0)" <<'PYEOF' || ksft_fail "latency histograms are wrong: $(mc -j stats sovz0)"
+import json, sys
+d = json.loads(sys.argv[1])["devices"][0]
+lat, s = d["latency"], d["stats"]
+for k in ("read", "write"):
+    h = lat[k]
+    assert len(h["buckets"]) == 32 and sum(h["buckets"]) == h["count"], h
+    assert 0 < h["p50_ns"] <= h["p99_ns"] <= h["max_ns"], h
+assert lat["write"]["count"] >= s["writes"] // 256, (lat["write"], s)	# bios of up to 1 MiB
+print("latency: read p50 <%d ns p99 <%d ns, write p50 <%d ns p99 <%d ns" % (
+    lat["read"]["p50_ns"], lat["read"]["p99_ns"], lat["write"]["p50_ns"], lat["write"]["p99_ns"]))
+PYEOF
 
 step "recompression under live I/O keeps the data intact"
 mc set sovz0 level fast || ksft_fail "set level fast failed"
-dd if="$DATA" of=/dev/sovz0 bs=1M seek=16 oflag=direct status=none || ksft_fail "second copy failed"
+dd if="$DATA" of=/dev/sovz0 bs=1M seek=8 oflag=direct status=none || ksft_fail "second copy failed"
 if command -v fio >/dev/null; then
-	fio --name=live --filename=/dev/sovz0 --offset=32M --size=24M --bs=4k --rw=randwrite \
+	fio --name=live --filename=/dev/sovz0 --offset=16M --size=16M --bs=4k --rw=randwrite \
 		--direct=1 --ioengine=psync --verify=crc32c --verify_fatal=1 --do_verify=1 \
-		--buffer_compress_percentage=70 --refill_buffers --loops=3 \
+		--buffer_compress_percentage=70 --refill_buffers --loops=1 \
 		--output="$TMP/fio.out" >/dev/null 2>&1 &
 else
 	( for i in 1 2 3 4 5 6; do
-		dd if="$DATA" of=/dev/sovz0 bs=64k seek=$((32 << 4)) oflag=direct status=none || exit 1
-		[ "$(sum /dev/sovz0 16 32)" = "$want" ] || exit 1
+		dd if="$DATA" of=/dev/sovz0 bs=64k seek=$((16 << 4)) oflag=direct status=none || exit 1
+		[ "$(sum /dev/sovz0 8 16)" = "$want" ] || exit 1
 	done ) &
 fi
 io=$!
@@ -141,14 +153,14 @@ sleep 0.5
 out=$(mc recompress sovz0 idle-age 0 level balanced threads 2) || ksft_fail "recompress under I/O failed: $out"
 # readers of the recompressed region meanwhile
 for i in 1 2 3; do
-	check_eq "$(sum /dev/sovz0 16 16)" "$want" "second copy read during the run ($i)"
+	check_eq "$(sum /dev/sovz0 8 8)" "$want" "second copy read during the run ($i)"
 done
 wait "$io" || ksft_fail "the live I/O failed verification: $(cat "$TMP/fio.out" 2>/dev/null)"
 io=
 wait_idle sovz0 180
 check_eq "$(stat_of sovz0 '["recompression"]["errors"]')" 0 "errors of the run under I/O"
-check_eq "$(sum /dev/sovz0 16)" "$want" "first copy after the run under I/O"
-check_eq "$(sum /dev/sovz0 16 16)" "$want" "second copy after the run under I/O"
+check_eq "$(sum /dev/sovz0 8)" "$want" "first copy after the run under I/O"
+check_eq "$(sum /dev/sovz0 8 8)" "$want" "second copy after the run under I/O"
 check_eq "$(stat_of sovz0 '["recompression"]["runs"]')" 2 "runs"
 
 step "policies: refusals"
@@ -178,13 +190,13 @@ d = json.loads(sys.argv[1])["devices"][0]
 p, s = d["policy"], d["stats"]
 assert p["kinds"] == ["time"] and p["idle_age"] == 1 and p["level"] == "best", p
 assert p["acted"] >= 1, p
-assert s["recompressed"] > 2000 and s["level_pages"]["best"] > 2000, s
+assert s["recompressed"] > 1000 and s["level_pages"]["best"] > 1000, s
 PYEOF
-check_eq "$(sum /dev/sovz1 16)" "$want" "sovz1's data after the time policy"
+check_eq "$(sum /dev/sovz1 8)" "$want" "sovz1's data after the time policy"
 
 step "a demand policy acts on reported pressure"
 mc set sovz1 level fast policy demand idle-age 4s cooldown 1s || ksft_fail "set policy demand failed"
-dd if="$DATA" of=/dev/sovz1 bs=1M seek=16 count=8 oflag=direct status=none || ksft_fail "rewrite failed"
+dd if="$DATA" of=/dev/sovz1 bs=1M seek=8 oflag=direct status=none || ksft_fail "rewrite failed"
 sleep 2
 listen policy 1 20
 mc pressure || ksft_fail "pressure failed"
@@ -192,7 +204,7 @@ heard policy
 echo "event: $ev"
 check_contains "$ev" "kind=policy id=1 name=sovz1 cause=demand actions=recompress" "the demand event"
 wait_idle sovz1 120
-check_eq "$(sum /dev/sovz1 16)" "$want" "sovz1's data after the demand policy"
+check_eq "$(sum /dev/sovz1 8)" "$want" "sovz1's data after the demand policy"
 mc set sovz1 policy off || ksft_fail "policy off failed"
 check_contains "$(mc stats sovz1)" "policy        none" "stats after policy off"
 

@@ -154,6 +154,28 @@ static void test_secs(void **state)
 	assert_int_equal(mc_parse_secs("49711d", &v), -ERANGE);
 }
 
+static void test_latency(void **state)
+{
+	uint64_t b[SOV_MC_LAT_BUCKETS] = { 0 };
+	char t[32];
+
+	(void)state;
+	assert_int_equal(mc_lat_percentile(b, SOV_MC_LAT_BUCKETS, 50), 0);
+	b[10] = 50;	/* [1024, 2048) ns */
+	b[12] = 40;
+	b[20] = 9;
+	b[31] = 1;	/* the last bucket: 2^31 ns and longer */
+	assert_int_equal(mc_lat_percentile(b, SOV_MC_LAT_BUCKETS, 50), 2048);
+	assert_int_equal(mc_lat_percentile(b, SOV_MC_LAT_BUCKETS, 51), 8192);
+	assert_int_equal(mc_lat_percentile(b, SOV_MC_LAT_BUCKETS, 90), 8192);
+	assert_int_equal(mc_lat_percentile(b, SOV_MC_LAT_BUCKETS, 99), 2 << 20);
+	assert_int_equal(mc_lat_percentile(b, SOV_MC_LAT_BUCKETS, 100), 1ULL << 32);
+	assert_string_equal(mc_fmt_ns(850, t, sizeof(t)), "850 ns");
+	assert_string_equal(mc_fmt_ns(2048, t, sizeof(t)), "2.0 us");
+	assert_string_equal(mc_fmt_ns(2 << 20, t, sizeof(t)), "2.1 ms");
+	assert_string_equal(mc_fmt_ns(1ULL << 32, t, sizeof(t)), "4.29 s");
+}
+
 static void test_bytes(void **state)
 {
 	char b[32];
@@ -270,6 +292,7 @@ static void test_cli_module_absent(void **state)
 static struct nlmsghdr *device_msg(void *buf)
 {
 	struct nlmsghdr *nlh = sov_nl_put_hdr(buf, 0x20, SOV_CMD_MC_DEV_GET, 1, 0, 0);
+	uint64_t lat[SOV_MC_LAT_BUCKETS] = { [11] = 90, [12] = 9, [16] = 1 };
 	struct nlattr *nest;
 
 	mnl_attr_put_u32(nlh, SOV_A_MC_ID, 0);
@@ -298,6 +321,11 @@ static struct nlmsghdr *device_msg(void *buf)
 	mnl_attr_put_u64(nlh, SOV_A_MC_RECOMP_RECOMPRESSED, 700);
 	mnl_attr_put_u64(nlh, SOV_A_MC_RECOMP_RUNS, 1);
 	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, SOV_A_MC_LATENCY);
+	mnl_attr_put(nlh, SOV_A_MC_LAT_READ, sizeof(lat), lat);
+	lat[12] = 0;
+	mnl_attr_put(nlh, SOV_A_MC_LAT_WRITE, sizeof(lat), lat);
+	mnl_attr_nest_end(nlh, nest);
 	return nlh;
 }
 
@@ -325,6 +353,8 @@ static void test_print_device(void **state)
 	assert_non_null(strstr(out, "sovz0: id 0, 256.0 MiB, level balanced, mem_limit none, in use"));
 	assert_non_null(strstr(out, "pages         1000 (same-filled 100, huge 50)"));
 	assert_non_null(strstr(out, "recompression done at best, pages idle 300s, 2 threads: 65536 scanned, 700 rewritten, 0 errors"));
+	assert_non_null(strstr(out, "read latency  100 bios: p50 <4.1 us, p90 <4.1 us, p99 <8.2 us, max <131.1 us"));
+	assert_non_null(strstr(out, "write latency 91 bios: p50 <4.1 us, p90 <4.1 us, p99 <131.1 us, max <131.1 us"));
 	assert_non_null(strstr(out, "ratio         4.00 (original/compressed), 2.00 counting"));
 	assert_non_null(strstr(out, "savings       2.0 MiB (50% of the original)"));
 	assert_non_null(strstr(out, "limit hits 3"));
@@ -353,6 +383,12 @@ static void test_print_device(void **state)
 	assert_string_equal(json_object_get_string(json_object_object_get(v, "level")), "best");
 	assert_int_equal(json_object_get_int64(json_object_object_get(v, "recompressed")), 700);
 	assert_int_equal(json_object_get_int64(json_object_object_get(v, "runs")), 1);
+	v = json_object_object_get(json_object_object_get(d, "latency"), "read");
+	assert_non_null(v);
+	assert_int_equal(json_object_get_int64(json_object_object_get(v, "count")), 100);
+	assert_int_equal(json_object_get_int64(json_object_object_get(v, "p99_ns")), 8192);
+	assert_int_equal(json_object_array_length(json_object_object_get(v, "buckets")),
+			 SOV_MC_LAT_BUCKETS);
 	json_object_put(o);
 }
 
@@ -362,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_secs),
+		cmocka_unit_test(test_latency),
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_cli_refusals),
 		cmocka_unit_test(test_cli_module_absent),

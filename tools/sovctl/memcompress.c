@@ -168,6 +168,8 @@ struct mc_dev {
 		uint32_t kinds, ratio_x100, idle_s, cooldown_s, level;
 		uint64_t mem_bytes, acted;
 	} policy;
+	bool has_lat;
+	uint64_t lat[2][SOV_MC_LAT_BUCKETS];	/* read, write */
 };
 
 static const char *const policy_names[__SOV_MC_POLICY_CNT] = {
@@ -197,6 +199,7 @@ static const enum mnl_attr_data_type mc_types[SOV_A_MC_MAX + 1] = {
 	[SOV_A_MC_POLICY] = MNL_TYPE_NESTED,
 	[SOV_A_MC_EVENT_CAUSE] = MNL_TYPE_U32,
 	[SOV_A_MC_EVENT_ACTIONS] = MNL_TYPE_U32,
+	[SOV_A_MC_LATENCY] = MNL_TYPE_NESTED,
 };
 
 static const enum mnl_attr_data_type policy_types[SOV_A_MC_POLICY_MAX + 1] = {
@@ -274,6 +277,23 @@ static void parse_policy(struct mc_dev *d, const struct nlattr *nest)
 	d->policy.acted = u64_of(pt[SOV_A_MC_POLICY_ACTED]);
 }
 
+static void parse_lat(struct mc_dev *d, const struct nlattr *nest)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		unsigned int t = mnl_attr_get_type(a);
+
+		/* a histogram of another size is not ours to read */
+		if ((t == SOV_A_MC_LAT_READ || t == SOV_A_MC_LAT_WRITE) &&
+		    mnl_attr_get_payload_len(a) == sizeof(d->lat[0])) {
+			memcpy(d->lat[t - SOV_A_MC_LAT_READ], mnl_attr_get_payload(a),
+			       sizeof(d->lat[0]));
+			d->has_lat = true;
+		}
+	}
+}
+
 /* Each reply message is one device; a newer module's extra attributes are skipped. */
 static int dev_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -306,6 +326,8 @@ static int dev_cb(const struct nlmsghdr *nlh, void *data)
 		parse_recomp(d, tb[SOV_A_MC_RECOMP]);
 	if (tb[SOV_A_MC_POLICY])
 		parse_policy(d, tb[SOV_A_MC_POLICY]);
+	if (tb[SOV_A_MC_LATENCY])
+		parse_lat(d, tb[SOV_A_MC_LATENCY]);
 	if (!tb[SOV_A_MC_STATS])
 		return MNL_CB_OK;
 	d->has_stats = true;
@@ -456,6 +478,76 @@ static void print_recomp(const struct mc_dev *d)
 	print_close_object();
 }
 
+uint64_t mc_lat_percentile(const uint64_t *buckets, unsigned int n, unsigned int pct)
+{
+	uint64_t total = 0, sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		total += buckets[i];
+	if (!total)
+		return 0;
+	for (i = 0; i < n; i++) {
+		sum += buckets[i];
+		/* the first bucket holding the pct-th percent of the bios */
+		if (sum * 100 >= total * pct)
+			break;
+	}
+	if (i >= n)
+		i = n - 1;
+	return i >= 63 ? UINT64_MAX : 2ULL << i;
+}
+
+const char *mc_fmt_ns(uint64_t ns, char *buf, size_t size)
+{
+	if (ns < 1000)
+		snprintf(buf, size, "%llu ns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, size, "%.1f us", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, size, "%.1f ms", ns / 1e6);
+	else
+		snprintf(buf, size, "%.2f s", ns / 1e9);
+	return buf;
+}
+
+static void print_lat_one(const char *key, const char *label, const uint64_t *b)
+{
+	static const unsigned int pcts[] = { 50, 90, 99, 100 };
+	static const char *const keys[] = { "p50_ns", "p90_ns", "p99_ns", "max_ns" };
+	static const char *const fmts[] = { " p50 <%s,", " p90 <%s,", " p99 <%s,", " max <%s\n" };
+	uint64_t total = 0, v;
+	unsigned int i;
+	char t[32];
+
+	for (i = 0; i < SOV_MC_LAT_BUCKETS; i++)
+		total += b[i];
+	print_open_object(key);
+	print_u64("count", NULL, total);
+	print_text("  %-13s %llu bios%s", label, (unsigned long long)total, total ? ":" : "\n");
+	for (i = 0; i < 4; i++) {
+		v = mc_lat_percentile(b, SOV_MC_LAT_BUCKETS, pcts[i]);
+		print_u64(keys[i], NULL, v);
+		if (total)
+			print_text(fmts[i], mc_fmt_ns(v, t, sizeof(t)));
+	}
+	print_open_array("buckets");
+	for (i = 0; i < SOV_MC_LAT_BUCKETS; i++)
+		print_u64(NULL, NULL, b[i]);
+	print_close_array();
+	print_close_object();
+}
+
+static void print_lat(const struct mc_dev *d)
+{
+	if (!d->has_lat)
+		return;
+	print_open_object("latency");
+	print_lat_one("read", "read latency", d->lat[0]);
+	print_lat_one("write", "write latency", d->lat[1]);
+	print_close_object();
+}
+
 /* "threshold,time" */
 static const char *fmt_kinds(uint32_t kinds, char *buf, size_t size)
 {
@@ -558,6 +650,7 @@ static void print_stats(const struct mc_dev *d)
 	print_close_object();
 	print_recomp(d);
 	print_policy(d);
+	print_lat(d);
 	print_close_object();
 }
 

@@ -26,6 +26,14 @@ const char *mc_level_name(uint32_t level);
  */
 int mc_parse_secs(const char *s, uint32_t *secs);
 
+/*
+ * Of a log2 ns histogram (bucket i: [2^i, 2^(i+1)) ns): the upper bound of
+ * the bucket that holds the @pct-th percentile (100: the longest); 0 if empty.
+ */
+uint64_t mc_lat_percentile(const uint64_t *buckets, unsigned int n, unsigned int pct);
+/* "850 ns", "12.3 us", "4.1 ms", "1.20 s" */
+const char *mc_fmt_ns(uint64_t ns, char *buf, size_t size);
+
 /* "256.0 MiB", "2.0 GiB", "512 B" */
 const char *mc_fmt_bytes(uint64_t bytes, char *buf, size_t size);
 

@@ -779,6 +779,7 @@ enum sov_a_cluster {
 #define SOV_MC_SIZE_MAX		0x10000000000ULL	/* bytes of one device: 1 TiB */
 #define SOV_MC_BLOCK_SIZE	4096		/* sizes are multiples of it */
 #define SOV_MC_RECOMP_THREADS_MAX 8		/* workers of one recompression run */
+#define SOV_MC_LAT_BUCKETS	32		/* log2 ns buckets of a latency histogram */
 
 /**
  * enum sov_mc_level - SOV_A_MC_LEVEL: how a device compresses new writes
@@ -823,6 +824,8 @@ enum sov_mc_level {
  *	sov_mc_policy that acted
  * @SOV_A_MC_EVENT_ACTIONS: u32, EVENT_NTF of kind policy: what it did,
  *	a mask of BIT(enum sov_mc_action)
+ * @SOV_A_MC_LATENCY: nest of SOV_A_MC_LAT_*: how long the device took to
+ *	serve its read and write bios (replies)
  */
 enum sov_a_mc {
 	SOV_A_MC_UNSPEC,
@@ -842,6 +845,7 @@ enum sov_a_mc {
 	SOV_A_MC_POLICY,
 	SOV_A_MC_EVENT_CAUSE,
 	SOV_A_MC_EVENT_ACTIONS,
+	SOV_A_MC_LATENCY,
 
 	__SOV_A_MC_CNT,
 	SOV_A_MC_MAX = __SOV_A_MC_CNT - 1
@@ -902,6 +906,22 @@ enum sov_a_mc_stats {
 
 	__SOV_A_MC_STATS_CNT,
 	SOV_A_MC_STATS_MAX = __SOV_A_MC_STATS_CNT - 1
+};
+
+/**
+ * enum sov_a_mc_lat - latency histograms, inside SOV_A_MC_LATENCY
+ * @SOV_A_MC_LAT_READ: binary, SOV_MC_LAT_BUCKETS u64 in host order: bucket
+ *	i counts read bios served in [2^i, 2^(i+1)) ns (bucket 0 from 0, the
+ *	last one everything longer)
+ * @SOV_A_MC_LAT_WRITE: binary, the same for write bios
+ */
+enum sov_a_mc_lat {
+	SOV_A_MC_LAT_UNSPEC,
+	SOV_A_MC_LAT_READ,
+	SOV_A_MC_LAT_WRITE,
+
+	__SOV_A_MC_LAT_CNT,
+	SOV_A_MC_LAT_MAX = __SOV_A_MC_LAT_CNT - 1
 };
 
 /**
