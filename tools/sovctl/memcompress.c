@@ -29,6 +29,9 @@ static const char *const mc_attr_names[SOV_A_MC_MAX + 1] = {
 	[SOV_A_MC_SIZE] = "size",
 	[SOV_A_MC_LEVEL] = "level",
 	[SOV_A_MC_MEM_LIMIT] = "mem_limit",
+	[SOV_A_MC_IDLE_AGE] = "idle-age",
+	[SOV_A_MC_THREADS] = "threads",
+	[SOV_A_MC_POLICY] = "policy",
 };
 
 const char *mc_level_name(uint32_t level)
