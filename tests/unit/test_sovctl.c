@@ -19,49 +19,7 @@
 #include "../../tools/sovctl/print.h"
 #include "../../kmod/version.h"
 #include "../../tools/sovctl/sovctl.h"
-
-static char out[16384], err[4096];
-
-/* Run sovctl with @args (NULL-terminated), capturing stdout and stderr. */
-static int run(const char *first, ...)
-{
-	char *argv[16] = { "sovctl" };
-	FILE *fo = tmpfile(), *fe = tmpfile();
-	int argc = 1, ret, so, se;
-	const char *a;
-	va_list ap;
-	size_t n;
-
-	va_start(ap, first);
-	for (a = first; a && argc < 15; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
-	va_end(ap);
-	argv[argc] = NULL;
-
-	fflush(stdout);
-	fflush(stderr);
-	so = dup(1);
-	se = dup(2);
-	dup2(fileno(fo), 1);
-	dup2(fileno(fe), 2);
-	ret = sovctl_main(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(so, 1);
-	dup2(se, 2);
-	close(so);
-	close(se);
-
-	rewind(fo);
-	n = fread(out, 1, sizeof(out) - 1, fo);
-	out[n] = '\0';
-	rewind(fe);
-	n = fread(err, 1, sizeof(err) - 1, fe);
-	err[n] = '\0';
-	fclose(fo);
-	fclose(fe);
-	return ret;
-}
+#include "sovctl_run.h"
 
 static struct json_object *parse_json(const char *s)
 {
