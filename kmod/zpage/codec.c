@@ -71,7 +71,11 @@ struct sov_zstream {
 	zstd_cctx *cctx;
 	zstd_dctx *dctx;
 	void *buf;		/* SOV_ZSTREAM_BUF bytes of output */
+	void *pack_in;		/* a pack's compressed bytes, gathered */
+	void *pack_out;		/* a pack's pages, decoded */
 };
+
+#define SOV_ZPACK_BUF		(SOV_ZPACK_PAGES * PAGE_SIZE)
 
 static DEFINE_PER_CPU(struct sov_zstream, sov_zstreams) = {
 	.lock = INIT_LOCAL_LOCK(lock),
@@ -129,6 +133,10 @@ static void sov_zstream_free(struct sov_zstream *zs)
 	kvfree(zs->cwrk);
 	kvfree(zs->dwrk);
 	kvfree(zs->buf);
+	kvfree(zs->pack_in);
+	kvfree(zs->pack_out);
+	zs->pack_in = NULL;
+	zs->pack_out = NULL;
 	zs->lz4_wrk = NULL;
 	zs->cwrk = NULL;
 	zs->dwrk = NULL;
@@ -156,7 +164,9 @@ static int sov_zstream_alloc(struct sov_zstream *zs, size_t lz4_size, size_t cct
 			goto err;
 	}
 	zs->buf = kvmalloc(SOV_ZSTREAM_BUF, GFP_KERNEL);
-	if (!zs->buf)
+	zs->pack_in = kvmalloc(SOV_ZPACK_BUF, GFP_KERNEL);
+	zs->pack_out = kvmalloc(SOV_ZPACK_BUF, GFP_KERNEL);
+	if (!zs->buf || !zs->pack_in || !zs->pack_out)
 		goto err;
 	return 0;
 
@@ -293,8 +303,6 @@ int sov_zcodec_compress(struct sov_zstream *zs, enum sov_zlevel level, const voi
 int sov_zcodec_decompress(struct sov_zstream *zs, enum sov_zalg alg, const void *src,
 			  unsigned int len, void *dst)
 {
-	size_t ret;
-
 	switch (alg) {
 	case SOV_ZALG_RAW:
 		if (len != PAGE_SIZE)
@@ -306,9 +314,29 @@ int sov_zcodec_decompress(struct sov_zstream *zs, enum sov_zalg alg, const void 
 			return -EIO;
 		return LZ4_decompress_safe(src, dst, len, PAGE_SIZE) == PAGE_SIZE ? 0 : -EIO;
 	case SOV_ZALG_ZSTD:
-		ret = zstd_decompress_dctx(zs->dctx, dst, PAGE_SIZE, src, len);
-		return !zstd_is_error(ret) && ret == PAGE_SIZE ? 0 : -EIO;
+		return sov_zcodec_zstd_decompress(zs, src, len, dst, PAGE_SIZE);
 	default:
 		return -EIO;
 	}
+}
+
+int sov_zcodec_zstd_decompress(struct sov_zstream *zs, const void *src, unsigned int len,
+			       void *dst, unsigned int dst_len)
+{
+	size_t ret = zstd_decompress_dctx(zs->dctx, dst, dst_len, src, len);
+
+	return !zstd_is_error(ret) && ret == dst_len ? 0 : -EIO;
+}
+
+void sov_zcodec_pack_bufs(struct sov_zstream *zs, void **in, void **out)
+{
+	*in = zs->pack_in;
+	*out = zs->pack_out;
+}
+
+int sov_zcodec_zstd_level(enum sov_zlevel level)
+{
+	if ((unsigned int)level >= __SOV_ZLEVEL_CNT || sov_zlevels[level].method != SOV_ZM_ZSTD)
+		return -EINVAL;
+	return sov_zlevels[level].param;
 }

@@ -59,4 +59,18 @@ int sov_zcodec_compress(struct sov_zstream *zs, enum sov_zlevel level, const voi
 int sov_zcodec_decompress(struct sov_zstream *zs, enum sov_zalg alg, const void *src,
 			  unsigned int len, void *dst);
 
+/* Most pages one object holds: a pack of idle pages (pack.h). */
+#define SOV_ZPACK_PAGES		4
+
+/*
+ * A pack's scratch in @zs: @in for its compressed bytes, @out for its
+ * decoded pages, SOV_ZPACK_PAGES * PAGE_SIZE bytes each.
+ */
+void sov_zcodec_pack_bufs(struct sov_zstream *zs, void **in, void **out);
+/* zstd: decode @len bytes of @src into exactly @dst_len bytes at @dst, else -EIO. */
+int sov_zcodec_zstd_decompress(struct sov_zstream *zs, const void *src, unsigned int len,
+			       void *dst, unsigned int dst_len);
+/* The zstd level @level compresses at, or -EINVAL when it does not use zstd. */
+int sov_zcodec_zstd_level(enum sov_zlevel level);
+
 #endif /* _SOV_ZPAGE_CODEC_H */

@@ -93,6 +93,8 @@ static const struct {
 	SOV_MC_STAT(RECOMPRESSED, recompressed),
 	SOV_MC_STAT(COMPACTIONS, compactions),
 	SOV_MC_STAT(COMPACTED_PAGES, compacted_pages),
+	SOV_MC_STAT(PACKS, packs),
+	SOV_MC_STAT(PACKED_PAGES, packed_pages),
 };
 
 /* Every counter of the store is on the wire: a new one must be added here. */

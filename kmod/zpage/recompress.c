@@ -13,6 +13,7 @@
 #include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 
+#include "pack.h"
 #include "recompress.h"
 
 /* How long a worker waits for foreground I/O to drain before it looks again. */
@@ -98,21 +99,37 @@ static void recomp_work(struct work_struct *work)
 	struct recomp_worker *w = container_of(work, struct recomp_worker, work);
 	struct sov_zrecomp *rc = w->rc;
 	enum sov_zlevel level = rc->status.level;
+	struct sov_zpacker *pk = NULL;
+	unsigned int scanned;
 	u64 i;
 	int ret;
 
-	for (i = w->first; i < w->end && !READ_ONCE(rc->stop); i++) {
+	/* best packs idle neighbours; without the memory for it, page by page */
+	if (level == SOV_ZLEVEL_BEST) {
+		pk = sov_zpacker_new(level);
+		if (IS_ERR(pk)) {
+			atomic64_inc(&rc->errors);
+			pk = NULL;
+		}
+	}
+	for (i = w->first; i < w->end && !READ_ONCE(rc->stop); i += scanned) {
 		/* foreground I/O first: wait while the device is busy */
 		while (atomic_read(rc->inflight) > 0 && !READ_ONCE(rc->stop))
 			usleep_range(YIELD_MIN_US, YIELD_MAX_US);
-		ret = sov_zstore_recompress(rc->st, i, level, rc->idle_before);
-		atomic64_inc(&rc->scanned);
+		scanned = 1;
+		if (pk)
+			ret = sov_zstore_pack(rc->st, i, w->end, level, rc->idle_before, pk,
+					      &scanned);
+		else
+			ret = sov_zstore_recompress(rc->st, i, level, rc->idle_before);
+		atomic64_add(scanned, &rc->scanned);
 		if (ret > 0)
-			atomic64_inc(&rc->recompressed);
+			atomic64_add(ret, &rc->recompressed);
 		else if (ret < 0)
 			atomic64_inc(&rc->errors);
 		cond_resched();
 	}
+	sov_zpacker_free(pk);
 	if (atomic_dec_and_test(&rc->active))
 		finish_run(rc);
 }

@@ -28,6 +28,7 @@
 #include <linux/vmalloc.h>
 #include <linux/zsmalloc.h>
 
+#include "pack.h"
 #include "store.h"
 
 /* The low bits of a slot's flags hold the object size: 0..PAGE_SIZE. */
@@ -41,15 +42,20 @@ enum {
 	SOV_ZSLOT_RECOMP,	/* being recompressed; any write or discard clears it */
 	SOV_ZSLOT_ALG,		/* enum sov_zalg, 2 bits */
 	SOV_ZSLOT_LEVEL = SOV_ZSLOT_ALG + 2,	/* enum sov_zlevel, 2 bits */
-	__SOV_ZSLOT_BITS = SOV_ZSLOT_LEVEL + 2,
+	SOV_ZSLOT_PACKED = SOV_ZSLOT_LEVEL + 2,	/* handle is a struct sov_zpack */
+	SOV_ZSLOT_POS,		/* the page's place in its pack, 2 bits */
+	SOV_ZSLOT_NOPACK = SOV_ZSLOT_POS + 2,	/* did not pack: scans skip it */
+	__SOV_ZSLOT_BITS,
 };
 
 #define SOV_ZSLOT_ALG_MASK	(3UL << SOV_ZSLOT_ALG)
 #define SOV_ZSLOT_LEVEL_MASK	(3UL << SOV_ZSLOT_LEVEL)
+#define SOV_ZSLOT_POS_MASK	(3UL << SOV_ZSLOT_POS)
 
 static_assert(__SOV_ZSLOT_BITS <= BITS_PER_LONG);
 static_assert(__SOV_ZALG_CNT <= 4);
 static_assert(__SOV_ZLEVEL_CNT <= 4);
+static_assert(SOV_ZPACK_PAGES <= 4);
 
 struct sov_zslot {
 	unsigned long handle;
@@ -69,6 +75,8 @@ struct sov_zstore_counters {
 	atomic64_t limit_hits;
 	atomic64_t recompressed;
 	atomic64_t compactions, compacted_pages;
+	atomic64_t packs, packed_pages;
+	atomic64_t pack_meta;		/* bytes of struct sov_zpack */
 };
 
 struct sov_zstore {
@@ -119,6 +127,17 @@ static enum sov_zlevel sov_zslot_level(unsigned long flags)
 	return (flags & SOV_ZSLOT_LEVEL_MASK) >> SOV_ZSLOT_LEVEL;
 }
 
+/* Holds data: a same-filled word, an object or a place in a pack. */
+static bool sov_zslot_held(unsigned long flags)
+{
+	return flags & (BIT(SOV_ZSLOT_SAME) | BIT(SOV_ZSLOT_PACKED) | SOV_ZSLOT_SIZE_MASK);
+}
+
+static struct sov_zpack *sov_zslot_pack(const struct sov_zslot *slot)
+{
+	return (struct sov_zpack *)slot->handle;
+}
+
 static unsigned long sov_zslot_mkflags(unsigned int size, enum sov_zalg alg,
 				       enum sov_zlevel level)
 {
@@ -142,9 +161,11 @@ static bool sov_zpage_same(const void *src, unsigned long *fill)
 	return true;
 }
 
+/* The pool's pages and the packs' descriptors */
 static u64 sov_zstore_mem_used(struct sov_zstore *st)
 {
-	return (u64)zs_get_total_pages(st->pool) << PAGE_SHIFT;
+	return ((u64)zs_get_total_pages(st->pool) << PAGE_SHIFT) +
+		atomic64_read(&st->c.pack_meta);
 }
 
 static void sov_zstore_update_max(struct sov_zstore *st, u64 used)
@@ -190,6 +211,26 @@ err_free_st:
 	return ERR_PTR(-ENOMEM);
 }
 
+/* A pack counts from its making until its last reference goes. */
+static void sov_zstore_count_pack(struct sov_zstore *st, struct sov_zpack *pack)
+{
+	atomic64_add(pack->len, &st->c.compr_bytes);
+	atomic64_add(ksize(pack), &st->c.pack_meta);
+	atomic64_inc(&st->c.packs);
+}
+
+static void sov_zstore_put_pack(struct sov_zstore *st, struct sov_zpack *pack)
+{
+	size_t meta = ksize(pack);
+	unsigned int len = sov_zpack_put(st->pool, pack);
+
+	if (len) {
+		atomic64_sub(len, &st->c.compr_bytes);
+		atomic64_sub(meta, &st->c.pack_meta);
+		atomic64_dec(&st->c.packs);
+	}
+}
+
 /* Drop what @slot holds; the slot lock is held (or the store is private). */
 static void sov_zstore_free_slot(struct sov_zstore *st, struct sov_zslot *slot)
 {
@@ -198,6 +239,11 @@ static void sov_zstore_free_slot(struct sov_zstore *st, struct sov_zslot *slot)
 
 	if (flags & BIT(SOV_ZSLOT_SAME)) {
 		atomic64_dec(&st->c.same_pages);
+		atomic64_dec(&st->c.pages);
+	} else if (flags & BIT(SOV_ZSLOT_PACKED)) {
+		sov_zstore_put_pack(st, sov_zslot_pack(slot));
+		atomic64_dec(&st->c.packed_pages);
+		atomic64_dec(&st->c.level_pages[sov_zslot_level(flags)]);
 		atomic64_dec(&st->c.pages);
 	} else if (size) {
 		zs_free(st->pool, slot->handle);
@@ -420,6 +466,9 @@ static int sov_zstore_read_locked(struct sov_zstore *st, struct sov_zslot *slot,
 		memset_l(dst, slot->handle, PAGE_SIZE / sizeof(unsigned long));
 		return 0;
 	}
+	if (flags & BIT(SOV_ZSLOT_PACKED))
+		return sov_zpack_read(st->pool, sov_zslot_pack(slot),
+				      (flags & SOV_ZSLOT_POS_MASK) >> SOV_ZSLOT_POS, dst);
 	if (!size) {
 		memset(dst, 0, PAGE_SIZE);
 		return 0;
@@ -461,7 +510,7 @@ void sov_zstore_discard(struct sov_zstore *st, u64 index)
 	slot = &st->slots[index];
 
 	sov_zslot_lock(slot);
-	held = slot->flags & (BIT(SOV_ZSLOT_SAME) | SOV_ZSLOT_SIZE_MASK);
+	held = sov_zslot_held(slot->flags);
 	sov_zstore_free_slot(st, slot);
 	sov_zslot_unlock(slot);
 	if (held)
@@ -583,6 +632,135 @@ out:
 	return err;
 }
 
+/* Worth packing at @level: a compressed page of its own, written at or below @level, idle. */
+static bool sov_zslot_packable(const struct sov_zslot *slot, enum sov_zlevel level,
+			       unsigned long idle_before)
+{
+	unsigned long flags = slot->flags;
+
+	if (flags & (BIT(SOV_ZSLOT_SAME) | BIT(SOV_ZSLOT_HUGE) | BIT(SOV_ZSLOT_NOPACK) |
+		     BIT(SOV_ZSLOT_RECOMP)))
+		return false;
+	return sov_zslot_size(flags) && sov_zslot_level(flags) <= level &&
+		time_before(slot->atime, idle_before);
+}
+
+/* Put page @pos of @pack, referenced for it, in the (empty, locked) slot. */
+static void sov_zstore_install_packed(struct sov_zstore *st, struct sov_zslot *slot,
+				      struct sov_zpack *pack, unsigned int pos,
+				      enum sov_zlevel level)
+{
+	slot->handle = (unsigned long)pack;
+	slot->flags = (slot->flags & BIT(SOV_ZSLOT_LOCK)) | BIT(SOV_ZSLOT_PACKED) |
+		(unsigned long)pos << SOV_ZSLOT_POS | sov_zslot_mkflags(0, SOV_ZALG_ZSTD, level);
+	atomic64_inc(&st->c.packed_pages);
+	atomic64_inc(&st->c.level_pages[level]);
+	atomic64_inc(&st->c.pages);
+}
+
+/* Unmark the @n slots from @index a pack attempt marked, if they still hold what it read. */
+static void sov_zstore_pack_release(struct sov_zstore *st, u64 index, unsigned int n,
+				    const unsigned long *handles)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct sov_zslot *slot = &st->slots[index + i];
+
+		sov_zslot_lock(slot);
+		if (slot->handle == handles[i])
+			slot->flags &= ~BIT(SOV_ZSLOT_RECOMP);
+		sov_zslot_unlock(slot);
+	}
+}
+
+/* These pages did not gain together: later scans leave them alone until written. */
+static void sov_zstore_mark_nopack(struct sov_zstore *st, u64 index, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct sov_zslot *slot = &st->slots[index + i];
+
+		sov_zslot_lock(slot);
+		if (sov_zslot_size(slot->flags))
+			slot->flags |= BIT(SOV_ZSLOT_NOPACK);
+		sov_zslot_unlock(slot);
+	}
+}
+
+int sov_zstore_pack(struct sov_zstore *st, u64 index, u64 end, enum sov_zlevel level,
+		    unsigned long idle_before, struct sov_zpacker *pk, unsigned int *scanned)
+{
+	unsigned long handles[SOV_ZPACK_PAGES], atime;
+	unsigned int n, i, installed = 0, old_len = 0;
+	struct sov_zpack *pack;
+	struct sov_zslot *slot;
+	int err, ret;
+
+	might_sleep();
+	*scanned = 1;
+	if (index >= st->nr_pages)
+		return -ERANGE;
+	end = min3(end, st->nr_pages, index + SOV_ZPACK_PAGES);
+
+	/* The run of packable pages from @index: read, marked, their objects noted. */
+	for (n = 0; index + n < end; n++) {
+		slot = &st->slots[index + n];
+		sov_zslot_lock(slot);
+		if (!sov_zslot_packable(slot, level, idle_before) ||
+		    sov_zstore_read_locked(st, slot, sov_zpacker_page(pk, n))) {
+			sov_zslot_unlock(slot);
+			break;
+		}
+		handles[n] = slot->handle;
+		old_len += sov_zslot_size(slot->flags);
+		slot->flags |= BIT(SOV_ZSLOT_RECOMP);
+		sov_zslot_unlock(slot);
+	}
+	*scanned = max(n, 1U);
+	if (n < 2) {
+		/* Nothing to pack with: the page may still gain alone. */
+		sov_zstore_pack_release(st, index, n, handles);
+		return sov_zstore_recompress(st, index, level, idle_before);
+	}
+
+	pack = sov_zpack_make(st->pool, pk, n, old_len - 1);
+	if (IS_ERR(pack)) {
+		sov_zstore_pack_release(st, index, n, handles);
+		if (PTR_ERR(pack) != -E2BIG)
+			return PTR_ERR(pack);
+		for (i = 0, ret = 0; i < n; i++) {
+			err = sov_zstore_recompress(st, index + i, level, idle_before);
+			if (err < 0)
+				return err;
+			ret += err;
+		}
+		sov_zstore_mark_nopack(st, index, n);
+		return ret;
+	}
+
+	sov_zstore_count_pack(st, pack);
+	for (i = 0; i < n; i++) {
+		slot = &st->slots[index + i];
+		sov_zslot_lock(slot);
+		/* A write or discard since the read cleared the mark: it wins. */
+		if (slot->handle == handles[i] && (slot->flags & BIT(SOV_ZSLOT_RECOMP))) {
+			atime = slot->atime;
+			sov_zstore_free_slot(st, slot);
+			refcount_inc(&pack->ref);
+			sov_zstore_install_packed(st, slot, pack, i, level);
+			slot->atime = atime;
+			installed++;
+		}
+		sov_zslot_unlock(slot);
+	}
+	/* The making's reference: the last one if no page went in. */
+	sov_zstore_put_pack(st, pack);
+	atomic64_add(installed, &st->c.recompressed);
+	return installed;
+}
+
 unsigned long sov_zstore_compact(struct sov_zstore *st)
 {
 	unsigned long freed = zs_compact(st->pool);
@@ -617,4 +795,6 @@ void sov_zstore_stats(struct sov_zstore *st, struct sov_zstore_stats *out)
 	out->recompressed = atomic64_read(&c->recompressed);
 	out->compactions = atomic64_read(&c->compactions);
 	out->compacted_pages = atomic64_read(&c->compacted_pages);
+	out->packs = atomic64_read(&c->packs);
+	out->packed_pages = atomic64_read(&c->packed_pages);
 }

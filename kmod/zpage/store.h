@@ -31,6 +31,8 @@ struct sov_zstore_stats {
 	u64 limit_hits;			/* writes refused by mem_limit */
 	u64 recompressed;		/* pages rewritten by sov_zstore_recompress() */
 	u64 compactions, compacted_pages;
+	u64 packs;			/* live packs (pack.h); their frames are in compr_bytes */
+	u64 packed_pages;		/* pages read from a pack; in level_pages too */
 };
 
 /* A store of @nr_pages slots; @name names its zsmalloc pool. ERR_PTR on failure. */
@@ -71,6 +73,21 @@ void sov_zstore_set_limit(struct sov_zstore *st, u64 bytes);
  */
 int sov_zstore_recompress(struct sov_zstore *st, u64 index, enum sov_zlevel level,
 			  unsigned long idle_before);
+
+struct sov_zpacker;
+
+/*
+ * Pack the run of idle pages that starts at slot @index (and ends before
+ * @end, at most SOV_ZPACK_PAGES long) into one object at @level, with
+ * @pk's context (pack.h). Pages of the run are compressed ones written at
+ * or below @level and last accessed before @idle_before. A run of one, or
+ * one that does not get smaller together, is recompressed page by page as
+ * sov_zstore_recompress() does. *@scanned is set to the slots looked at
+ * (at least 1); returns the pages rewritten or -errno. A write racing with
+ * it wins. May sleep.
+ */
+int sov_zstore_pack(struct sov_zstore *st, u64 index, u64 end, enum sov_zlevel level,
+		    unsigned long idle_before, struct sov_zpacker *pk, unsigned int *scanned);
 
 /* zs_compact() the pool; returns the pages freed. */
 unsigned long sov_zstore_compact(struct sov_zstore *st);

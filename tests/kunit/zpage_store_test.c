@@ -13,6 +13,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "../../kmod/zpage/pack.h"
 #include "../../kmod/zpage/store.h"
 #include "zpage_corpus.h"
 
@@ -87,7 +88,10 @@ static void zs_check_sums(struct kunit *test, struct zs_ctx *ctx)
 	KUNIT_EXPECT_EQ(test, s.orig_bytes, s.pages * PAGE_SIZE);
 	KUNIT_EXPECT_LE(test, s.huge_pages, levels);
 	KUNIT_EXPECT_GE(test, s.compr_bytes, s.huge_pages * PAGE_SIZE);
-	KUNIT_EXPECT_LE(test, s.compr_bytes, levels * PAGE_SIZE);
+	/* a pack may outlive some of its pages: it is bounded by its own size */
+	KUNIT_EXPECT_LE(test, s.compr_bytes, (levels - s.packed_pages) * PAGE_SIZE +
+			s.packs * SOV_ZPACK_PAGES * PAGE_SIZE);
+	KUNIT_EXPECT_LE(test, s.packs, s.packed_pages);
 	KUNIT_EXPECT_GE(test, s.mem_used_max, s.mem_used);
 	if (!levels) {
 		KUNIT_EXPECT_EQ(test, s.compr_bytes, 0ULL);
@@ -473,6 +477,118 @@ static void zstore_recompress(struct kunit *test)
 	zs_check_sums(test, ctx);
 }
 
+/* Pack slots [@index, @end) at best; expect @ret pages packed of @scanned looked at. */
+static void zs_pack(struct kunit *test, struct zs_ctx *ctx, struct sov_zpacker *pk, u64 index,
+		    u64 end, unsigned long idle_before, int ret, unsigned int scanned)
+{
+	unsigned int n = 0;
+
+	KUNIT_EXPECT_EQ_MSG(test, sov_zstore_pack(ctx->st, index, end, SOV_ZLEVEL_BEST,
+						  idle_before, pk, &n), ret,
+			    "packing from slot %llu", index);
+	KUNIT_EXPECT_EQ_MSG(test, n, scanned, "slots looked at from %llu", index);
+}
+
+static void zstore_pack(struct kunit *test)
+{
+	struct zs_ctx *ctx = test->priv;
+	struct sov_zstore_stats s, before;
+	struct sov_zpacker *pk;
+	unsigned long later;
+	u64 i, alone = 0, written = 0;
+	unsigned int n;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(sov_zpacker_new(SOV_ZLEVEL_FAST)), -EINVAL);
+	pk = sov_zpacker_new(SOV_ZLEVEL_BEST);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pk);
+
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_EQ(test, zs_put(ctx, i, ZC_TEXT, 10 + i, SOV_ZLEVEL_BALANCED), 0);
+	KUNIT_ASSERT_EQ(test, zs_put(ctx, 4, ZC_RANDOM, 4, SOV_ZLEVEL_FAST), 0);
+	KUNIT_ASSERT_EQ(test, zs_put(ctx, 5, ZC_CODE, 5, SOV_ZLEVEL_NONE), 0);
+	KUNIT_ASSERT_EQ(test, zs_put(ctx, 6, ZC_TEXT, 6, SOV_ZLEVEL_FAST), 0);
+	KUNIT_ASSERT_EQ(test, zs_put(ctx, 7, ZC_ZERO, 0, SOV_ZLEVEL_FAST), 0);
+	for (i = 8; i < 12; i++)
+		KUNIT_ASSERT_EQ(test, zs_put(ctx, i, ZC_TEXT, i, SOV_ZLEVEL_BEST), 0);
+	before = zs_stats(ctx);
+	for (i = 0; i < 4; i++) {
+		zcorpus_fill(ctx->copy, ZC_TEXT, 10 + i);
+		alone += zs_len(SOV_ZLEVEL_BEST, ctx->copy);
+		written += zs_len(SOV_ZLEVEL_BALANCED, ctx->copy);
+	}
+
+	/* not idle: nothing happens */
+	zs_pack(test, ctx, pk, 0, NR_SLOTS, jiffies - 100 * HZ, 0, 1);
+	KUNIT_EXPECT_EQ(test, zs_stats(ctx).packs, 0ULL);
+
+	/* four text pages: one object, smaller than the four at best alone */
+	later = jiffies + 1;
+	zs_pack(test, ctx, pk, 0, NR_SLOTS, later, 4, 4);
+	s = zs_stats(ctx);
+	KUNIT_EXPECT_EQ(test, s.packs, 1ULL);
+	KUNIT_EXPECT_EQ(test, s.packed_pages, 4ULL);
+	KUNIT_EXPECT_EQ(test, s.recompressed, 4ULL);
+	KUNIT_EXPECT_EQ(test, s.level_pages[SOV_ZLEVEL_BALANCED], 0ULL);
+	KUNIT_EXPECT_EQ(test, s.level_pages[SOV_ZLEVEL_BEST], 8ULL);
+	KUNIT_EXPECT_EQ(test, s.pages, before.pages);
+	/* the frame is shorter than the four pages at best, each on its own */
+	KUNIT_EXPECT_LT(test, s.compr_bytes, before.compr_bytes - written + alone);
+	for (i = 0; i < 4; i++)
+		zs_expect(test, ctx, i, ZC_TEXT, 10 + i);
+	zs_check_sums(test, ctx);
+	/* packed pages are done */
+	zs_pack(test, ctx, pk, 0, NR_SLOTS, jiffies + 1, 0, 1);
+	zs_pack(test, ctx, pk, 3, NR_SLOTS, jiffies + 1, 0, 1);
+
+	/* huge random: not packed, tried alone at best */
+	zs_pack(test, ctx, pk, 4, NR_SLOTS, later, 0, 1);
+	KUNIT_EXPECT_EQ(test, zs_stats(ctx).huge_pages, 1ULL);
+	/* none code + fast text: a run of two, ended by the zero page */
+	zs_pack(test, ctx, pk, 5, NR_SLOTS, later, 2, 2);
+	zs_expect(test, ctx, 5, ZC_CODE, 5);
+	zs_expect(test, ctx, 6, ZC_TEXT, 6);
+	/* a run ends at @end; pages written at best are packed too */
+	zs_pack(test, ctx, pk, 8, 10, later, 2, 2);
+	/* a run of one is recompressed alone: already at best */
+	zs_pack(test, ctx, pk, 10, 11, later, 0, 1);
+	s = zs_stats(ctx);
+	KUNIT_EXPECT_EQ(test, s.packs, 3ULL);
+	KUNIT_EXPECT_EQ(test, s.packed_pages, 8ULL);
+	KUNIT_EXPECT_EQ(test, s.level_pages[SOV_ZLEVEL_NONE], 0ULL);
+	zs_check_sums(test, ctx);
+
+	/* a write takes its page out of the pack; the others still read */
+	KUNIT_ASSERT_EQ(test, zs_put(ctx, 1, ZC_CODE, 1, SOV_ZLEVEL_FAST), 0);
+	s = zs_stats(ctx);
+	KUNIT_EXPECT_EQ(test, s.packs, 3ULL);
+	KUNIT_EXPECT_EQ(test, s.packed_pages, 7ULL);
+	zs_expect(test, ctx, 0, ZC_TEXT, 10);
+	zs_expect(test, ctx, 1, ZC_CODE, 1);
+	zs_expect(test, ctx, 3, ZC_TEXT, 13);
+	zs_check_sums(test, ctx);
+	/* the last page out frees the pack */
+	sov_zstore_discard(ctx->st, 0);
+	sov_zstore_discard(ctx->st, 2);
+	KUNIT_EXPECT_EQ(test, zs_stats(ctx).packs, 3ULL);
+	sov_zstore_discard(ctx->st, 3);
+	s = zs_stats(ctx);
+	KUNIT_EXPECT_EQ(test, s.packs, 2ULL);
+	KUNIT_EXPECT_EQ(test, s.packed_pages, 4ULL);
+	zs_check_sums(test, ctx);
+
+	/* everything gone: no byte, no pool page, no descriptor left */
+	for (i = 0; i < NR_SLOTS; i++)
+		sov_zstore_discard(ctx->st, i);
+	s = zs_stats(ctx);
+	KUNIT_EXPECT_EQ(test, s.packs, 0ULL);
+	KUNIT_EXPECT_EQ(test, s.packed_pages, 0ULL);
+	KUNIT_EXPECT_EQ(test, s.compr_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, s.mem_used, 0ULL);
+	KUNIT_EXPECT_EQ(test, sov_zstore_pack(ctx->st, NR_SLOTS, NR_SLOTS + 4, SOV_ZLEVEL_BEST,
+					      later, pk, &n), -ERANGE);
+	sov_zpacker_free(pk);
+}
+
 static void zstore_compact(struct kunit *test)
 {
 	struct zs_ctx *ctx = test->priv;
@@ -641,6 +757,7 @@ static struct kunit_case zstore_cases[] = {
 	KUNIT_CASE(zstore_range),
 	KUNIT_CASE(zstore_limit),
 	KUNIT_CASE(zstore_recompress),
+	KUNIT_CASE(zstore_pack),
 	KUNIT_CASE(zstore_compact),
 	KUNIT_CASE(zstore_concurrent),
 	{}

@@ -421,6 +421,8 @@ void mc_print_stats(const struct mc_dev *d)
 	print_u64("balanced", " balanced %llu,", st(d, SOV_A_MC_STATS_PAGES_BALANCED));
 	print_u64("best", " best %llu\n", st(d, SOV_A_MC_STATS_PAGES_BEST));
 	print_close_object();
+	print_u64("packed_pages", "  packed        %llu pages", st(d, SOV_A_MC_STATS_PACKED_PAGES));
+	print_u64("packs", " in %llu packs\n", st(d, SOV_A_MC_STATS_PACKS));
 	mc_print_bytes("orig_bytes", "  original      %s\n", orig);
 	mc_print_bytes("compr_bytes", "  compressed    %s\n", compr);
 	mc_print_bytes("mem_used", "  memory used   %s", used);

@@ -878,6 +878,9 @@ enum sov_a_mc {
  * @SOV_A_MC_STATS_RECOMPRESSED: pages rewritten at a higher level
  * @SOV_A_MC_STATS_COMPACTIONS: compactions of the pool
  * @SOV_A_MC_STATS_COMPACTED_PAGES: pages they freed
+ * @SOV_A_MC_STATS_PACKS: packs: up to 4 idle pages compressed together by
+ *	a recompression at level best (their bytes are in COMPR_BYTES)
+ * @SOV_A_MC_STATS_PACKED_PAGES: pages read from a pack (in PAGES_BEST too)
  */
 enum sov_a_mc_stats {
 	SOV_A_MC_STATS_UNSPEC,
@@ -903,6 +906,8 @@ enum sov_a_mc_stats {
 	SOV_A_MC_STATS_RECOMPRESSED,
 	SOV_A_MC_STATS_COMPACTIONS,
 	SOV_A_MC_STATS_COMPACTED_PAGES,
+	SOV_A_MC_STATS_PACKS,
+	SOV_A_MC_STATS_PACKED_PAGES,
 
 	__SOV_A_MC_STATS_CNT,
 	SOV_A_MC_STATS_MAX = __SOV_A_MC_STATS_CNT - 1
