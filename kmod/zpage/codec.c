@@ -73,6 +73,7 @@ struct sov_zstream {
 	void *buf;		/* SOV_ZSTREAM_BUF bytes of output */
 	void *pack_in;		/* a pack's compressed bytes, gathered */
 	void *pack_out;		/* a pack's pages, decoded */
+	u64 pack_out_id;	/* which pack's */
 };
 
 #define SOV_ZPACK_BUF		(SOV_ZPACK_PAGES * PAGE_SIZE)
@@ -137,6 +138,7 @@ static void sov_zstream_free(struct sov_zstream *zs)
 	kvfree(zs->pack_out);
 	zs->pack_in = NULL;
 	zs->pack_out = NULL;
+	zs->pack_out_id = 0;
 	zs->lz4_wrk = NULL;
 	zs->cwrk = NULL;
 	zs->dwrk = NULL;
@@ -328,10 +330,11 @@ int sov_zcodec_zstd_decompress(struct sov_zstream *zs, const void *src, unsigned
 	return !zstd_is_error(ret) && ret == dst_len ? 0 : -EIO;
 }
 
-void sov_zcodec_pack_bufs(struct sov_zstream *zs, void **in, void **out)
+void sov_zcodec_pack_bufs(struct sov_zstream *zs, void **in, void **out, u64 **out_id)
 {
 	*in = zs->pack_in;
 	*out = zs->pack_out;
+	*out_id = &zs->pack_out_id;
 }
 
 int sov_zcodec_zstd_level(enum sov_zlevel level)

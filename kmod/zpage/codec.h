@@ -64,9 +64,10 @@ int sov_zcodec_decompress(struct sov_zstream *zs, enum sov_zalg alg, const void 
 
 /*
  * A pack's scratch in @zs: @in for its compressed bytes, @out for its
- * decoded pages, SOV_ZPACK_PAGES * PAGE_SIZE bytes each.
+ * decoded pages, SOV_ZPACK_PAGES * PAGE_SIZE bytes each, and the id of
+ * the pack @out holds (0: none). Only pack.c writes them.
  */
-void sov_zcodec_pack_bufs(struct sov_zstream *zs, void **in, void **out);
+void sov_zcodec_pack_bufs(struct sov_zstream *zs, void **in, void **out, u64 **out_id);
 /* zstd: decode @len bytes of @src into exactly @dst_len bytes at @dst, else -EIO. */
 int sov_zcodec_zstd_decompress(struct sov_zstream *zs, const void *src, unsigned int len,
 			       void *dst, unsigned int dst_len);

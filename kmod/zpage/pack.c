@@ -2,6 +2,7 @@
 /* memcompress packs (pack.h). */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/kernel.h>
@@ -15,6 +16,9 @@
 #include "pack.h"
 
 #define SOV_ZPACK_BYTES		(SOV_ZPACK_PAGES * PAGE_SIZE)
+
+/* Pack ids: a pack's frame never changes, so its id names its decoded pages. */
+static atomic64_t sov_zpack_ids = ATOMIC64_INIT(0);
 
 /* May sleep, may not recurse into I/O: the device may be the swap device. */
 #define SOV_ZPACK_GFP		(GFP_NOIO | __GFP_NOWARN | __GFP_HIGHMEM | __GFP_MOVABLE)
@@ -108,6 +112,7 @@ struct sov_zpack *sov_zpack_make(struct zs_pool *pool, struct sov_zpacker *pk,
 	if (!pack)
 		return ERR_PTR(-ENOMEM);
 	refcount_set(&pack->ref, 1);
+	pack->id = atomic64_inc_return(&sov_zpack_ids);
 	pack->nr_pages = nr_pages;
 	pack->len = len;
 	/* Whole pages go to zsmalloc's one-object class, without waste; the tail to its own. */
@@ -147,12 +152,15 @@ int sov_zpack_read(struct zs_pool *pool, const struct sov_zpack *pack, unsigned 
 	struct sov_zstream *zs;
 	unsigned int i, off, n;
 	void *in, *out;
-	int err;
+	u64 *out_id;
+	int err = 0;
 
 	if (pos >= pack->nr_pages)
 		return -EIO;
 	zs = sov_zcodec_get();
-	sov_zcodec_pack_bufs(zs, &in, &out);
+	sov_zcodec_pack_bufs(zs, &in, &out, &out_id);
+	if (*out_id == pack->id)
+		goto copy;
 	/* zsmalloc maps one object at a time: gather the frame first. */
 	for (i = 0, off = 0; i < pack->nr_chunks; i++, off += n) {
 		const void *src;
@@ -162,9 +170,14 @@ int sov_zpack_read(struct zs_pool *pool, const struct sov_zpack *pack, unsigned 
 		memcpy(in + off, src, n);
 		zs_unmap_object(pool, pack->chunk[i]);
 	}
+	*out_id = 0;
 	err = sov_zcodec_zstd_decompress(zs, in, pack->len, out, pack->nr_pages * PAGE_SIZE);
-	if (!err)
-		memcpy(dst, out + pos * PAGE_SIZE, PAGE_SIZE);
+	if (err)
+		goto out;
+	*out_id = pack->id;
+copy:
+	memcpy(dst, out + pos * PAGE_SIZE, PAGE_SIZE);
+out:
 	sov_zcodec_put(zs);
 	return err;
 }

@@ -23,6 +23,7 @@
 struct zs_pool;
 
 struct sov_zpack {
+	u64 id;				/* unique for the module's life: names the decoded copy */
 	refcount_t ref;
 	u8 nr_pages;
 	u8 nr_chunks;
@@ -48,7 +49,11 @@ struct sov_zpack *sov_zpack_make(struct zs_pool *pool, struct sov_zpacker *pk,
 				 unsigned int nr_pages, unsigned int max_len);
 /* Drop a reference; on the last, free the pack and return its frame's length. */
 unsigned int sov_zpack_put(struct zs_pool *pool, struct sov_zpack *pack);
-/* Decode page @pos of @pack into @dst. Does not sleep; not in interrupt context. */
+/*
+ * Decode page @pos of @pack into @dst. The CPU keeps the last pack it
+ * decoded, so reading a pack's pages in a row decodes it once. Does not
+ * sleep; not in interrupt context.
+ */
 int sov_zpack_read(struct zs_pool *pool, const struct sov_zpack *pack, unsigned int pos,
 		   void *dst);
 
