@@ -24,7 +24,8 @@
 # with a time policy at best ends up.
 #
 # Environment: MC_SIZE_MB (device size, 256), MC_IO_MB (fio bytes per run,
-# 128), MC_SWAP_MB (swap workload, 192), MC_ONLY_ZRAM=1 (skip our device:
+# 128), MC_SWAP_MB (swap workload, 192), MC_REPS (timed runs per device,
+# alternating, medians reported; 3), MC_ONLY_ZRAM=1 (skip our device:
 # the zram half alone, while sovz is not built).
 set -euo pipefail
 
@@ -33,6 +34,7 @@ cd "$repo"
 size_mb=${MC_SIZE_MB:-256}
 io_mb=${MC_IO_MB:-128}
 swap_mb=${MC_SWAP_MB:-192}
+reps=${MC_REPS:-3}
 only_zram=${MC_ONLY_ZRAM:-0}
 work=$(mktemp -d /tmp/mcbench.XXXXXX)
 corpus=$work/corpus
@@ -150,6 +152,12 @@ swap_secs() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
 gmean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", sqrt(a * b) }'; }
+# median "a b c" "d e f" ...: the column-wise medians of the runs
+median() {
+	python3 -c 'import statistics, sys
+cols = zip(*(r.split() for r in sys.argv[1:]))
+print(" ".join("%g" % statistics.median(map(float, c)) for c in cols))' "$@"
+}
 
 # ---- the run --------------------------------------------------------------
 
@@ -161,25 +169,34 @@ make_corpus
 declare -A fio_z fio_s orig_z compr_z mem_z orig_s compr_s mem_s swap_z swap_s
 for pair in lz4:fast zstd:balanced; do
 	alg=${pair%%:*} level=${pair##*:}
-	log "zram $alg"
+	# timings: zram and ours take turns, reps times, on fresh devices; medians
+	zf=() sf=() zs=() ss=()
+	for rep in $(seq "$reps"); do
+		log "zram $alg, run $rep of $reps"
+		dev=$(zram_up "$alg")
+		zf+=("$(fio_all "$dev")")
+		zram_down; dev=$(zram_up "$alg")
+		zs+=("$(swap_secs "$dev")")
+		zram_down
+		[ "$only_zram" = 1 ] && continue
+		log "sovz $level, run $rep of $reps"
+		dev=$(sovz_up "$level")
+		sf+=("$(fio_all "$dev")")
+		sovz_down; dev=$(sovz_up "$level")
+		ss+=("$(swap_secs "$dev")")
+		sovz_down
+	done
+	fio_z[$alg]=$(median "${zf[@]}") swap_z[$alg]=$(median "${zs[@]}")
 	dev=$(zram_up "$alg")
-	fio_z[$alg]=$(fio_all "$dev")
-	zram_down; dev=$(zram_up "$alg")
 	corpus_write "$dev"
 	orig_z[$alg]=$(zram_orig) compr_z[$alg]=$(zram_compr) mem_z[$alg]=$(zram_mem)
-	zram_down; dev=$(zram_up "$alg")
-	swap_z[$alg]=$(swap_secs "$dev")
 	zram_down
 	[ "$only_zram" = 1 ] && continue
-	log "sovz $level"
+	fio_s[$alg]=$(median "${sf[@]}") swap_s[$alg]=$(median "${ss[@]}")
 	dev=$(sovz_up "$level")
-	fio_s[$alg]=$(fio_all "$dev")
-	sovz_down; dev=$(sovz_up "$level")
 	corpus_write "$dev"
 	orig_s[$alg]=$(sovz_stat orig_bytes) compr_s[$alg]=$(sovz_stat compr_bytes)
 	mem_s[$alg]=$(sovz_stat mem_used)
-	sovz_down; dev=$(sovz_up "$level")
-	swap_s[$alg]=$(swap_secs "$dev")
 	sovz_down
 done
 # the levels fast and balanced ran above; none and best here, for the per-level table
