@@ -26,6 +26,7 @@
 #define SOV_ZDEV_PREFIX		"sovz"
 #define SOV_ZDEV_SECTORS	(SOV_MC_BLOCK_SIZE >> SECTOR_SHIFT)
 #define SOV_ZDEV_POLICY_TICK	HZ
+#define SOV_ZDEV_LIMIT_GAP	HZ	/* at most one limit event a second */
 
 /* the wire's policies and actions are policy.h's */
 static_assert((int)SOV_MC_POLICY_THRESHOLD == (int)SOV_ZPOLICY_THRESHOLD);
@@ -54,6 +55,16 @@ struct sov_zdev {
 	struct sov_zdev_lat __percpu *lat;
 
 	/*
+	 * Writes refused by mem_limit, with or without a policy: a write that
+	 * fails for want of memory queues limit_work, which looks at
+	 * limit_hits at most once per SOV_ZDEV_LIMIT_GAP and sends a LIMIT
+	 * event if it grew. Only the work writes these two.
+	 */
+	struct delayed_work limit_work;
+	unsigned long limit_next;	/* jiffies: the next look, not before */
+	u64 last_limit_hits;
+
+	/*
 	 * The policy and what its decisions keep, under policy_lock (not the
 	 * device mutex: destroy cancels the work while holding that one).
 	 */
@@ -62,7 +73,6 @@ struct sov_zdev {
 	struct sov_zpolicy_clock clock;
 	struct delayed_work policy_work;	/* every tick while policy.kinds */
 	u64 policy_acted;
-	u64 last_limit_hits;
 	bool dying;		/* the work must not re-arm */
 	atomic_t pressure;	/* reported since the last decision */
 };
@@ -123,6 +133,20 @@ static int sov_zdev_rw_block(struct sov_zdev *zd, struct bio_vec *bv, u64 index,
 	return sov_zstore_write(zd->store, index, *bounce, READ_ONCE(zd->level));
 }
 
+/*
+ * A write failed for want of memory, maybe refused by mem_limit: have
+ * limit_work look, now or when the last look is a gap old. Only queues the
+ * work (any context will do); the work sends the event.
+ */
+static void sov_zdev_limit_hit(struct sov_zdev *zd)
+{
+	unsigned long next = READ_ONCE(zd->limit_next);
+	unsigned long now = jiffies;
+
+	/* nothing if it is pending already */
+	schedule_delayed_work(&zd->limit_work, time_after(next, now) ? next - now : 0);
+}
+
 static blk_status_t sov_zdev_rw(struct sov_zdev *zd, struct bio *bio)
 {
 	u64 index = bio->bi_iter.bi_sector >> (PAGE_SHIFT - SECTOR_SHIFT);
@@ -132,6 +156,7 @@ static blk_status_t sov_zdev_rw(struct sov_zdev *zd, struct bio *bio)
 	struct bvec_iter iter;
 	struct bio_vec bvec;
 	void *bounce = NULL;
+	int err;
 
 	/* segments are within one page each, but may straddle two blocks */
 	bio_for_each_segment(bvec, bio, iter) {
@@ -140,7 +165,10 @@ static blk_status_t sov_zdev_rw(struct sov_zdev *zd, struct bio *bio)
 
 		while (left) {
 			bv.bv_len = min_t(unsigned int, PAGE_SIZE - off, left);
-			if (sov_zdev_rw_block(zd, &bv, index, off, write, &bounce)) {
+			err = sov_zdev_rw_block(zd, &bv, index, off, write, &bounce);
+			if (err) {
+				if (write && err == -ENOMEM)
+					sov_zdev_limit_hit(zd);
 				status = BLK_STS_IOERR;
 				goto out;
 			}
@@ -357,11 +385,6 @@ static void sov_zdev_policy_work(struct work_struct *work)
 	sov_zstore_stats(zd->store, &st);
 	ev.stats = &st;
 	pressure = atomic_xchg(&zd->pressure, 0);
-	if (st.limit_hits > zd->last_limit_hits) {
-		ev.kind = SOV_MC_EVENT_LIMIT;
-		sov_mc_notify_event(&ev);
-	}
-	zd->last_limit_hits = st.limit_hits;
 
 	if (sov_zpolicy_decide(&zd->policy, &zd->clock, &st, ktime_get_boottime_ns(),
 			       pressure, &d)) {
@@ -386,6 +409,36 @@ static void sov_zdev_policy_work(struct work_struct *work)
 	schedule_delayed_work(&zd->policy_work, SOV_ZDEV_POLICY_TICK);
 out_unlock:
 	mutex_unlock(&zd->policy_lock);
+}
+
+/*
+ * Writes failed for want of memory: if mem_limit refused any since the
+ * last look, tell the events group (every device, with or without a
+ * policy). Looks at most once per SOV_ZDEV_LIMIT_GAP; a look asked for
+ * sooner waits for its turn.
+ */
+static void sov_zdev_limit_work(struct work_struct *work)
+{
+	struct sov_zdev *zd = container_of(to_delayed_work(work), struct sov_zdev, limit_work);
+	struct sov_mc_ev ev = {
+		.kind = SOV_MC_EVENT_LIMIT,
+		.id = zd->id,
+		.name = zd->disk->disk_name,
+	};
+	struct sov_zstore_stats st;
+	unsigned long now = jiffies;
+
+	if (time_before(now, zd->limit_next)) {
+		schedule_delayed_work(&zd->limit_work, zd->limit_next - now);
+		return;
+	}
+	WRITE_ONCE(zd->limit_next, now + SOV_ZDEV_LIMIT_GAP);
+	sov_zstore_stats(zd->store, &st);
+	if (st.limit_hits > zd->last_limit_hits) {
+		ev.stats = &st;
+		sov_mc_notify_event(&ev);
+	}
+	zd->last_limit_hits = st.limit_hits;
 }
 
 static void sov_zdev_setup_queue(struct request_queue *q)
@@ -458,6 +511,8 @@ int sov_zdev_create(const struct sov_zdev_cfg *cfg, struct sov_zdev **out)
 	atomic_set(&zd->pressure, 0);
 	mutex_init(&zd->policy_lock);
 	INIT_DELAYED_WORK(&zd->policy_work, sov_zdev_policy_work);
+	INIT_DELAYED_WORK(&zd->limit_work, sov_zdev_limit_work);
+	zd->limit_next = jiffies;
 	zd->recomp = sov_zrecomp_new(zd->store, &zd->inflight, sov_zdev_recomp_done, zd);
 	if (IS_ERR(zd->recomp)) {
 		err = PTR_ERR(zd->recomp);
@@ -531,6 +586,8 @@ int sov_zdev_destroy(struct sov_zdev *zd)
 	sov_info("%s: destroyed\n", disk->disk_name);
 	sync_blockdev(disk->part0);
 	del_gendisk(disk);
+	/* no bio from now on queues the limit work again */
+	cancel_delayed_work_sync(&zd->limit_work);
 	idr_remove(&sov_zdevs, zd->id);
 	/* stops a run; its done callback still sees the disk's name */
 	sov_zrecomp_free(zd->recomp);
@@ -573,14 +630,10 @@ void sov_zdev_get_info(struct sov_zdev *zd, struct sov_zdev_info *info)
 
 void sov_zdev_set_policy(struct sov_zdev *zd, const struct sov_zpolicy *p)
 {
-	struct sov_zstore_stats st;
-
 	lockdep_assert_held(&sov_zdev_mutex);
-	sov_zstore_stats(zd->store, &st);
 	mutex_lock(&zd->policy_lock);
 	zd->policy = *p;
 	memset(&zd->clock, 0, sizeof(zd->clock));
-	zd->last_limit_hits = st.limit_hits;
 	atomic_set(&zd->pressure, 0);
 	/* without a policy the work ends at its next tick */
 	if (p->kinds && !zd->dying)

@@ -4,9 +4,10 @@
 
   mc_events.py READY_FILE SECONDS [COUNT [KIND]]
 Joins the group, creates READY_FILE, then prints one line per event (of
-KIND only, if given), "kind=K id=I name=N", a policy's cause and actions and
-the run's counts as key=value, until COUNT events came (default 1) or
-SECONDS passed. Exit status 0 if COUNT events came.
+KIND only, if given), "kind=K id=I name=N", a policy's cause and actions,
+the run's counts, the stats' limit_hits (policy and limit events) and t, the
+seconds since the listener joined, as key=value, until COUNT events came
+(default 1) or SECONDS passed. Exit status 0 if COUNT events came.
 """
 import socket
 import struct
@@ -15,6 +16,7 @@ import time
 
 SOV_CMD_MC_EVENT_NTF = 31
 A_ID, A_NAME, A_RECOMP, A_EVENT_KIND, A_EVENT_CAUSE, A_EVENT_ACTIONS = 2, 3, 10, 13, 15, 16
+A_STATS, A_STATS_LIMIT_HITS = 8, 19
 RECOMP = {2: ("running", "B"), 3: ("level", "I"), 4: ("idle_age", "I"), 5: ("threads", "I"),
           6: ("scanned", "Q"), 7: ("recompressed", "Q"), 8: ("errors", "Q"), 9: ("runs", "Q")}
 KINDS = {0: "recompress-done", 1: "policy", 2: "limit"}
@@ -48,7 +50,8 @@ def main():
     group = [struct.unpack("I", g[2])[0] for g in groups if g[1].rstrip(b"\0") == b"events"][0]
     s.setsockopt(270, 1, group)	# SOL_NETLINK, NETLINK_ADD_MEMBERSHIP
     open(ready, "w").close()
-    end, got = time.monotonic() + secs, 0
+    start = time.monotonic()
+    end, got = start + secs, 0
     while got < want:
         left = end - time.monotonic()
         if left <= 0:
@@ -75,6 +78,10 @@ def main():
         for t, v in sorted(attrs(at.get(A_RECOMP, b"")).items()):
             if t in RECOMP:
                 line += " %s=%d" % (RECOMP[t][0], struct.unpack(RECOMP[t][1], v[:struct.calcsize(RECOMP[t][1])])[0])
+        stats = attrs(at.get(A_STATS, b""))
+        if A_STATS_LIMIT_HITS in stats:
+            line += " limit_hits=%d" % struct.unpack("Q", stats[A_STATS_LIMIT_HITS][:8])[0]
+        line += " t=%.2f" % (time.monotonic() - start)
         print(line, flush=True)
         got += 1
     return 0 if got >= want else 1

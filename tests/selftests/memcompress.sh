@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # memcompress end to end: bad input gets a clear error; /dev/sovz0 as the only swap of a
 # memory hog in a cgroup (every byte checked after swap-in), stats that add up, EBUSY
-# while swapped on; partial (unaligned) I/O and a level change on the raw device; ext4
+# while swapped on; partial (unaligned) I/O and a level change on the raw device; writes
+# refused by mem_limit sent as limit events (one a second) without a policy; ext4
 # surviving a remount; 20 create/destroy cycles that leave nothing behind.
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -10,10 +11,12 @@ require_cmd mkswap swapon swapoff
 PY=/usr/bin/python3
 NLRAW=$(dirname "$0")/nlraw.py
 HOG=$(dirname "$0")/memhog.py
+EVENTS=$(dirname "$0")/mc_events.py
 SOV_CMD_MC_DEV_CREATE=25 SOV_A_MC_SIZE=4 SOV_A_MC_LEVEL=5
 CG=/sys/fs/cgroup/sov-memcompress
 MNT=/tmp/sov-memcompress-mnt
 HOLD=/tmp/sov-memcompress-hold
+EV=/tmp/sov-memcompress-events
 
 mc() { "$SOVCTL" memcompress "$@"; }
 step() { echo "== $*"; }
@@ -21,10 +24,19 @@ u64hex() { $PY -c 'import struct, sys; print(struct.pack("<Q", int(sys.argv[1]))
 # jget JSON EXPR: EXPR over the parsed JSON as d, e.g. 'd["devices"][0]["level"]'
 jget() { $PY -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2" <<<"$1"; }
 devices() { find /sys/block -maxdepth 1 -name 'sovz*' -printf '%f\n' | sort | tr '\n' ' '; }
+# listen SECONDS COUNT: up to COUNT limit events into $EV.out in the background ($listener)
+listen() {
+	rm -f "$EV.ready" "$EV.out"
+	"$PY" "$EVENTS" "$EV.ready" "$1" "$2" limit >"$EV.out" &
+	listener=$!
+	for ((i = 0; i < 50; i++)); do [ -e "$EV.ready" ] && break; sleep 0.1; done
+	[ -e "$EV.ready" ] || ksft_fail "the event listener did not start"
+}
 
 cleanup() {
 	[ -n "${hog:-}" ] && kill "$hog" 2>/dev/null && wait "$hog"
-	rm -f "$HOLD"
+	[ -n "${listener:-}" ] && kill "$listener" 2>/dev/null && wait "$listener"
+	rm -f "$HOLD" "$EV.ready" "$EV.out"
 	swapoff /dev/sovz0 2>/dev/null
 	mountpoint -q "$MNT" && umount "$MNT"
 	rmdir "$MNT" 2>/dev/null
@@ -182,11 +194,49 @@ blkdiscard /dev/sovz0 2>/dev/null || ksft_fail "blkdiscard failed"
 check_eq "$(jget "$(mc -j stats sovz0)" 'd["devices"][0]["stats"]["pages"]')" 0 "pages after blkdiscard"
 mc destroy sovz0 || ksft_fail "destroy failed"
 
-step "mem_limit: writes past it fail and are counted; set notifies the events group"
+step "mem_limit: writes past it fail, are counted and sent as events (no policy); set notifies"
 mc create size 64M mem_limit 1M >/dev/null || ksft_fail "create with mem_limit failed"
 check_eq "$(jget "$(mc -j status)" 'd["devices"][0]["mem_limit"]')" 1048576 "mem_limit in status"
+check_contains "$(mc stats sovz0)" "policy        none" "the device's policy"
+listen 10 1
 dd if=/dev/urandom of=/dev/sovz0 bs=1M count=8 oflag=direct status=none 2>/dev/null &&
 	ksft_fail "8 MiB of random data fit under a 1 MiB limit"
+wait "$listener" || ksft_fail "no limit event from a device without a policy: $(cat "$EV.out")"
+listener=
+echo "event: $(cat "$EV.out")"
+check_contains "$(cat "$EV.out")" "kind=limit id=0 name=sovz0 limit_hits=" "the limit event"
+grep -q "limit_hits=0 " "$EV.out" && ksft_fail "a limit event with no limit hit: $(cat "$EV.out")"
+# 4 s of refused writes (a random block over and over): an event a second, not one per write
+listen 4.5 100
+refused=$($PY - <<'EOF'
+import mmap, os, time
+fd = os.open("/dev/sovz0", os.O_WRONLY | os.O_DIRECT)
+buf = mmap.mmap(-1, 4096)	# page aligned, as O_DIRECT wants
+buf.write(os.urandom(4096))
+n, end = 0, time.monotonic() + 4
+while time.monotonic() < end:
+    try:
+        os.pwrite(fd, buf, 0)
+    except OSError:
+        n += 1
+print(n)
+EOF
+)
+wait "$listener"	# it wanted 100 events: exit 1
+listener=
+echo "limit events during $refused refused writes in 4 s:"
+cat "$EV.out"
+$PY - "$EV.out" "$refused" <<'EOF' || ksft_fail "limit events are not one a second: $(cat "$EV.out")"
+import re, sys
+out, refused = open(sys.argv[1]).read(), int(sys.argv[2])
+assert refused >= 20, "only %d writes were refused in 4 s" % refused
+t = [float(x) for x in re.findall(r" t=([0-9.]+)", out)]
+assert 2 <= len(t) <= 5, "%d events in 4.5 s" % len(t)
+gaps = [b - a for a, b in zip(t, t[1:])]
+assert min(gaps) > 0.8, "events %s s apart" % gaps
+hits = [int(x) for x in re.findall(r" limit_hits=([0-9]+)", out)]
+assert hits == sorted(set(hits)), "limit_hits %s: each event counts new refusals" % hits
+EOF
 $PY - "$(mc -j stats sovz0)" <<'EOF' || ksft_fail "limit counters are wrong: $(mc -j stats sovz0)"
 import json, sys
 s = json.loads(sys.argv[1])["devices"][0]["stats"]

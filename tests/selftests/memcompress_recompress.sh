@@ -5,7 +5,7 @@
 # under live I/O keeps the data intact; the end of a run is an event on the events group;
 # bad requests (no such device, level none, 9 threads, a second run) are refused clearly.
 # Policies: a time policy recompresses within seconds, a demand policy acts on reported
-# pressure, a device with a policy reports limit hits; each as an event.
+# pressure, a device with a policy reports limit hits (once); each as an event.
 . "$(dirname "$0")/lib.sh"
 require_module
 PY=/usr/bin/python3
@@ -212,7 +212,7 @@ check_eq "$(sum /dev/sovz1 8)" "$want" "sovz1's data after the demand policy"
 mc set sovz1 policy off || ksft_fail "policy off failed"
 check_contains "$(mc stats sovz1)" "policy        none" "stats after policy off"
 
-step "a device with a policy reports limit hits"
+step "a device with a policy reports limit hits, once"
 mc set sovz1 mem_limit 1M policy time idle-age 1h || ksft_fail "set mem_limit and policy failed"
 listen limit 1 20
 dd if=/dev/urandom of=/dev/sovz1 bs=1M count=8 oflag=direct status=none 2>/dev/null &&
@@ -220,6 +220,20 @@ dd if=/dev/urandom of=/dev/sovz1 bs=1M count=8 oflag=direct status=none 2>/dev/n
 heard limit
 echo "event: $ev"
 check_contains "$ev" "kind=limit id=1 name=sovz1" "the limit event"
+# the pool is full: one more random block is one refused write (one bio), and one event
+# (the device's limit work sends it; the policy's work must not send another)
+sleep 1.5
+hits=$(stat_of sovz1 '["stats"]["limit_hits"]')
+listen limit 2 4
+dd if=/dev/urandom of=/dev/sovz1 bs=4k count=1 seek=4000 oflag=direct status=none 2>/dev/null &&
+	ksft_fail "a random block fit in a full pool"
+wait "$listener" && ksft_fail "two limit events for one refused write: $(cat "$TMP/events")"
+listener=
+ev=$(cat "$TMP/events")
+echo "event: $ev"
+check_eq "$(stat_of sovz1 '["stats"]["limit_hits"]')" $((hits + 1)) "limit hits after one refused write"
+check_contains "$ev" "kind=limit id=1 name=sovz1 limit_hits=$((hits + 1)) " "the limit event"
+check_eq "$(grep -c kind=limit <<<"$ev")" 1 "limit events for one refused write"
 mc destroy sovz1 || ksft_fail "destroy sovz1 with a policy failed"
 
 step "destroy during a run stops it"

@@ -964,7 +964,8 @@ enum sov_a_mc_recomp {
  * @SOV_MC_EVENT_POLICY: a policy acted: SOV_A_MC_EVENT_CAUSE,
  *	SOV_A_MC_EVENT_ACTIONS, and SOV_A_MC_STATS as they were
  * @SOV_MC_EVENT_LIMIT: writes were refused by MEM_LIMIT since the last
- *	check (about a second ago); SOV_A_MC_STATS
+ *	such event; SOV_A_MC_STATS. Any device, with or without a policy; at
+ *	most one a second per device
  */
 enum sov_mc_event {
 	SOV_MC_EVENT_RECOMPRESS_DONE,
