@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Install every Debian package Sovereign needs. Idempotent; silent when all is present.
+# Install every Debian package Sovereign needs, then iproute2's headers for the
+# tc plugin (scripts/iproute2-src.sh, from Debian's source package, cached per
+# machine). Idempotent; silent when all is present.
 #   scripts/deps.sh           install what is missing
 #   scripts/deps.sh --check   exit 1 (and list them) if anything is missing, install nothing
 set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
 
 PKGS=(
 	# build
 	build-essential make pkg-config bc flex bison libelf-dev libssl-dev dwarves kmod cpio xz-utils
 	python3 python3-yaml perl git
+	# dpkg-source: unpacks iproute2's source package for the tc plugin's headers
+	dpkg-dev
 	# the 6.1 kernel: headers for out-of-tree builds, image + modules for the VM, source for UML/KUnit
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	# BPF
@@ -42,11 +48,17 @@ for p in "${want[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
+	# the tc plugin's headers: one file test when they are there
+	if [ "${1:-}" = --check ]; then
+		exec "$here/iproute2-src.sh" --check
+	fi
+	"$here/iproute2-src.sh" >/dev/null
 	exit 0
 fi
 
 if [ "${1:-}" = --check ]; then
 	echo "deps: missing packages: ${missing[*]}" >&2
+	"$here/iproute2-src.sh" --check 2>/dev/null || echo "deps: iproute2's headers are missing too" >&2
 	exit 1
 fi
 
@@ -77,4 +89,5 @@ for p in "${missing[@]}"; do
 	fi
 done
 rm -f "$log"
+"$here/iproute2-src.sh" >/dev/null
 echo "deps: done" >&2
