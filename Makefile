@@ -58,7 +58,7 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS)) \
 
 help:
 	@echo "Sovereign $(VERSION): make VERB"
-	@echo "  all          build sovereign.ko, BPF objects, libsovereign, sovctl, sovereignd (default)"
+	@echo "  all          build sovereign.ko, BPF objects, libsovereign, sovctl, sovereignd, q_sov.so (default)"
 	@echo "  run          boot the QEMU VM with the module and daemon and show the tour"
 	@echo "  shell        boot the same VM with an interactive shell"
 	@echo "  check        every test layer; ends with 'N passed, N failed'"
@@ -83,8 +83,9 @@ kmod:
 
 include mk/bpf.mk
 include mk/bench.mk
+include mk/tc.mk
 
-userspace: $(SOVCTL) $(SOVEREIGND)
+userspace: $(SOVCTL) $(SOVEREIGND) $(Q_SOV)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -171,7 +172,7 @@ lint:
 	@scripts/lint.sh
 
 PREFIX ?= /usr/local
-install: all
+install: all install-tc
 	install -D -m 0755 $(SOVCTL) $(DESTDIR)$(PREFIX)/sbin/sovctl
 	install -D -m 0755 $(SOVEREIGND) $(DESTDIR)$(PREFIX)/sbin/sovereignd
 	install -D -m 0644 tools/sovereignd/sovereignd.service \
