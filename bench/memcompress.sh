@@ -177,6 +177,7 @@ for pair in lz4:fast zstd:balanced; do
 		zf+=("$(fio_all "$dev")")
 		zram_down; dev=$(zram_up "$alg")
 		zs+=("$(swap_secs "$dev")")
+		log "  seqw seqr randw randr MB/s: ${zf[-1]}; swap ${zs[-1]} s"
 		zram_down
 		[ "$only_zram" = 1 ] && continue
 		log "sovz $level, run $rep of $reps"
@@ -184,6 +185,7 @@ for pair in lz4:fast zstd:balanced; do
 		sf+=("$(fio_all "$dev")")
 		sovz_down; dev=$(sovz_up "$level")
 		ss+=("$(swap_secs "$dev")")
+		log "  seqw seqr randw randr MB/s: ${sf[-1]}; swap ${ss[-1]} s"
 		sovz_down
 	done
 	fio_z[$alg]=$(median "${zf[@]}") swap_z[$alg]=$(median "${zs[@]}")

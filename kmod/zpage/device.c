@@ -16,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -234,9 +235,15 @@ static void sov_zdev_submit_bio(struct bio *bio)
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
 		start = bio_start_io_acct(bio);
-		t0 = ktime_get_ns();
+		/*
+		 * local_clock(), not ktime_get_ns(): on a clocksource like the
+		 * HPET (QEMU without KVM) every ktime read is a device access.
+		 * A write may sleep and move CPU: clamp what goes backwards.
+		 */
+		t0 = local_clock();
 		bio->bi_status = sov_zdev_rw(zd, bio);
-		sov_zdev_lat_add(zd, op_is_write(bio_op(bio)), ktime_get_ns() - t0);
+		sov_zdev_lat_add(zd, op_is_write(bio_op(bio)),
+				 max_t(s64, local_clock() - t0, 0));
 		bio_end_io_acct(bio, start);
 		break;
 	case REQ_OP_DISCARD:
