@@ -5,13 +5,15 @@
 #include <linux/utsname.h>
 
 #include "sovereign.h"
+#include "sched/sched.h"
 #include "zpage/zpage.h"
 
 /* A subsystem gets its init/exit here when its code lands in the module. */
 const struct sov_subsys_desc sov_subsystems[__SOV_SUBSYS_CNT] = {
 	[SOV_SUBSYS_MEMCOMPRESS]	= { .name = "memcompress",
 					    .init = sov_mc_init, .exit = sov_mc_exit },
-	[SOV_SUBSYS_CLASSES]		= { .name = "classes" },
+	[SOV_SUBSYS_CLASSES]		= { .name = "classes",
+					    .init = sov_sched_init, .exit = sov_sched_exit },
 	[SOV_SUBSYS_PROFILE]		= { .name = "profile" },
 	[SOV_SUBSYS_NETIO]		= { .name = "netio" },
 };

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sov qdisc token buckets (shaper.h). */
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/time64.h>
+
+#include "shaper.h"
+
+u64 sov_tb_len2ns(u64 rate, u32 len)
+{
+	/* len * 1e9 fits u64 for any u32 len; round up so that no rate is beaten */
+	return div64_u64((u64)len * NSEC_PER_SEC + rate - 1, rate);
+}
+
+int sov_tb_config(struct sov_tb *tb, u64 rate, u32 burst, u64 ceil, u32 mtu, u64 now)
+{
+	if (!rate) {
+		if (ceil)
+			return -EINVAL;
+		*tb = (struct sov_tb){ .t_c = now };
+		return 0;
+	}
+	if ((ceil && ceil < rate) || !mtu || burst < mtu)
+		return -EINVAL;
+	tb->rate = rate;
+	tb->ceil = ceil;
+	tb->burst = burst;
+	tb->mtu = mtu;
+	tb->buffer = sov_tb_len2ns(rate, burst);
+	tb->pbuffer = ceil ? sov_tb_len2ns(ceil, mtu) : 0;
+	tb->tokens = tb->buffer;
+	tb->ptokens = tb->pbuffer;
+	tb->t_c = now;
+	return 0;
+}
+
+/* What a bucket of depth @depth holding @tokens at @t_c holds at @now. */
+static s64 sov_tb_fill(s64 tokens, s64 depth, u64 t_c, u64 now)
+{
+	/* a clock that went back gives nothing; S64_MAX / 2 leaves room for the sum */
+	s64 elapsed = now > t_c ? (s64)min_t(u64, now - t_c, S64_MAX / 2) : 0;
+
+	return min(tokens + elapsed, depth);
+}
+
+/* ns until a bucket holding @toks (full at @depth) lets a @cost packet go */
+static u64 sov_tb_need(s64 toks, s64 depth, u64 cost)
+{
+	s64 need = min_t(u64, cost, depth);
+
+	return toks >= need ? 0 : need - toks;
+}
+
+u64 sov_tb_wait(const struct sov_tb *tb, u32 len, u64 now)
+{
+	u64 wait;
+
+	if (!tb->rate)
+		return 0;
+	wait = sov_tb_need(sov_tb_fill(tb->tokens, tb->buffer, tb->t_c, now), tb->buffer,
+			   sov_tb_len2ns(tb->rate, len));
+	if (tb->ceil)
+		wait = max(wait, sov_tb_need(sov_tb_fill(tb->ptokens, tb->pbuffer, tb->t_c, now),
+					     tb->pbuffer, sov_tb_len2ns(tb->ceil, len)));
+	return wait;
+}
+
+void sov_tb_charge(struct sov_tb *tb, u32 len, u64 now)
+{
+	if (!tb->rate)
+		return;
+	tb->tokens = sov_tb_fill(tb->tokens, tb->buffer, tb->t_c, now) -
+		sov_tb_len2ns(tb->rate, len);
+	if (tb->ceil)
+		tb->ptokens = sov_tb_fill(tb->ptokens, tb->pbuffer, tb->t_c, now) -
+			sov_tb_len2ns(tb->ceil, len);
+	tb->t_c = max(tb->t_c, now);
+}
+
+s64 sov_tb_tokens_bytes(const struct sov_tb *tb, u64 now)
+{
+	s64 toks;
+
+	if (!tb->rate)
+		return 0;
+	toks = sov_tb_fill(tb->tokens, tb->buffer, tb->t_c, now);
+	/* ns * bytes/s / 1e9; |toks| <= a few 1e15 and rate <= ~1e12: use 128-bit */
+	return toks < 0 ? -(s64)mul_u64_u64_div_u64(-toks, tb->rate, NSEC_PER_SEC) :
+		(s64)mul_u64_u64_div_u64(toks, tb->rate, NSEC_PER_SEC);
+}
