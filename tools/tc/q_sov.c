@@ -30,6 +30,7 @@
 #include "tc_util.h"
 
 #include "../../uapi/linux/sovereign_sched.h"
+#include "dscp_names.h"
 
 #define SOV_LIMIT_MAX		1048576U	/* the kernel's SOV_SCHED_LIMIT_MAX */
 #define SOV_QUANTUM_MIN		256U
@@ -142,43 +143,14 @@ range:
 	return -1;
 }
 
-static const struct {
-	const char *name;
-	unsigned int dscp;
-} sov_dscp_names[] = {
-	{ "default", 0 }, { "le", 1 },
-	{ "cs0", 0 }, { "cs1", 8 }, { "cs2", 16 }, { "cs3", 24 },
-	{ "cs4", 32 }, { "cs5", 40 }, { "cs6", 48 }, { "cs7", 56 },
-	{ "af11", 10 }, { "af12", 12 }, { "af13", 14 },
-	{ "af21", 18 }, { "af22", 20 }, { "af23", 22 },
-	{ "af31", 26 }, { "af32", 28 }, { "af33", 30 },
-	{ "af41", 34 }, { "af42", 36 }, { "af43", 38 },
-	{ "ef", 46 },
-};
-
-#define SOV_N_DSCP_NAMES (sizeof(sov_dscp_names) / sizeof(sov_dscp_names[0]))
-
-/* The name a DSCP is printed with: ef, af41, cs6 (cs0 for 0), or NULL. */
-static const char *sov_dscp_name(unsigned int dscp)
-{
-	unsigned int i;
-
-	for (i = 2; i < SOV_N_DSCP_NAMES; i++)
-		if (sov_dscp_names[i].dscp == dscp)
-			return sov_dscp_names[i].name;
-	return NULL;
-}
-
 static int sov_parse_dscp(const char *s, unsigned int *dscp)
 {
-	unsigned int i;
+	int named = sov_dscp_by_name(s);
 	__u32 v;
 
-	for (i = 0; i < SOV_N_DSCP_NAMES; i++) {
-		if (!strcasecmp(s, sov_dscp_names[i].name)) {
-			*dscp = sov_dscp_names[i].dscp;
-			return 0;
-		}
+	if (named >= 0) {
+		*dscp = (unsigned int)named;
+		return 0;
 	}
 	if (sov_get_u32(&v, s) || v >= TC_SOV_DSCP_CNT)
 		return -1;
