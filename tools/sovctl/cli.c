@@ -79,12 +79,13 @@ static void usage(FILE *f)
 {
 	fputs("Usage: sovctl [OPTIONS] OBJECT { COMMAND | help }\n"
 	      "       sovctl help | version | status\n"
-	      "where  OBJECT := { module | memcompress | daemon | lb | raft | status }\n"
+	      "where  OBJECT := { module | memcompress | classes | daemon | lb | raft | status }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -v[erbose] | -s[ocket] PATH }\n"
 	      "\n"
 	      "  status            module, daemon and BPF state in one view\n"
 	      "  module            sovereign.ko: show, set, monitor\n"
 	      "  memcompress       compressed RAM block devices /dev/sovzN: create, stats, ...\n"
+	      "  classes           the sov qdisc's 8 traffic classes: status, stats\n"
 	      "  daemon            sovereignd: status\n"
 	      "  lb                the XDP load balancer: services, backends, status, monitor\n"
 	      "  raft              a clustered sovereignd: status, nodes, elections, membership\n"
@@ -123,6 +124,7 @@ static const struct {
 	{ "status", do_status },
 	{ "module", do_module },
 	{ "memcompress", do_memcompress },
+	{ "classes", do_classes },
 	{ "daemon", do_daemon },
 	{ "lb", do_lb },
 	{ "raft", do_raft },

@@ -109,6 +109,14 @@ void print_u64(const char *key, const char *fmt, uint64_t val)
 		fprintf(p.out, fmt, (unsigned long long)val);
 }
 
+void print_s64(const char *key, const char *fmt, int64_t val)
+{
+	if (p.json)
+		add(key, json_object_new_int64(val));
+	else if (fmt)
+		fprintf(p.out, fmt, (long long)val);
+}
+
 void print_bool(const char *key, const char *fmt, bool val)
 {
 	if (p.json)

@@ -23,6 +23,7 @@ void print_close_array(void);
 /* @fmt is used in text mode only (NULL: print nothing there). */
 void print_string(const char *key, const char *fmt, const char *val);
 void print_u64(const char *key, const char *fmt, uint64_t val);
+void print_s64(const char *key, const char *fmt, int64_t val);
 void print_bool(const char *key, const char *fmt, bool val);
 void print_null(const char *key, const char *fmt);
 /* Text-only decoration (labels, newlines). */

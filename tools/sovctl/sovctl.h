@@ -28,6 +28,7 @@ int sovctl_main(int argc, char **argv);
 /* One entry point per object; argv[0] is the command (may be absent). */
 int do_module(int argc, char **argv);
 int do_memcompress(int argc, char **argv);
+int do_classes(int argc, char **argv);
 int do_daemon(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_lb(int argc, char **argv);
