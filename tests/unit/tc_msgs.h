@@ -23,7 +23,7 @@ struct tc_msg_stats {
 	uint32_t qlen, backlog, drops, requeues, overlimits;
 };
 
-static struct nlmsghdr *tc_msg_start(void *buf, uint16_t type, int ifindex, uint32_t handle,
+static inline struct nlmsghdr *tc_msg_start(void *buf, uint16_t type, int ifindex, uint32_t handle,
 				     uint32_t parent)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -41,7 +41,7 @@ static struct nlmsghdr *tc_msg_start(void *buf, uint16_t type, int ifindex, uint
 }
 
 /* Another TCA_KIND of the same length ("htb" for "sov"). */
-static void tc_msg_set_kind(struct nlmsghdr *nlh, const char *kind)
+static inline void tc_msg_set_kind(struct nlmsghdr *nlh, const char *kind)
 {
 	struct nlattr *a;
 
@@ -53,7 +53,7 @@ static void tc_msg_set_kind(struct nlmsghdr *nlh, const char *kind)
 }
 
 /* TCA_STATS2 (basic, queue, app) and the TCA_XSTATS copy, as gnet_stats_* make them. */
-static void tc_msg_put_stats(struct nlmsghdr *nlh, const struct tc_msg_stats *s,
+static inline void tc_msg_put_stats(struct nlmsghdr *nlh, const struct tc_msg_stats *s,
 			     const void *xstats, size_t xlen)
 {
 	struct gnet_stats_basic b = { .bytes = s->bytes, .packets = (uint32_t)s->packets };
@@ -74,7 +74,7 @@ static void tc_msg_put_stats(struct nlmsghdr *nlh, const struct tc_msg_stats *s,
 }
 
 /* The qdisc: priomap, a dscpmap (NULL: none mapped), limit, quantum. */
-static struct nlmsghdr *tc_msg_qdisc(void *buf, int ifindex, uint32_t handle, const uint8_t *prio,
+static inline struct nlmsghdr *tc_msg_qdisc(void *buf, int ifindex, uint32_t handle, const uint8_t *prio,
 				     const uint8_t *dscp, uint32_t limit, uint32_t quantum)
 {
 	struct nlmsghdr *nlh = tc_msg_start(buf, RTM_NEWQDISC, ifindex, handle, TC_H_ROOT);
@@ -90,7 +90,7 @@ static struct nlmsghdr *tc_msg_qdisc(void *buf, int ifindex, uint32_t handle, co
 }
 
 /* A class 1-8 of the qdisc @handle (u64s padded as nla_put_u64_64bit does). */
-static struct nlmsghdr *tc_msg_class(void *buf, int ifindex, uint32_t handle, unsigned int minor,
+static inline struct nlmsghdr *tc_msg_class(void *buf, int ifindex, uint32_t handle, unsigned int minor,
 				     uint64_t rate, uint64_t ceil, uint32_t burst, uint32_t limit)
 {
 	struct nlmsghdr *nlh = tc_msg_start(buf, RTM_NEWTCLASS, ifindex, handle | minor,

@@ -275,6 +275,15 @@ static void test_class_refusals(void **state)
 	class_refused("sov: \"ceil\" needs a value", "ceil", NULL);
 	class_refused("sov: unknown class option \"prio\": expected rate, burst, ceil or limit",
 		      "prio", "1", NULL);
+	/* the classid, which tc puts in the request before the plugin runs */
+	check_refused(tc("class", "change", "dev", NODEV, "classid", "1:9", "sov", "rate", "1mbit",
+			 NULL), "sov: bad classid 1:9: the sov qdisc's classes are MAJOR:1 to MAJOR:8");
+	check_refused(tc("class", "add", "dev", NODEV, "parent", "1:", "classid", "1:0", "sov",
+			 "rate", "1mbit", NULL), "sov: bad classid 1:0");
+	check_refused(tc("class", "change", "dev", NODEV, "sov", "rate", "1mbit", NULL),
+		      "sov: expected \"classid MAJOR:N\" (N 1-8) before \"sov\"");
+	check_refused(tc("class", "change", "dev", NODEV, "classid", "abcd:1a", "sov", "rate", "1mbit",
+			 NULL), "sov: bad classid abcd:1a");
 }
 
 static void test_class_accepted(void **state)

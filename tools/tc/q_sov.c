@@ -323,12 +323,25 @@ static int sov_parse_class_opt(struct qdisc_util *qu, int argc, char **argv,
 			       struct nlmsghdr *n, const char *dev)
 {
 	bool has_rate = false, has_ceil = false, has_burst = false, has_limit = false;
+	const struct tcmsg *tcm = NLMSG_DATA(n);
 	__u64 rate = 0, ceil = 0;
 	__u32 burst = 0, limit = 0;
 	struct rtattr *tail;
 
 	(void)qu;
 	(void)dev;
+	/* tc has put the classid in the request already (it comes before "sov") */
+	if (!tcm->tcm_handle) {
+		fprintf(stderr, "sov: expected \"classid MAJOR:N\" (N 1-%u) before \"sov\"\n",
+			TC_SOV_CLASSES);
+		return -1;
+	}
+	if (TC_H_MIN(tcm->tcm_handle) < 1 || TC_H_MIN(tcm->tcm_handle) > TC_SOV_CLASSES) {
+		fprintf(stderr,
+			"sov: bad classid %x:%x: the sov qdisc's classes are MAJOR:1 to MAJOR:%u\n",
+			TC_H_MAJ(tcm->tcm_handle) >> 16, TC_H_MIN(tcm->tcm_handle), TC_SOV_CLASSES);
+		return -1;
+	}
 	if (argc == 0) {
 		fprintf(stderr, "sov: expected class options: rate, burst, ceil or limit\n");
 		return -1;
