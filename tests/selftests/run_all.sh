@@ -96,6 +96,21 @@ else
 	{ echo "insmod $KO: $out"; dmesg_since "$cursor" | tail -n 20; } | diag
 fi
 
+# After a failed or killed test: take down the memcompress devices it left, so that
+# the next test starts clean instead of failing on them too.
+tidy_after() {
+	local d gone=()
+	for d in /sys/block/sovz*; do
+		[ -e "$d" ] || continue
+		d=${d##*/}
+		gone+=("$d")
+		swapoff "/dev/$d" 2>/dev/null
+		grep -q "^/dev/$d " /proc/mounts && umount -l "/dev/$d" 2>/dev/null
+		"$SOVCTL" memcompress destroy "$d" >/dev/null 2>&1
+	done
+	[ ${#gone[@]} -eq 0 ] || echo "after $1: destroyed the devices it left: ${gone[*]}" | diag
+}
+
 # --- the tests ---
 for t in "${tests[@]}"; do
 	log=$OUT/logs/$t.log
@@ -123,10 +138,12 @@ for t in "${tests[@]}"; do
 	124 | 137)
 		not_ok "$t" "TIMEOUT $timeout seconds"
 		diag <"$log"
+		tidy_after "$t"
 		;;
 	*)
 		not_ok "$t" "exit=$rc"
 		diag <"$log"
+		tidy_after "$t"
 		;;
 	esac
 	echo "$t: $((SECONDS - start))s" | diag
