@@ -27,6 +27,9 @@ static struct netlink_range_validation sov_sched_quantum_range = {
 	.min = SOV_SCHED_QUANTUM_MIN, .max = SOV_SCHED_QUANTUM_MAX,
 };
 
+/* tc's plugin tells the two apart by size (sovereign_sched.h) */
+static_assert(sizeof(struct tc_sov_xstats) != sizeof(struct tc_sov_class_xstats));
+
 static const struct nla_policy sov_sched_policy[TCA_SOV_MAX + 1] = {
 	[TCA_SOV_PAD]		= { .type = NLA_REJECT },
 	/* lengths and entries checked in sov_sched_change(), to name what is wrong */

@@ -70,6 +70,12 @@ enum tca_sov_class {
 	TCA_SOV_CLASS_MAX = __TCA_SOV_CLASS_MAX - 1
 };
 
+/*
+ * tc hands a qdisc's and a class's TCA_XSTATS to the same print hook: the
+ * plugin tells the two structures apart by their sizes, so they must stay
+ * different (static_assert in kmod/sched/qdisc.c).
+ */
+
 /**
  * struct tc_sov_class_xstats - TCA_XSTATS of one class (next to the basic
  *	and queue stats: packets, bytes, drops, overlimits, backlog, qlen)
