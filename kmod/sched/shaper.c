@@ -8,10 +8,21 @@
 
 #include "shaper.h"
 
+#define SOV_PS_PER_NS		1000
+#define SOV_PS_PER_SEC		1000000000000ULL
+/* the most ns of idle counted, so that ps of it plus any bucket fit s64 */
+#define SOV_TB_ELAPSED_MAX	((u64)S64_MAX / 2 / SOV_PS_PER_NS)
+
 u64 sov_tb_len2ns(u64 rate, u32 len)
 {
 	/* len * 1e9 fits u64 for any u32 len; round up so that no rate is beaten */
 	return div64_u64((u64)len * NSEC_PER_SEC + rate - 1, rate);
+}
+
+u64 sov_tb_len2ps(u64 rate, u32 len)
+{
+	/* len * 1e12 needs 128 bits; +1 rounds up (by 1 ps when exact) */
+	return mul_u64_u64_div_u64(len, SOV_PS_PER_SEC, rate) + 1;
 }
 
 int sov_tb_config(struct sov_tb *tb, u64 rate, u32 burst, u64 ceil, u32 mtu, u64 now)
@@ -28,29 +39,29 @@ int sov_tb_config(struct sov_tb *tb, u64 rate, u32 burst, u64 ceil, u32 mtu, u64
 	tb->ceil = ceil;
 	tb->burst = burst;
 	tb->mtu = mtu;
-	tb->buffer = sov_tb_len2ns(rate, burst);
-	tb->pbuffer = ceil ? sov_tb_len2ns(ceil, mtu) : 0;
+	tb->buffer = sov_tb_len2ps(rate, burst);
+	tb->pbuffer = ceil ? sov_tb_len2ps(ceil, mtu) : 0;
 	tb->tokens = tb->buffer;
 	tb->ptokens = tb->pbuffer;
 	tb->t_c = now;
 	return 0;
 }
 
-/* What a bucket of depth @depth holding @tokens at @t_c holds at @now. */
+/* What a bucket of depth @depth holding @tokens (ps) at @t_c holds at @now (ns). */
 static s64 sov_tb_fill(s64 tokens, s64 depth, u64 t_c, u64 now)
 {
-	/* a clock that went back gives nothing; S64_MAX / 2 leaves room for the sum */
-	s64 elapsed = now > t_c ? (s64)min_t(u64, now - t_c, S64_MAX / 2) : 0;
+	/* a clock that went back gives nothing; a long idle is capped to fit the sum */
+	s64 elapsed = now > t_c ? (s64)min_t(u64, now - t_c, SOV_TB_ELAPSED_MAX) : 0;
 
-	return min(tokens + elapsed, depth);
+	return min(tokens + elapsed * SOV_PS_PER_NS, depth);
 }
 
-/* ns until a bucket holding @toks (full at @depth) lets a @cost packet go */
+/* ns until a bucket holding @toks ps (full at @depth) lets a packet of @cost ps go */
 static u64 sov_tb_need(s64 toks, s64 depth, u64 cost)
 {
 	s64 need = min_t(u64, cost, depth);
 
-	return toks >= need ? 0 : need - toks;
+	return toks >= need ? 0 : DIV_ROUND_UP_ULL(need - toks, SOV_PS_PER_NS);
 }
 
 u64 sov_tb_wait(const struct sov_tb *tb, u32 len, u64 now)
@@ -60,10 +71,10 @@ u64 sov_tb_wait(const struct sov_tb *tb, u32 len, u64 now)
 	if (!tb->rate)
 		return 0;
 	wait = sov_tb_need(sov_tb_fill(tb->tokens, tb->buffer, tb->t_c, now), tb->buffer,
-			   sov_tb_len2ns(tb->rate, len));
+			   sov_tb_len2ps(tb->rate, len));
 	if (tb->ceil)
 		wait = max(wait, sov_tb_need(sov_tb_fill(tb->ptokens, tb->pbuffer, tb->t_c, now),
-					     tb->pbuffer, sov_tb_len2ns(tb->ceil, len)));
+					     tb->pbuffer, sov_tb_len2ps(tb->ceil, len)));
 	return wait;
 }
 
@@ -72,10 +83,10 @@ void sov_tb_charge(struct sov_tb *tb, u32 len, u64 now)
 	if (!tb->rate)
 		return;
 	tb->tokens = sov_tb_fill(tb->tokens, tb->buffer, tb->t_c, now) -
-		sov_tb_len2ns(tb->rate, len);
+		sov_tb_len2ps(tb->rate, len);
 	if (tb->ceil)
 		tb->ptokens = sov_tb_fill(tb->ptokens, tb->pbuffer, tb->t_c, now) -
-			sov_tb_len2ns(tb->ceil, len);
+			sov_tb_len2ps(tb->ceil, len);
 	tb->t_c = max(tb->t_c, now);
 }
 
@@ -86,7 +97,7 @@ s64 sov_tb_tokens_bytes(const struct sov_tb *tb, u64 now)
 	if (!tb->rate)
 		return 0;
 	toks = sov_tb_fill(tb->tokens, tb->buffer, tb->t_c, now);
-	/* ns * bytes/s / 1e9; |toks| <= a few 1e15 and rate <= ~1e12: use 128-bit */
-	return toks < 0 ? -(s64)mul_u64_u64_div_u64(-toks, tb->rate, NSEC_PER_SEC) :
-		(s64)mul_u64_u64_div_u64(toks, tb->rate, NSEC_PER_SEC);
+	/* ps * bytes/s / 1e12, in 128 bits */
+	return toks < 0 ? -(s64)mul_u64_u64_div_u64(-toks, tb->rate, SOV_PS_PER_SEC) :
+		(s64)mul_u64_u64_div_u64(toks, tb->rate, SOV_PS_PER_SEC);
 }

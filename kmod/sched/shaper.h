@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sov qdisc shaping: a class's token buckets, counted in nanoseconds of
- * sending time as tbf does. The rate bucket holds up to @burst bytes; the
+ * sov qdisc shaping: a class's token buckets, counted in picoseconds of
+ * sending time (tbf counts ns: at 10 Gbit/s a 64-byte packet takes 51.2 ns,
+ * and rounding each packet up to whole ns would cost 1.6 % of the rate;
+ * whole ps cost 0.002 %). The rate bucket holds up to @burst bytes; the
  * optional ceil bucket one MTU, so that a full burst still leaves at no
  * more than the ceil. Pure arithmetic on a clock the caller passes in.
  *
  * Rates run from 8 kbit/s (1000 bytes/s) to 100 Gbit/s and beyond: a
- * 64 KiB GSO packet at 1000 bytes/s costs 6.6e10 ns and a 4 GiB burst
- * 4.3e15 ns, far inside s64. A packet bigger than the bucket (a GSO burst
+ * 64 KiB GSO packet at 1000 bytes/s costs 6.6e16 ps and a 4 GiB burst
+ * 4.3e18 ps, inside s64 (9.2e18). A packet bigger than the bucket (a GSO burst
  * larger than @burst) may go when the bucket is full, and leaves it in
  * debt, so it can neither stall the class nor beat the rate.
  */
@@ -21,15 +23,17 @@ struct sov_tb {
 	u64 ceil;		/* bytes/s; 0: none */
 	u32 burst;		/* bytes */
 	u32 mtu;		/* the ceil bucket's depth, bytes */
-	s64 buffer;		/* burst as ns at rate */
-	s64 pbuffer;		/* mtu as ns at ceil */
-	s64 tokens;		/* ns; negative: debt */
+	s64 buffer;		/* burst as ps at rate */
+	s64 pbuffer;		/* mtu as ps at ceil */
+	s64 tokens;		/* ps; negative: debt */
 	s64 ptokens;
 	u64 t_c;		/* ns: when the buckets were last filled */
 };
 
 /* Time to send @len bytes at @rate bytes/s, in ns (rounded up). @rate > 0. */
 u64 sov_tb_len2ns(u64 rate, u32 len);
+/* The same in ps, what the buckets count (rounded up: at most 1 ps more). */
+u64 sov_tb_len2ps(u64 rate, u32 len);
 
 /*
  * (Re)configure @tb; it starts full at @now. @rate 0 turns shaping off
