@@ -38,6 +38,7 @@ int sov_class_change(struct Qdisc *sch, struct sov_class *cl, struct nlattr *opt
 {
 	struct sov_sched *q = qdisc_priv(sch);
 	struct nlattr *tb[TCA_SOV_CLASS_MAX + 1];
+	struct sov_tb bucket;
 	u64 rate, ceil;
 	u32 burst;
 	int err;
@@ -79,18 +80,29 @@ int sov_class_change(struct Qdisc *sch, struct sov_class *cl, struct nlattr *opt
 		return -EINVAL;
 	}
 
+	/* made aside, so that nothing changes on error */
+	err = sov_tb_config(&bucket, rate, rate ? burst : 0, ceil, q->mtu, ktime_get_ns());
+	if (err == -ERANGE) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[TCA_SOV_CLASS_BURST] ?: tb[TCA_SOV_CLASS_RATE],
+				    "burst too long for the rate: expected at most 26 days of sending");
+		return err;
+	}
+	if (err) {
+		NL_SET_ERR_MSG(extack, "the rate, burst and ceil do not make a token bucket");
+		return err;
+	}
+
 	sch_tree_lock(sch);
-	err = sov_tb_config(&cl->tb, rate, rate ? burst : 0, ceil, q->mtu, ktime_get_ns());
-	if (!err && tb[TCA_SOV_CLASS_LIMIT]) {
+	cl->tb = bucket;
+	if (tb[TCA_SOV_CLASS_LIMIT]) {
 		cl->limit = nla_get_u32(tb[TCA_SOV_CLASS_LIMIT]);
 		sov_sched_trim(sch);
 	}
 	cl->waiting = false;
 	sch_tree_unlock(sch);
 	/* a class that is no longer shaped, or shaped looser, may send now */
-	if (!err)
-		__netif_schedule(qdisc_root(sch));
-	return err;
+	__netif_schedule(qdisc_root(sch));
+	return 0;
 }
 
 /* Class handles are the minors 1-8; 0 is "no class". */

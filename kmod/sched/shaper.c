@@ -12,6 +12,8 @@
 #define SOV_PS_PER_SEC		1000000000000ULL
 /* the most ns of idle counted, so that ps of it plus any bucket fit s64 */
 #define SOV_TB_ELAPSED_MAX	((u64)S64_MAX / 2 / SOV_PS_PER_NS)
+/* the deepest bucket and the dearest packet, in ps (26 days of sending) */
+#define SOV_TB_PS_MAX		((u64)S64_MAX / 4)
 
 u64 sov_tb_len2ns(u64 rate, u32 len)
 {
@@ -21,8 +23,18 @@ u64 sov_tb_len2ns(u64 rate, u32 len)
 
 u64 sov_tb_len2ps(u64 rate, u32 len)
 {
-	/* len * 1e12 needs 128 bits; +1 rounds up (by 1 ps when exact) */
-	return mul_u64_u64_div_u64(len, SOV_PS_PER_SEC, rate) + 1;
+	u64 ps;
+
+	/*
+	 * len * 1e12 needs 128 bits. Rounded down, so that a burst of whole
+	 * packets fits its bucket exactly: at most 1 ps early per packet.
+	 * A packet is never free, and never dearer than the deepest bucket.
+	 */
+	/* in ns first (len * 1e9 fits u64): a quotient past u64 would trap in the division */
+	if (div64_u64((u64)len * NSEC_PER_SEC, rate) >= SOV_TB_PS_MAX / SOV_PS_PER_NS)
+		return SOV_TB_PS_MAX;
+	ps = mul_u64_u64_div_u64(len, SOV_PS_PER_SEC, rate);
+	return clamp_t(u64, ps, 1, SOV_TB_PS_MAX);
 }
 
 int sov_tb_config(struct sov_tb *tb, u64 rate, u32 burst, u64 ceil, u32 mtu, u64 now)
@@ -35,6 +47,9 @@ int sov_tb_config(struct sov_tb *tb, u64 rate, u32 burst, u64 ceil, u32 mtu, u64
 	}
 	if ((ceil && ceil < rate) || !mtu || burst < mtu)
 		return -EINVAL;
+	/* a bucket the clock would take 26 days to fill: no use, and past s64's room */
+	if (sov_tb_len2ps(rate, burst) >= SOV_TB_PS_MAX)
+		return -ERANGE;
 	tb->rate = rate;
 	tb->ceil = ceil;
 	tb->burst = burst;

@@ -32,13 +32,13 @@ struct sov_tb {
 
 /* Time to send @len bytes at @rate bytes/s, in ns (rounded up). @rate > 0. */
 u64 sov_tb_len2ns(u64 rate, u32 len);
-/* The same in ps, what the buckets count (rounded up: at most 1 ps more). */
+/* The same in ps, what the buckets count (rounded down, at least 1). */
 u64 sov_tb_len2ps(u64 rate, u32 len);
 
 /*
  * (Re)configure @tb; it starts full at @now. @rate 0 turns shaping off
  * (then @ceil must be 0). -EINVAL: a ceil without a rate or below it, a
- * burst below @mtu.
+ * burst below @mtu; -ERANGE: a burst of more than 26 days at @rate.
  */
 int sov_tb_config(struct sov_tb *tb, u64 rate, u32 burst, u64 ceil, u32 mtu, u64 now);
 
