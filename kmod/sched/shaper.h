@@ -2,16 +2,19 @@
 /*
  * sov qdisc shaping: a class's token buckets, counted in picoseconds of
  * sending time (tbf counts ns: at 10 Gbit/s a 64-byte packet takes 51.2 ns,
- * and rounding each packet up to whole ns would cost 1.6 % of the rate;
- * whole ps cost 0.002 %). The rate bucket holds up to @burst bytes; the
+ * and rounding each packet to whole ns would cost 1.6 % of the rate;
+ * whole ps, rounded down, send at most 1 ps a packet early). The rate
+ * bucket holds up to @burst bytes; the
  * optional ceil bucket one MTU, so that a full burst still leaves at no
  * more than the ceil. Pure arithmetic on a clock the caller passes in.
  *
  * Rates run from 8 kbit/s (1000 bytes/s) to 100 Gbit/s and beyond: a
- * 64 KiB GSO packet at 1000 bytes/s costs 6.6e16 ps and a 4 GiB burst
- * 4.3e18 ps, inside s64 (9.2e18). A packet bigger than the bucket (a GSO burst
- * larger than @burst) may go when the bucket is full, and leaves it in
- * debt, so it can neither stall the class nor beat the rate.
+ * 64 KiB GSO packet at 1000 bytes/s costs 6.6e16 ps. A bucket may hold
+ * up to 26 days of sending (2.3e18 ps, a quarter of s64: room for a long
+ * idle and a debt on top); a deeper one is refused. A packet bigger than
+ * the bucket (a GSO burst larger than @burst) may go when the bucket is
+ * full, and leaves it in debt, so it can neither stall the class nor beat
+ * the rate.
  */
 #ifndef _SOV_SCHED_SHAPER_H
 #define _SOV_SCHED_SHAPER_H

@@ -84,8 +84,8 @@ enum tca_sov_class {
  * @drops_qdisc_limit: packets of this class dropped because the qdisc was
  *	full (the lowest class with packets loses its fattest flow's)
  * @throttled: times the class had packets but no tokens (the watchdog ran)
- * @collisions: flows that found all 8 buckets of their set taken by other
- *	flows and shared one
+ * @collisions: packets whose flow found all 8 buckets of its set taken by
+ *	other flows and had to share one (cake's way collisions)
  * @flows_active: buckets with packets now
  * @flows_max: the most buckets with packets at once
  * @rate: shaping, as configured (bytes/s, 0: none)
