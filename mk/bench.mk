@@ -24,6 +24,14 @@
 #                         Last line: bench memcompress: seqw=R seqr=R randw=R
 #                         randr=R swap=R mem=R ratio_best=R
 #                         (Documentation/memcompress.rst, "Benchmark")
+#   bench-classes         in the test VM: the sov qdisc against prio, ets, htb
+#                         and cake in the same boot: pktgen pps at 64 and 1500
+#                         bytes, the highest class's round trip while the lowest
+#                         floods (against prio and pfifo_fast), shaping error.
+#                         A few minutes (TCG).
+#                         Last line: bench classes: pps64_vs_prio=R
+#                         pps64_vs_cake=R hi_p99_flood_over_idle=R
+#                         shaping_err_pct=P (bench/classes.sh)
 #   bench                 every benchmark
 #   $(BUILD)/bin/lb-bench the load balancer benchmark's binary
 #   $(BUILD)/bin/raft-bench the Raft benchmark's binary
@@ -36,6 +44,8 @@
 #                   raft-bench -h
 #   MC_BENCH_ENV    variables for bench/memcompress.sh, e.g. MC_IO_MB=64 or
 #                   MC_ONLY_ZRAM=1 (the zram half alone)
+#   CLASSES_BENCH_ENV variables for bench/classes.sh, e.g. BC_REPS=3 or
+#                   BC_SHAPE_SECS=10
 #   BENCH_CFLAGS    userspace flags (default -std=c11 -O2 -g, warnings as errors)
 
 BENCH_CFLAGS ?= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
@@ -49,9 +59,9 @@ LB_BENCH_OBJS := $(BUILD)/bench/lb_bench.o $(BUILD)/bench/lb_veth.o $(BUILD)/ben
 LB_BENCH_SKELS := $(BUILD)/bpf/bench_floor.skel.h $(BUILD)/bpf/bench_restore.skel.h \
 	$(BUILD)/bpf/bench_veth.skel.h
 
-.PHONY: bench bench-lb bench-raft bench-memcompress
+.PHONY: bench bench-lb bench-raft bench-memcompress bench-classes
 
-bench: bench-lb bench-raft bench-memcompress
+bench: bench-lb bench-raft bench-memcompress bench-classes
 
 bench-lb: $(LB_BENCH) $(BUILD)/bpf/lb.bpf.o
 	$(LB_BENCH) -o $(BUILD)/bpf/lb.bpf.o $(LB_BENCH_FLAGS)
@@ -103,3 +113,13 @@ bench-memcompress: kmod $(SOVCTL)
 	scripts/vm/run.sh --timeout 1800 \
 		--setup 'modprobe -a $(MC_MODULES) && insmod kmod/sovereign.ko' \
 		-- '$(MC_BENCH_ENV) bench/memcompress.sh'
+
+# ---- bench-classes: in the VM, the sov qdisc against prio, ets, htb, cake, pfifo_fast ---
+
+CLASSES_BENCH_ENV ?=
+
+# the plugin by its path: mk/tc.mk, which names it, is included after this file
+bench-classes: kmod $(BUILD)/lib/tc/q_sov.so
+	scripts/vm/run.sh --timeout 1800 \
+		--setup 'modprobe -a $$(modinfo -F depends kmod/sovereign.ko | tr , " ") && insmod kmod/sovereign.ko' \
+		-- '$(CLASSES_BENCH_ENV) bench/classes.sh'
