@@ -83,14 +83,17 @@ static int sov_sched_classify(struct sk_buff *skb, struct Qdisc *sch, int *qerr)
 				return -1;
 			}
 #endif
-			/* a classid of this qdisc, or a bare minor */
-			if (!TC_H_MAJ(res.classid) || TC_H_MAJ(res.classid) == sch->handle)
-				minor = TC_H_MIN(res.classid);
-			else
-				q->filter_bad_class++;
-			/* minor 0 would read as "no filter": it names no class either */
-			if (!minor && res.classid)
-				minor = TC_SOV_CLASSES + 1;
+			/*
+			 * A classid of this qdisc or a bare minor names a class;
+			 * another qdisc's, or minor 0, names none of ours:
+			 * sov_classify() counts it as bad and goes on.
+			 */
+			if (res.classid) {
+				if (TC_H_MAJ(res.classid) && TC_H_MAJ(res.classid) != sch->handle)
+					minor = TC_SOV_CLASSES + 1;
+				else
+					minor = TC_H_MIN(res.classid) ?: TC_SOV_CLASSES + 1;
+			}
 		}
 	}
 	idx = sov_classify(&q->maps, minor, sov_sched_dscp(skb), skb->priority, &by, &bad);
@@ -186,28 +189,29 @@ static int sov_sched_enqueue(struct sk_buff *skb, struct Qdisc *sch, struct sk_b
 	return NET_XMIT_SUCCESS;
 }
 
-static struct sk_buff *sov_sched_dequeue(struct Qdisc *sch)
+/*
+ * The class whose next packet may go now, with that packet's flow in
+ * *@flow; -1 if none. Bit 0 first: strict priority; a class waiting for
+ * tokens lets the next one go, and *@wake gets the earliest time one of
+ * those may. Nothing is taken: peek and dequeue share it.
+ */
+static int sov_sched_pick(struct Qdisc *sch, struct sov_flow **flow, u64 *now, u64 *wake)
 {
 	struct sov_sched *q = qdisc_priv(sch);
-	u64 now = 0, wake = U64_MAX;
 	struct sov_class *cl;
-	struct sk_buff *skb;
 	struct sov_flow *f;
 	unsigned int idx;
+	u64 wait;
 
-	/* bit 0 first: strict priority; a class waiting for tokens lets the next one go */
 	for_each_set_bit(idx, &q->active, TC_SOV_CLASSES) {
 		cl = q->cls[idx];
 		f = sov_flows_next(&cl->flows);
 		if (WARN_ON_ONCE(!f))
 			continue;
 		if (sov_tb_shaped(&cl->tb)) {
-			u32 len = qdisc_pkt_len(f->head);
-			u64 wait;
-
-			if (!now)
-				now = ktime_get_ns();
-			wait = sov_tb_wait(&cl->tb, len, now);
+			if (!*now)
+				*now = ktime_get_ns();
+			wait = sov_tb_wait(&cl->tb, qdisc_pkt_len(f->head), *now);
 			if (wait) {
 				if (!cl->waiting) {
 					cl->waiting = true;
@@ -215,25 +219,67 @@ static struct sk_buff *sov_sched_dequeue(struct Qdisc *sch)
 				}
 				cl->qstats.overlimits++;
 				qdisc_qstats_overlimit(sch);
-				wake = min(wake, now + wait);
+				*wake = min(*wake, *now + wait);
 				continue;
 			}
-			sov_tb_charge(&cl->tb, len, now);
-			cl->waiting = false;
 		}
-		skb = sov_flows_take(&cl->flows, f);
-		cl->qlen--;
-		cl->qstats.backlog -= qdisc_pkt_len(skb);
-		bstats_update(&cl->bstats, skb);
-		sch->q.qlen--;
-		qdisc_qstats_backlog_dec(sch, skb);
-		qdisc_bstats_update(sch, skb);
-		sov_sched_update_active(q, idx);
-		return skb;
+		*flow = f;
+		return idx;
 	}
+	return -1;
+}
+
+/* Nothing may go: wake up when the first waiting class may. */
+static void sov_sched_sleep(struct sov_sched *q, u64 wake)
+{
 	if (wake != U64_MAX)
 		qdisc_watchdog_schedule_range_ns(&q->watchdog, wake, SOV_SCHED_SLACK_NS);
-	return NULL;
+}
+
+static struct sk_buff *sov_sched_dequeue(struct Qdisc *sch)
+{
+	struct sov_sched *q = qdisc_priv(sch);
+	u64 now = 0, wake = U64_MAX;
+	struct sov_class *cl;
+	struct sk_buff *skb;
+	struct sov_flow *f;
+	int idx;
+
+	idx = sov_sched_pick(sch, &f, &now, &wake);
+	if (idx < 0) {
+		sov_sched_sleep(q, wake);
+		return NULL;
+	}
+	cl = q->cls[idx];
+	if (sov_tb_shaped(&cl->tb))
+		sov_tb_charge(&cl->tb, qdisc_pkt_len(f->head), now);
+	cl->waiting = false;
+	skb = sov_flows_take(&cl->flows, f);
+	cl->qlen--;
+	cl->qstats.backlog -= qdisc_pkt_len(skb);
+	bstats_update(&cl->bstats, skb);
+	sch->q.qlen--;
+	qdisc_qstats_backlog_dec(sch, skb);
+	qdisc_bstats_update(sch, skb);
+	sov_sched_update_active(q, idx);
+	return skb;
+}
+
+/*
+ * A parent (a shaper above us) looks before it takes. The packet stays
+ * queued, so one that arrives in a higher class meanwhile still goes
+ * first; qdisc_peek_dequeued() would hold the looked-at one aside.
+ */
+static struct sk_buff *sov_sched_peek(struct Qdisc *sch)
+{
+	u64 now = 0, wake = U64_MAX;
+	struct sov_flow *f;
+
+	if (sov_sched_pick(sch, &f, &now, &wake) < 0) {
+		sov_sched_sleep(qdisc_priv(sch), wake);
+		return NULL;
+	}
+	return f->head;
 }
 
 void sov_sched_trim(struct Qdisc *sch)
@@ -258,7 +304,7 @@ void sov_sched_trim(struct Qdisc *sch)
 		sov_sched_update_active(q, idx);
 	}
 	qdisc_tree_reduce_backlog(sch, qlen - sch->q.qlen, backlog - sch->qstats.backlog);
-	rtnl_kfree_skbs(to_free, NULL);
+	kfree_skb_list(to_free);
 }
 
 /* Apply the qdisc's options; @extack names the one that is wrong. Nothing changes on error. */
@@ -311,7 +357,7 @@ static void sov_sched_free_classes(struct sov_sched *q)
 
 	for (i = 0; i < TC_SOV_CLASSES; i++) {
 		if (q->cls[i])
-			rtnl_kfree_skbs(sov_flows_purge(&q->cls[i]->flows), NULL);
+			kfree_skb_list(sov_flows_purge(&q->cls[i]->flows));
 		kvfree(q->cls[i]);
 		q->cls[i] = NULL;
 	}
@@ -354,7 +400,7 @@ static void sov_sched_reset(struct Qdisc *sch)
 
 		if (!cl)
 			continue;
-		rtnl_kfree_skbs(sov_flows_purge(&cl->flows), NULL);
+		kfree_skb_list(sov_flows_purge(&cl->flows));
 		cl->qlen = 0;
 		cl->qstats.backlog = 0;
 		cl->waiting = false;
@@ -418,7 +464,7 @@ static struct Qdisc_ops sov_sched_ops __read_mostly = {
 	.priv_size	= sizeof(struct sov_sched),
 	.enqueue	= sov_sched_enqueue,
 	.dequeue	= sov_sched_dequeue,
-	.peek		= qdisc_peek_dequeued,
+	.peek		= sov_sched_peek,
 	.init		= sov_qdisc_init,
 	.reset		= sov_sched_reset,
 	.destroy	= sov_sched_destroy,
