@@ -226,6 +226,20 @@ static int sov_missing(const char *opt, const char *what)
 	return -1;
 }
 
+/* "limit PACKETS", of the qdisc or of a class: *argv is at "limit" */
+static int sov_parse_limit(int *argc, char ***argv, __u32 *limit, bool *has)
+{
+	if (*has)
+		return sov_dup(**argv);
+	if (*argc < 2)
+		return sov_missing(**argv, "packets 1-1048576");
+	(*argc)--, (*argv)++;
+	if (sov_get_u32_range(limit, "limit", **argv, 1, SOV_LIMIT_MAX))
+		return -1;
+	*has = true;
+	return 0;
+}
+
 static int sov_parse_opt(struct qdisc_util *qu, int argc, char **argv, struct nlmsghdr *n,
 			 const char *dev)
 {
@@ -239,14 +253,8 @@ static int sov_parse_opt(struct qdisc_util *qu, int argc, char **argv, struct nl
 	(void)dev;
 	while (argc > 0) {
 		if (!strcmp(*argv, "limit")) {
-			if (has_limit)
-				return sov_dup(*argv);
-			if (argc < 2)
-				return sov_missing(*argv, "packets 1-1048576");
-			argc--, argv++;
-			if (sov_get_u32_range(&limit, "limit", *argv, 1, SOV_LIMIT_MAX))
+			if (sov_parse_limit(&argc, &argv, &limit, &has_limit))
 				return -1;
-			has_limit = true;
 		} else if (!strcmp(*argv, "quantum")) {
 			if (has_quantum)
 				return sov_dup(*argv);
@@ -368,14 +376,8 @@ static int sov_parse_class_opt(struct qdisc_util *qu, int argc, char **argv,
 				return -1;
 			has_burst = true;
 		} else if (!strcmp(*argv, "limit")) {
-			if (has_limit)
-				return sov_dup(*argv);
-			if (argc < 2)
-				return sov_missing(*argv, "packets 1-1048576");
-			argc--, argv++;
-			if (sov_get_u32_range(&limit, "limit", *argv, 1, SOV_LIMIT_MAX))
+			if (sov_parse_limit(&argc, &argv, &limit, &has_limit))
 				return -1;
-			has_limit = true;
 		} else if (!strcmp(*argv, "help")) {
 			sov_explain();
 			return -1;
