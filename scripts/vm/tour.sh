@@ -56,6 +56,9 @@ trap - EXIT
 # shellcheck source=scripts/vm/tour_memcompress.sh
 . scripts/vm/tour_memcompress.sh
 
+# shellcheck source=scripts/vm/tour_classes.sh
+. scripts/vm/tour_classes.sh
+
 # shellcheck source=scripts/vm/tour_cluster.sh
 . scripts/vm/tour_cluster.sh
 
