@@ -508,27 +508,9 @@ static int cls_show(int argc, char **argv, bool stats)
 	return EXIT_OK;
 }
 
-/* "stats dev eth0 -j": the output options are taken after the command as well. */
-static int take_output_options(int argc, char **argv)
-{
-	int i, n = 0;
-
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-			sovctl.json = true;
-		} else if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty")) {
-			sovctl.json = true;
-			sovctl.pretty = true;
-		} else {
-			argv[n++] = argv[i];
-		}
-	}
-	return n;
-}
-
 int do_classes(int argc, char **argv)
 {
-	argc = take_output_options(argc, argv);
+	argc = take_output_options(argc, argv);	/* "stats dev eth0 -j" */
 	if (argc == 0 || !strcmp(argv[0], "dev"))
 		return cls_show(argc, argv, false);
 	if (matches(argv[0], "status"))

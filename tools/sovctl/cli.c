@@ -20,6 +20,23 @@ bool matches(const char *arg, const char *word)
 	return n && n <= strlen(word) && !strncmp(arg, word, n);
 }
 
+int take_output_options(int argc, char **argv)
+{
+	int i, n = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			sovctl.json = true;
+		} else if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty")) {
+			sovctl.json = true;
+			sovctl.pretty = true;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	return n;
+}
+
 int parse_u32(const char *s, int base, uint32_t *v)
 {
 	unsigned long long n;

@@ -643,27 +643,9 @@ static int mc_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* "stats sovz0 -j": the output options are taken after the command as well. */
-static int take_output_options(int argc, char **argv)
-{
-	int i, n = 0;
-
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-			sovctl.json = true;
-		} else if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty")) {
-			sovctl.json = true;
-			sovctl.pretty = true;
-		} else {
-			argv[n++] = argv[i];
-		}
-	}
-	return n;
-}
-
 int do_memcompress(int argc, char **argv)
 {
-	argc = take_output_options(argc, argv);
+	argc = take_output_options(argc, argv);	/* "stats sovz0 -j" */
 	if (argc == 0 || matches(argv[0], "status"))
 		return mc_status(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
 	if (matches(argv[0], "stats"))

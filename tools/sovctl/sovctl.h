@@ -36,6 +36,11 @@ int do_raft(int argc, char **argv);
 
 /* Shared helpers (cli.c) */
 bool matches(const char *arg, const char *word);
+/*
+ * Take -j/--json and -p/--pretty out of a subcommand's arguments (they may
+ * follow it too); returns how many arguments are left, in order.
+ */
+int take_output_options(int argc, char **argv);
 /* A whole u32 in @base (0: C prefixes); no sign, nothing after it. */
 int parse_u32(const char *s, int base, uint32_t *v);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
