@@ -25,6 +25,8 @@ PKGS=(
 	qemu-system-x86 busybox-static iproute2 util-linux procps ethtool curl
 	# memcompress: I/O with verification in the selftests, the benchmark's load
 	fio e2fsprogs
+	# profile: user-space symbolization (libdwfl), the benchmark's anchor (perf record)
+	libdw-dev linux-perf
 	# lint
 	sparse shellcheck
 	# make bench-raft compares with etcd 3.4 (Debian enables etcd.service on

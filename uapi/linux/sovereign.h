@@ -118,6 +118,22 @@
  * @SOV_CMD_MC_PRESSURE: memory pressure was seen (sovereignd watches PSI):
  *	every device with a demand policy acts on it at its next decision.
  *	No attributes. Needs CAP_NET_ADMIN.
+ * @SOV_CMD_PROF_START: start the profiler (see sovereign_prof.h for every
+ *	attribute): KINDS, one of FREQ / PERIOD_NS, optionally ADAPTIVE_X100,
+ *	at most one scope (CPU, PID, TGID, CGROUP_ID), STACKS, MAX_STACKS,
+ *	RSS_INTERVAL_MS. -EBUSY while a profile runs. Clears the previous
+ *	profile's data. Needs CAP_NET_ADMIN.
+ * @SOV_CMD_PROF_STOP: stop the running profile; its data stays readable
+ *	until the next START or unload. -EALREADY when none runs. Needs
+ *	CAP_NET_ADMIN.
+ * @SOV_CMD_PROF_GET: the profiler's state and counters, SOV_A_PROF_*.
+ * @SOV_CMD_PROF_STACK_GET: dump of aggregated stacks, one message each;
+ *	a request may carry SOV_A_PROF_KIND to dump one kind only.
+ * @SOV_CMD_PROF_SITE_GET: dump of allocation call sites (kind mem); the
+ *	request may carry LEAK_AGE_MS (default 10000): live objects older
+ *	than that are counted as leak candidates.
+ * @SOV_CMD_PROF_LOCK_GET: dump of contended locks (kind lock).
+ * @SOV_CMD_PROF_RSS_GET: dump of the resident-set samples (kind mem).
  */
 enum sov_cmd {
 	SOV_CMD_UNSPEC,
@@ -153,6 +169,13 @@ enum sov_cmd {
 	SOV_CMD_MC_RECOMPRESS,
 	SOV_CMD_MC_EVENT_NTF,
 	SOV_CMD_MC_PRESSURE,
+	SOV_CMD_PROF_START,
+	SOV_CMD_PROF_STOP,
+	SOV_CMD_PROF_GET,
+	SOV_CMD_PROF_STACK_GET,
+	SOV_CMD_PROF_SITE_GET,
+	SOV_CMD_PROF_LOCK_GET,
+	SOV_CMD_PROF_RSS_GET,
 
 	__SOV_CMD_MAX,
 	SOV_CMD_MAX = __SOV_CMD_MAX - 1
@@ -1033,5 +1056,8 @@ enum sov_a_mc_policy {
 	__SOV_A_MC_POLICY_CNT,
 	SOV_A_MC_POLICY_MAX = __SOV_A_MC_POLICY_CNT - 1
 };
+
+/* The profiler's attributes live in a header of their own. */
+#include "sovereign_prof.h"
 
 #endif /* _UAPI_LINUX_SOVEREIGN_H */
