@@ -102,6 +102,16 @@ void prof_symbolizer_free(struct prof_symbolizer *s);
 char *prof_sym_kernel(struct prof_symbolizer *s, uint64_t addr);
 /* "func" for an address in process @tgid; unknown: "[binary]" or "[unknown]". */
 char *prof_sym_user(struct prof_symbolizer *s, uint32_t tgid, uint64_t addr);
+/* An allocation call site (text): "func+0x1c [module]"; unknown: "0x..." */
+char *prof_sym_kernel_site(struct prof_symbolizer *s, uint64_t addr);
+/* An object's address (locks), text and data symbols: "rtnl_mutex",
+ * "sym+0x8 [module]"; unknown: the address, "0xffff888004a1c0e8". */
+char *prof_sym_kernel_data(struct prof_symbolizer *s, uint64_t addr);
+/* true when kallsyms showed every address as 0 (kptr_restrict). */
+bool prof_symbolizer_kptr_restricted(const struct prof_symbolizer *s);
+/* @addr in the ELF file @path loaded with bias @bias (dl_iterate_phdr's
+ * dlpi_addr): "func", "[file]" or "[unknown]"; no process needed. */
+char *prof_sym_elf(const char *path, uint64_t bias, uint64_t addr);
 /* Symbolize @raw and append it to @p. Returns 0 or -errno. */
 int prof_profile_add_raw(struct prof_profile *p, struct prof_symbolizer *s,
 			 const struct prof_raw_stack *raw);
