@@ -31,6 +31,9 @@ struct prof_raw_stack {
 	uint64_t count, weight;
 };
 
+/* Frames a stack may have in a file or folded input (the kernel's: 96). */
+#define PROF_FRAMES_MAX		1024
+
 /* A symbolized stack; frames are root first (outermost caller first). */
 struct prof_stack {
 	uint32_t kind;
