@@ -125,6 +125,13 @@ $(BUILD)/tests/unit/test_peer: $(call asan_obj,tools/sovereignd/peer.c tools/sov
 # the checker's self-test links the checker, which lives with the simulation
 $(BUILD)/tests/unit/test_linearizability: $(call asan_obj,tests/sim/linearizability.c)
 
+# lib/prof's user-symbol test runs this program and names its functions
+# (-O0 -g, frame pointers, no inlining, no sanitizers; not a test itself)
+$(BUILD)/tests/unit/prof_target: tests/unit/prof_target.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O0 -g -fno-omit-frame-pointer -fno-inline -o $@ $<
+$(BUILD)/tests/unit/test_prof_usersym: | $(BUILD)/tests/unit/prof_target
+
 # the cluster tests share the harness that runs the daemons
 $(BUILD)/tests/unit/test_cluster $(BUILD)/tests/unit/test_cluster_membership: \
 	$(call asan_obj,tests/unit/cluster_harness.c)
