@@ -84,6 +84,7 @@ kmod:
 include mk/bpf.mk
 include mk/bench.mk
 include mk/tc.mk
+include mk/prof.mk
 
 userspace: $(SOVCTL) $(SOVEREIGND) $(Q_SOV)
 

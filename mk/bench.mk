@@ -32,6 +32,16 @@
 #                         Last line: bench classes: pps64_vs_prio=R
 #                         pps64_vs_cake=R hi_p99_flood_over_idle=R
 #                         shaping_err_pct=P (bench/classes.sh)
+#   bench-profile         in the test VM: the profiler against perf record in
+#                         the same boot: a fixed CPU-bound workload's run time
+#                         with neither, with ours and with perf at 99, 999 and
+#                         4000 Hz (cpu-clock, kernel+user stacks, every CPU),
+#                         and the workload's top-20 self shares of both.
+#                         About 10 minutes (TCG).
+#                         Last line: bench profile: ovh99=P ovh999=P
+#                         ovh4000=P perf99=P perf999=P perf4000=P
+#                         top20_maxdiff=P (Documentation/profile.rst,
+#                         "Benchmark")
 #   bench                 every benchmark
 #   $(BUILD)/bin/lb-bench the load balancer benchmark's binary
 #   $(BUILD)/bin/raft-bench the Raft benchmark's binary
@@ -46,6 +56,8 @@
 #                   MC_ONLY_ZRAM=1 (the zram half alone)
 #   CLASSES_BENCH_ENV variables for bench/classes.sh, e.g. BC_REPS=3 or
 #                   BC_SHAPE_SECS=10
+#   PROFILE_BENCH_ENV variables for bench/profile.sh, e.g. PB_REPS=5,
+#                   PB_SECS=10 or PB_ONLY_PERF=1 (perf's half alone)
 #   BENCH_CFLAGS    userspace flags (default -std=c11 -O2 -g, warnings as errors)
 
 BENCH_CFLAGS ?= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
@@ -59,9 +71,9 @@ LB_BENCH_OBJS := $(BUILD)/bench/lb_bench.o $(BUILD)/bench/lb_veth.o $(BUILD)/ben
 LB_BENCH_SKELS := $(BUILD)/bpf/bench_floor.skel.h $(BUILD)/bpf/bench_restore.skel.h \
 	$(BUILD)/bpf/bench_veth.skel.h
 
-.PHONY: bench bench-lb bench-raft bench-memcompress bench-classes
+.PHONY: bench bench-lb bench-raft bench-memcompress bench-classes bench-profile
 
-bench: bench-lb bench-raft bench-memcompress bench-classes
+bench: bench-lb bench-raft bench-memcompress bench-classes bench-profile
 
 bench-lb: $(LB_BENCH) $(BUILD)/bpf/lb.bpf.o
 	$(LB_BENCH) -o $(BUILD)/bpf/lb.bpf.o $(LB_BENCH_FLAGS)
@@ -123,3 +135,13 @@ bench-classes: kmod $(BUILD)/lib/tc/q_sov.so
 	scripts/vm/run.sh --timeout 1800 \
 		--setup 'modprobe -a $$(modinfo -F depends kmod/sovereign.ko | tr , " ") && insmod kmod/sovereign.ko' \
 		-- '$(CLASSES_BENCH_ENV) bench/classes.sh'
+
+# ---- bench-profile: in the VM, the profiler against perf record ---------------------
+
+PROFILE_BENCH_ENV ?=
+
+# the workload by its path: mk/prof.mk, which names it, is included after this file
+bench-profile: kmod $(SOVCTL) $(BUILD)/tests/prof/deep
+	scripts/vm/run.sh --timeout 1800 \
+		--setup 'modprobe -a $$(modinfo -F depends kmod/sovereign.ko | tr , " ") && insmod kmod/sovereign.ko' \
+		-- '$(PROFILE_BENCH_ENV) bench/profile.sh'
