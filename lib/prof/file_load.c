@@ -60,7 +60,7 @@ static bool load_stack(struct prof_ld *l, struct json_object *o, const char *w,
 {
 	struct prof_stack st = { 0 };
 	struct json_object *fr;
-	char path[PATHLEN];
+	char path[PATHLEN], fpath[PATHLEN];
 	const char *s, *frames[PROF_FRAMES_MAX];
 	const char *kind, *tag, *comm;
 	size_t n, i;
@@ -82,16 +82,17 @@ static bool load_stack(struct prof_ld *l, struct json_object *o, const char *w,
 	    !prof_ld_get_u64(l, o, w, "count", UINT64_MAX, &st.count) ||
 	    !prof_ld_get_u64(l, o, w, "weight", UINT64_MAX, &st.weight))
 		return false;
-	prof_ld_sub(path, sizeof(path), w, "frames", 0);
+	prof_ld_sub(fpath, sizeof(fpath), w, "frames", 0);
 	if (n > PROF_FRAMES_MAX)
-		return prof_ld_bad(l, path, "%zu frames, more than %d", n, PROF_FRAMES_MAX);
+		return prof_ld_bad(l, fpath, "%zu frames, more than %d", n,
+				   PROF_FRAMES_MAX);
 	for (i = 0; i < n; i++) {
 		struct json_object *v = json_object_array_get_idx(fr, i);
 
 		if (!json_object_is_type(v, json_type_string))
-			return prof_ld_bad(l, path, "expected an array of strings, found %s at [%zu]",
-				   prof_ld_found(v), i);
-		snprintf(path, sizeof(path), "%s.frames[%zu]", w, i);
+			return prof_ld_bad(l, fpath, "expected an array of strings, found %s at [%zu]",
+					   prof_ld_found(v), i);
+		prof_ld_sub(path, sizeof(path), fpath, NULL, i);
 		if (!prof_ld_str_of(l, v, path, 0, &s))
 			return false;
 		frames[i] = s;
