@@ -7,7 +7,7 @@
  * included), user addresses through the process's ELF/DWARF (libdwfl), which
  * needs the process alive. The result, a struct prof_profile, is
  * self-contained: it can be saved, loaded, reported and compared without the
- * kernel or the processes (file format: Documentation/profile.rst).
+ * kernel or the processes (file format: Documentation/profile-format.rst).
  */
 #ifndef SOV_PROF_H
 #define SOV_PROF_H
@@ -98,7 +98,9 @@ void prof_profile_free(struct prof_profile *p);
 
 /* Symbolization */
 struct prof_symbolizer;
-/* @kallsyms: path of a kallsyms file (NULL: /proc/kallsyms). */
+/* @kallsyms: path of a kallsyms file (NULL: /proc/kallsyms, and if that
+ * cannot be read every kernel address is "[unknown]"). NULL with errno set
+ * if the file given cannot be read. */
 struct prof_symbolizer *prof_symbolizer_new(const char *kallsyms);
 void prof_symbolizer_free(struct prof_symbolizer *s);
 /* "func" or "func [module]"; unknown: "[unknown]". Returns a malloc'd string. */
@@ -136,7 +138,9 @@ struct prof_profile *prof_profile_load(const char *path, char *err,
  * distinct stack of @kind, N its weight.
  */
 int prof_folded_write(const struct prof_profile *p, uint32_t kind, FILE *out);
-/* Read folded lines back into stacks of @kind (for tests and imports). */
+/* Read folded lines back into stacks of @kind (for tests and imports): the
+ * first ";" element is the comm, count and weight are N. All or nothing:
+ * on error (-EINVAL, "line N: ..." in @err) no stack is added. */
 int prof_folded_read(struct prof_profile *p, uint32_t kind, FILE *in,
 		     char *err, size_t errlen);
 
@@ -151,7 +155,8 @@ ssize_t prof_hotspots(const struct prof_profile *p, uint32_t kind,
 		      struct prof_hot **out, uint64_t *grand_total);
 void prof_hot_free(struct prof_hot *h, size_t n);
 
-/* A call tree (root = all stacks of one kind). */
+/* A call tree (root "all" = all stacks of one kind; its kids are the comms,
+ * then the frames, as in the folded stacks). */
 struct prof_node {
 	char *name;
 	uint64_t self, total;
