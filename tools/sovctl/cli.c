@@ -96,13 +96,14 @@ static void usage(FILE *f)
 {
 	fputs("Usage: sovctl [OPTIONS] OBJECT { COMMAND | help }\n"
 	      "       sovctl help | version | status\n"
-	      "where  OBJECT := { module | memcompress | classes | daemon | lb | raft | status }\n"
+	      "where  OBJECT := { module | memcompress | classes | profile | daemon | lb | raft | status }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -v[erbose] | -s[ocket] PATH }\n"
 	      "\n"
 	      "  status            module, daemon and BPF state in one view\n"
 	      "  module            sovereign.ko: show, set, monitor\n"
 	      "  memcompress       compressed RAM block devices /dev/sovzN: create, stats, ...\n"
 	      "  classes           the sov qdisc's 8 traffic classes: status, stats\n"
+	      "  profile           the kernel's sampling profiler: start, stop, status, report, compare\n"
 	      "  daemon            sovereignd: status\n"
 	      "  lb                the XDP load balancer: services, backends, status, monitor\n"
 	      "  raft              a clustered sovereignd: status, nodes, elections, membership\n"
@@ -142,6 +143,7 @@ static const struct {
 	{ "module", do_module },
 	{ "memcompress", do_memcompress },
 	{ "classes", do_classes },
+	{ "profile", do_profile },
 	{ "daemon", do_daemon },
 	{ "lb", do_lb },
 	{ "raft", do_raft },

@@ -29,6 +29,7 @@ int sovctl_main(int argc, char **argv);
 int do_module(int argc, char **argv);
 int do_memcompress(int argc, char **argv);
 int do_classes(int argc, char **argv);
+int do_profile(int argc, char **argv);
 int do_daemon(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_lb(int argc, char **argv);
