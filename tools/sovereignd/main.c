@@ -48,6 +48,11 @@ static void usage(FILE *f)
 	      "      --election-ticks N      election timeout, in ticks (default 15)\n"
 	      "      --heartbeat-ticks N     heartbeat interval, in ticks (default 5)\n"
 	      "      --snapshot-every N      applied entries between snapshots (default 10000)\n"
+	      "Continuous profile (Documentation/sovereignd.rst):\n"
+	      "      --profile-hz N          a cpu profile at N Hz, 0-10000 (default 0: off; 19 is typical)\n"
+	      "      --profile-window S      save a profile every S seconds (default 60)\n"
+	      "      --profile-keep N        keep the newest N files (default 10)\n"
+	      "      --profile-dir DIR       where (default " SOVD_PROFILE_DIR ")\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         print the version\n"
 	      "Stops cleanly on SIGTERM or SIGINT. One instance per socket directory.\n", f);
@@ -98,6 +103,7 @@ static void on_signal(uv_signal_t *h, int sig)
 	log_notice("%s received; shutting down", strsignal(sig));
 	if (d->lb)
 		sovd_lb_quiesce(d->lb);
+	sovd_profile_stop(d);
 	sovd_cluster_stop(d);
 	sovd_ctl_stop(d);
 	sovd_module_stop(d);
@@ -108,7 +114,7 @@ static void on_signal(uv_signal_t *h, int sig)
 enum {
 	OPT_CLUSTER_ID = 256, OPT_NODE_ID, OPT_PEERS, OPT_LISTEN, OPT_CLUSTER_CONFIG,
 	OPT_DATA_DIR, OPT_JOIN, OPT_TICK_MS, OPT_ELECTION_TICKS, OPT_HEARTBEAT_TICKS,
-	OPT_SNAPSHOT_EVERY,
+	OPT_SNAPSHOT_EVERY, OPT_PROFILE_HZ, OPT_PROFILE_WINDOW, OPT_PROFILE_KEEP, OPT_PROFILE_DIR,
 };
 
 static int opt_u32(const char *name, const char *s, uint32_t min, uint32_t max, uint32_t *v)
@@ -207,9 +213,14 @@ int main(int argc, char **argv)
 		{ "election-ticks", required_argument, NULL, OPT_ELECTION_TICKS },
 		{ "heartbeat-ticks", required_argument, NULL, OPT_HEARTBEAT_TICKS },
 		{ "snapshot-every", required_argument, NULL, OPT_SNAPSHOT_EVERY },
+		{ "profile-hz", required_argument, NULL, OPT_PROFILE_HZ },
+		{ "profile-window", required_argument, NULL, OPT_PROFILE_WINDOW },
+		{ "profile-keep", required_argument, NULL, OPT_PROFILE_KEEP },
+		{ "profile-dir", required_argument, NULL, OPT_PROFILE_DIR },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sovd d = { .ctl_path = SOV_CTL_PATH, .bpf_enabled = true, .psi_fd = -1 };
+	struct sovd d = { .ctl_path = SOV_CTL_PATH, .bpf_enabled = true, .psi_fd = -1,
+			  .prof_window_s = 60, .prof_keep = 10, .prof_dir = SOVD_PROFILE_DIR };
 	static struct sovd_cluster_opts copts;
 	bool daemonize = false;
 	int c, lockfd, level, ret;
@@ -247,6 +258,22 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("sovereignd %s\n", SOV_VERSION);
 			return 0;
+		case OPT_PROFILE_HZ:
+			/* 0: off */
+			if (opt_u32("--profile-hz", optarg, 0, SOV_PROF_FREQ_MAX, &d.prof_hz))
+				return 2;
+			break;
+		case OPT_PROFILE_WINDOW:
+			if (opt_u32("--profile-window", optarg, 1, 86400, &d.prof_window_s))
+				return 2;
+			break;
+		case OPT_PROFILE_KEEP:
+			if (opt_u32("--profile-keep", optarg, 1, 100000, &d.prof_keep))
+				return 2;
+			break;
+		case OPT_PROFILE_DIR:
+			d.prof_dir = optarg;
+			break;
 		default:
 			ret = cluster_opt(&copts, c, optarg);
 			if (ret < 0)
@@ -307,6 +334,8 @@ int main(int argc, char **argv)
 	}
 	if (sovd_ctl_start(&d))
 		return 1;
+
+	sovd_profile_start(&d);
 
 	uv_signal_init(d.loop, &d.sigint);
 	uv_signal_init(d.loop, &d.sigterm);

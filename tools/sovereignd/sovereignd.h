@@ -15,6 +15,9 @@ struct sovd_bpf;
 struct sovd_lb;
 struct sovd_client;
 struct sovd_cluster;
+struct sovd_prof;
+
+#define SOVD_PROFILE_DIR	"/var/lib/sovereign/profiles"
 
 struct sovd {
 	uv_loop_t *loop;
@@ -50,6 +53,11 @@ struct sovd {
 	struct sovd_bpf *bpf;
 	struct sovd_lb *lb;
 
+	/* continuous profile (profile.c): prof_hz 0 is off */
+	uint32_t prof_hz, prof_window_s, prof_keep;
+	const char *prof_dir;
+	struct sovd_prof *prof;
+
 	/* Raft and the replicated configuration; NULL when not clustered */
 	struct sovd_cluster *cluster;
 
@@ -67,6 +75,10 @@ void sovd_module_stop(struct sovd *d);
 /* psi.c: never fails; without PSI it logs once and does nothing */
 void sovd_psi_start(struct sovd *d);
 void sovd_psi_stop(struct sovd *d);
+
+/* profile.c: never fails; problems are logged and retried every window */
+void sovd_profile_start(struct sovd *d);
+void sovd_profile_stop(struct sovd *d);
 
 int sovd_bpf_start(struct sovd *d);
 void sovd_bpf_stop(struct sovd *d);
