@@ -5,6 +5,7 @@
 #include <linux/utsname.h>
 
 #include "sovereign.h"
+#include "prof/prof.h"
 #include "sched/sched.h"
 #include "zpage/zpage.h"
 
@@ -14,7 +15,12 @@ const struct sov_subsys_desc sov_subsystems[__SOV_SUBSYS_CNT] = {
 					    .init = sov_mc_init, .exit = sov_mc_exit },
 	[SOV_SUBSYS_CLASSES]		= { .name = "classes",
 					    .init = sov_sched_init, .exit = sov_sched_exit },
+#if SOV_HAVE_PROF
+	[SOV_SUBSYS_PROFILE]		= { .name = "profile",
+					    .init = sov_prof_init, .exit = sov_prof_exit },
+#else
 	[SOV_SUBSYS_PROFILE]		= { .name = "profile" },
+#endif
 	[SOV_SUBSYS_NETIO]		= { .name = "netio" },
 };
 

@@ -5,6 +5,7 @@
 #include <linux/module.h>
 
 #include "sovereign.h"
+#include "prof/prof.h"
 #include "zpage/zpage.h"
 
 enum sov_mcgrp {
@@ -184,6 +185,44 @@ static const struct genl_ops sov_genl_ops[] = {
 		.doit	= sov_nl_mc_pressure_doit,
 		.flags	= GENL_ADMIN_PERM,
 	},
+#if SOV_HAVE_PROF
+	{
+		.cmd	= SOV_CMD_PROF_START,
+		.doit	= sov_nl_prof_start_doit,
+		.policy	= sov_prof_start_policy,
+		.maxattr = SOV_A_PROF_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= SOV_CMD_PROF_STOP,
+		.doit	= sov_nl_prof_stop_doit,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= SOV_CMD_PROF_GET,
+		.doit	= sov_nl_prof_get_doit,
+	},
+	{
+		.cmd	= SOV_CMD_PROF_STACK_GET,
+		.dumpit	= sov_nl_prof_stack_dumpit,
+		.policy	= sov_prof_dump_policy,
+		.maxattr = SOV_A_PROF_MAX,
+	},
+	{
+		.cmd	= SOV_CMD_PROF_SITE_GET,
+		.dumpit	= sov_nl_prof_site_dumpit,
+		.policy	= sov_prof_dump_policy,
+		.maxattr = SOV_A_PROF_MAX,
+	},
+	{
+		.cmd	= SOV_CMD_PROF_LOCK_GET,
+		.dumpit	= sov_nl_prof_lock_dumpit,
+	},
+	{
+		.cmd	= SOV_CMD_PROF_RSS_GET,
+		.dumpit	= sov_nl_prof_rss_dumpit,
+	},
+#endif
 };
 
 struct genl_family sov_genl_family = {

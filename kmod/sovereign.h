@@ -59,6 +59,9 @@ void sov_subsys_stop(const struct sov_subsys_desc *tbl, unsigned int n,
 int sov_info_fill(struct sk_buff *skb, const struct sov_subsys_desc *tbl,
 		  unsigned int n, unsigned long enabled, u64 uptime_ns);
 
+/* The profiler is built where perf events and tracepoints exist (not UML). */
+#define SOV_HAVE_PROF	(IS_ENABLED(CONFIG_PERF_EVENTS) && IS_ENABLED(CONFIG_TRACEPOINTS))
+
 /* netlink.c */
 extern struct genl_family sov_genl_family;
 int sov_netlink_init(void);

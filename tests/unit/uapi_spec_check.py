@@ -11,6 +11,8 @@ import yaml
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 HDR = os.path.join(ROOT, "uapi/linux/sovereign.h")
+# headers whose constants the spec must name (sovereign_sched.h is rtnetlink's)
+HDRS = [HDR, os.path.join(ROOT, "uapi/linux/sovereign_prof.h")]
 SPEC = os.path.join(ROOT, "Documentation/netlink/specs/sovereign.yaml")
 
 
@@ -41,7 +43,10 @@ def expected(spec):
                       "mc-level": "SOV_MC_LEVEL",
                       "mc-event": "SOV_MC_EVENT",
                       "mc-policy": "SOV_MC_POLICY",
-                      "mc-action": "SOV_MC_ACTION"}[d["name"]]
+                      "mc-action": "SOV_MC_ACTION",
+                      "prof-kind": "SOV_PROF_KIND",
+                      "prof-state": "SOV_PROF_STATE",
+                      "prof-mode": "SOV_PROF_MODE"}[d["name"]]
             for i, e in enumerate(d["entries"]):
                 want[c_name(prefix, e)] = i
             if d["name"] == "subsys":
@@ -60,7 +65,7 @@ def expected(spec):
 
 def actual():
     """Evaluate the header's constants with the C compiler, not by regex."""
-    code = re.sub(r"/\*.*?\*/", "", open(HDR).read(), flags=re.S)
+    code = re.sub(r"/\*.*?\*/", "", "".join(open(h).read() for h in HDRS), flags=re.S)
     names = set(re.findall(r"\b(_*SOV_[A-Z0-9_]+)\b", code))
     names = sorted(n for n in names if not n.startswith("_UAPI"))
     prog = "#include <stdio.h>\n#include \"%s\"\nint main(void){\n" % HDR

@@ -60,8 +60,8 @@ enum sov_prof_mode {
 };
 
 /* SOV_A_PROF_STACKS: which stacks a sample records */
-#define SOV_PROF_STACK_KERNEL	(1U << 0)
-#define SOV_PROF_STACK_USER	(1U << 1)
+#define SOV_PROF_STACK_KERNEL	0x1
+#define SOV_PROF_STACK_USER	0x2
 
 #define SOV_PROF_FREQ_MIN		1
 #define SOV_PROF_FREQ_MAX		10000
@@ -80,8 +80,10 @@ enum sov_prof_mode {
 /* frames kept per stack, each side */
 #define SOV_PROF_KSTACK_MAX		48
 #define SOV_PROF_USTACK_MAX		48
-/* SOV_A_PROF_LOCK_HIST: bucket b counts waits in [2^b, 2^(b+1)) ns, b 0..39;
- * bucket 0 also holds waits of 0 ns, the last one everything above */
+/*
+ * SOV_A_PROF_LOCK_HIST: bucket b counts waits in [2^b, 2^(b+1)) ns, b 0..39;
+ * bucket 0 also holds waits of 0 ns, the last one everything above
+ */
 #define SOV_PROF_HIST_BUCKETS		40
 /* SOV_A_PROF_RSS_*: samples kept (a ring: the oldest are overwritten) */
 #define SOV_PROF_RSS_SAMPLES		4096
