@@ -123,6 +123,10 @@ struct sov_prof_rss_view {
 
 bool sov_prof_rss_get(struct sov_prof *p, u32 i, struct sov_prof_rss_view *v);
 
+/* debugfs.c */
+void sov_prof_debugfs_init(void);
+void sov_prof_debugfs_exit(void);
+
 /* netlink.c */
 extern const struct nla_policy sov_prof_start_policy[SOV_A_PROF_MAX + 1];
 extern const struct nla_policy sov_prof_dump_policy[SOV_A_PROF_MAX + 1];

@@ -376,12 +376,14 @@ int sov_prof_init(void)
 	mutex_init(&sov_prof.lock);
 	INIT_DELAYED_WORK(&sov_prof.tick, sov_prof_tick);
 	sov_prof.state = SOV_PROF_STATE_IDLE;
+	sov_prof_debugfs_init();
 	return 0;
 }
 
 /* Unload stops a running profile: no event, probe or work survives us. */
 void sov_prof_exit(void)
 {
+	sov_prof_debugfs_exit();
 	sov_prof_stop();
 	cancel_delayed_work_sync(&sov_prof.tick);
 	mutex_lock(&sov_prof.lock);
