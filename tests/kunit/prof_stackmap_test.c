@@ -252,4 +252,5 @@ static struct kunit_suite prof_stackmap_suite = {
 	.name = "sovereign_prof_stackmap",
 	.test_cases = prof_stackmap_cases,
 };
+
 kunit_test_suite(prof_stackmap_suite);
