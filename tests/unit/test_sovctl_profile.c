@@ -337,6 +337,11 @@ static void test_cgroup(void **state)
 	assert_int_equal(profile_cgroup_id("a b", mi, &id, why, sizeof(why)), -ENOTDIR);
 	has(why, "a b is not a cgroup v2 directory");
 	assert_int_equal(profile_cgroup_id("", mi, &id, why, sizeof(why)), -EINVAL);
+	/* absolute paths: as given, or under the mount; named as given */
+	assert_int_equal(profile_cgroup_id("/no/such/dir", mi, &id, why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "No such file or directory");
+	assert_int_equal(profile_cgroup_id(sub, mi, &id, why, sizeof(why)), -ENOTDIR);
+	assert_string_equal(why, "not a cgroup v2 directory");
 	remove(mi);
 	rmdir(sub);
 	rmdir(dir);
@@ -363,33 +368,39 @@ static void test_cli_refusals(void **state)
 		const char *args[8];
 		const char *msg;
 	} cases[] = {
-		{ { "start", "freq", "0" }, "bad freq \"0\": expected 1-10000 Hz" },
-		{ { "start", "freq", "10001" }, "bad freq \"10001\": expected 1-10000 Hz" },
-		{ { "start", "freq", "fast" }, "bad freq \"fast\": expected 1-10000 Hz" },
-		{ { "start", "period", "50us" }, "bad period \"50us\": expected 100us-1s" },
-		{ { "start", "period", "2s" }, "bad period \"2s\": expected 100us-1s" },
-		{ { "start", "period", "1h" }, "bad period \"1h\"" },
-		{ { "start", "adaptive", "51" }, "bad adaptive \"51\": expected 0.01-50" },
-		{ { "start", "adaptive", "0" }, "bad adaptive \"0\": expected 0.01-50" },
-		{ { "start", "adaptive", "0.001" }, "bad adaptive \"0.001\"" },
-		{ { "start", "kind", "gpu" }, "bad kind \"gpu\": expected cpu, mem, lock, all" },
-		{ { "start", "kind", "cpu,,mem" }, "bad kind \"cpu,,mem\"" },
-		{ { "start", "cpu", "99999" }, "bad cpu \"99999\": expected 0-" },
-		{ { "start", "pid", "0" }, "bad pid \"0\": expected 1-4194304 (a thread id)" },
-		{ { "start", "tgid", "-3" }, "bad tgid \"-3\": expected 1-4194304 (a process id)" },
-		{ { "start", "stacks", "all" }, "bad stacks \"all\": expected kernel, user or both" },
-		{ { "start", "max-stacks", "63" }, "bad max-stacks \"63\": expected 64-65536" },
-		{ { "start", "max-stacks", "65537" }, "bad max-stacks \"65537\": expected 64-65536" },
-		{ { "start", "kind", "mem", "rss-interval", "9" },
-		  "bad rss-interval \"9\": expected 10-60000 ms" },
-		{ { "start", "rss-interval", "100" }, "rss-interval is for kind mem" },
-		{ { "start", "cgroup", "/no/such/cgroup/here" }, "bad cgroup \"/no/such/cgroup/here\"" },
+		{ { "start", "freq", "0" }, "Error: frequency: expected 1-10000 Hz, got \"0\"\n" },
+		{ { "start", "freq", "10001" }, "Error: frequency: expected 1-10000 Hz, got \"10001\"\n" },
+		{ { "start", "freq", "fast" }, "Error: frequency: expected 1-10000 Hz, got \"fast\"\n" },
+		{ { "start", "period", "10" }, "Error: period: expected 100us-1s, got \"10\"\n" },
+		{ { "start", "period", "50us" }, "Error: period: expected 100us-1s, got \"50us\"\n" },
+		{ { "start", "period", "2s" }, "Error: period: expected 100us-1s, got \"2s\"\n" },
+		{ { "start", "period", "1h" }, "Error: period: expected 100us-1s, got \"1h\"\n" },
+		{ { "start", "adaptive", "51" }, "Error: adaptive: expected 0.01-50 (percent), got \"51\"\n" },
+		{ { "start", "adaptive", "0" }, "Error: adaptive: expected 0.01-50 (percent), got \"0\"\n" },
+		{ { "start", "adaptive", "0.001" }, "adaptive: expected 0.01-50 (percent), got \"0.001\"" },
+		{ { "start", "kind", "disk" }, "Error: unknown kind \"disk\": expected cpu, mem, lock or all\n" },
+		{ { "start", "kind", "cpu,,mem" }, "unknown kind \"cpu,,mem\"" },
+		{ { "start", "cpu", "99999" }, "cpu: expected 0-" },
+		{ { "start", "pid", "0" }, "Error: pid: expected 1-4194304 (a thread id), got \"0\"\n" },
+		{ { "start", "tgid", "-3" }, "Error: tgid: expected 1-4194304 (a process id), got \"-3\"\n" },
+		{ { "start", "stacks", "none" }, "Error: unknown stacks \"none\": expected kernel, user or both\n" },
+		{ { "start", "max-stacks", "10" }, "Error: max-stacks: expected 64-65536, got \"10\"\n" },
+		{ { "start", "max-stacks", "65537" }, "max-stacks: expected 64-65536, got \"65537\"" },
+		{ { "start", "rss-interval", "5" }, "Error: rss-interval: expected 10-60000 ms, got \"5\"\n" },
+		{ { "start", "kind", "mem", "rss-interval", "60001" },
+		  "rss-interval: expected 10-60000 ms, got \"60001\"" },
+		{ { "start", "rss-interval", "100" }, "Error: rss-interval: only with kind mem" },
+		{ { "start", "cgroup", "/no/such/cgroup/here" },
+		  "Error: cgroup /no/such/cgroup/here: No such file or directory\n" },
+		{ { "start", "cgroup", "/proc" }, "Error: cgroup /proc: not a cgroup v2 directory\n" },
 		{ { "start", "cpu", "0", "pid", "1" },
-		  "cpu and pid: at most one scope (cpu, pid, tgid or cgroup)" },
-		{ { "start", "tgid", "5", "cgroup", "/" }, "tgid and cgroup: at most one scope" },
-		{ { "start", "freq", "99", "period", "1ms" }, "freq and period exclude each other" },
+		  "Error: expected one scope at most: cpu, pid, tgid or cgroup\n" },
+		{ { "start", "pid", "1", "tgid", "1" }, "expected one scope at most" },
+		{ { "start", "tgid", "5", "cgroup", "/" }, "expected one scope at most" },
+		{ { "start", "freq", "99", "period", "1000000" },
+		  "Error: expected a frequency or a period, not both\n" },
 		{ { "start", "period", "1ms", "adaptive", "1" },
-		  "adaptive takes freq MAXHZ as its maximum, not period" },
+		  "adaptive mode takes a frequency ceiling (freq MAXHZ), not a period" },
 		{ { "start", "freq", "99", "freq", "98" }, "\"freq\" is given twice" },
 		{ { "start", "freq" }, "\"freq\" needs a value, see \"sovctl profile help\"" },
 		{ { "start", "colour", "red" },
@@ -400,14 +411,14 @@ static void test_cli_refusals(void **state)
 		{ { "stop", "save", "a", "b" }, "'profile stop' takes [ save FILE ], got \"b\"" },
 		{ { "status", "now" }, "'profile status' takes no arguments, got \"now\"" },
 		{ { "report", "--flame" }, "unknown option \"--flame\" for 'profile report'" },
-		{ { "report", "kind", "cpu,mem" }, "bad kind \"cpu,mem\": expected cpu, mem or lock" },
-		{ { "report", "--top", "0" }, "bad --top \"0\"" },
+		{ { "report", "kind", "cpu,mem" }, "unknown kind \"cpu,mem\": expected cpu, mem or lock" },
+		{ { "report", "--top", "0" }, "--top: expected 1-4294967295 lines, got \"0\"" },
 		{ { "report", "--top" }, "\"--top\" needs a value" },
 		{ { "report", "--folded", "--tree" }, "one of --top, --folded, --svg and --tree" },
-		{ { "report", "--tree", "min", "101" }, "bad min \"101\": expected a percentage, 0-100" },
+		{ { "report", "--tree", "min", "101" }, "min: expected 0-100 (percent), got \"101\"" },
 		{ { "report", "from", "x.json", "leak-age", "5" },
 		  "leak-age is for a profile read from the kernel" },
-		{ { "report", "leak-age", "0" }, "bad leak-age \"0\"" },
+		{ { "report", "leak-age", "0" }, "leak-age: expected 1-4294967295 ms, got \"0\"" },
 		{ { "compare", "a.json" }, "'profile compare' needs two saved profiles" },
 		{ { "compare", "a.json", "b.json", "--folded" },
 		  "unknown option \"--folded\" for 'profile compare'" },
@@ -534,10 +545,24 @@ static void test_refusals_from_kernel(void **state)
 
 	fake_reset();
 	fk.error[SOV_CMD_PROF_START] = -EINVAL;
-	fk.msg = "CPU 1 is offline";
+	fk.msg = "CPU 0 is offline";
 	fk.attr = SOV_A_PROF_CPU;
-	assert_int_equal(run("profile", "start", "cpu", "1", NULL), EXIT_FAIL);
-	has(err, "Error: profile start: CPU 1 is offline (attribute cpu)");
+	assert_int_equal(run("profile", "start", "cpu", "0", NULL), EXIT_FAIL);
+	has(err, "Error: profile start: CPU 0 is offline (attribute cpu)");
+
+	/* a message that names its attribute gets no "(attribute ...)" */
+	fake_reset();
+	fk.error[SOV_CMD_PROF_START] = -ENODEV;
+	fk.msg = "cpu: expected an online cpu";
+	fk.attr = SOV_A_PROF_CPU;
+	assert_int_equal(run("profile", "start", "cpu", "0", NULL), EXIT_FAIL);
+	assert_string_equal(err, "Error: profile start: cpu: expected an online cpu\n");
+
+	fake_reset();
+	fk.error[SOV_CMD_PROF_START] = -ESRCH;
+	fk.msg = "pid: no such thread";
+	assert_int_equal(run("profile", "start", "pid", "4000000", NULL), EXIT_FAIL);
+	assert_string_equal(err, "Error: profile start: pid: no such thread\n");
 
 	fake_reset();
 	fk.error[SOV_CMD_PROF_START] = -EPERM;

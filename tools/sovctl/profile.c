@@ -55,7 +55,16 @@ void profile_close(struct sov_prof_io *io, struct sov_genl *g)
 
 int profile_nl_error(const char *what, const struct sov_nl_err *err)
 {
-	return report_nl_error(what, err, prof_attr_names, SOV_A_PROF_MAX + 1);
+	struct sov_nl_err e = *err;
+	const char *name;
+
+	/* "cpu: expected an online cpu" names its attribute already */
+	if (e.attr_type > 0 && e.attr_type <= SOV_A_PROF_MAX && !e.has_range) {
+		name = prof_attr_names[e.attr_type];
+		if (name && !strncmp(e.msg, name, strlen(name)))
+			e.attr_type = -1;
+	}
+	return report_nl_error(what, &e, prof_attr_names, SOV_A_PROF_MAX + 1);
 }
 
 static int prof_status(int argc, char **argv)

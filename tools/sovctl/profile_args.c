@@ -189,6 +189,8 @@ static bool is_cgroup2_dir(const char *path, struct stat *st)
 int profile_cgroup_id(const char *path, const char *mountinfo, uint64_t *id,
 		      char *why, size_t whylen)
 {
+	const char *mi = mountinfo ? mountinfo : "/proc/self/mountinfo";
+	bool abs = path[0] == '/';
 	char mnt[4096], full[8192];
 	struct stat st;
 	int ret;
@@ -197,26 +199,31 @@ int profile_cgroup_id(const char *path, const char *mountinfo, uint64_t *id,
 		snprintf(why, whylen, "expected a cgroup v2 directory");
 		return -EINVAL;
 	}
-	if (path[0] == '/' && is_cgroup2_dir(path, &st)) {
-		*id = st.st_ino;
-		return 0;
-	}
-	ret = cgroup2_mount(mountinfo ? mountinfo : "/proc/self/mountinfo", mnt, sizeof(mnt));
-	if (ret) {
-		snprintf(why, whylen, "no cgroup v2 file system is mounted (%s)",
-			 mountinfo ? mountinfo : "/proc/self/mountinfo");
+	if (abs && is_cgroup2_dir(path, &st))
+		goto found;
+	/* "/system.slice" or "system.slice": under the cgroup2 mount */
+	ret = cgroup2_mount(mi, mnt, sizeof(mnt));
+	if (!ret) {
+		snprintf(full, sizeof(full), "%s%s%s", mnt, abs ? "" : "/", path);
+		if (is_cgroup2_dir(full, &st))
+			goto found;
+	} else if (!abs) {
+		snprintf(why, whylen, "no cgroup v2 file system is mounted (%s)", mi);
 		return ret;
 	}
-	snprintf(full, sizeof(full), "%s%s%s", mnt, path[0] == '/' ? "" : "/", path);
-	if (stat(full, &st)) {
-		ret = -errno;
-		snprintf(why, whylen, "%s: %s", full, strerror(-ret));
+	if (abs) {
+		ret = stat(path, &st) ? -errno : -ENOTDIR;
+		snprintf(why, whylen, "%s", ret == -ENOTDIR ? "not a cgroup v2 directory" :
+			 strerror(-ret));
 		return ret;
 	}
-	if (!is_cgroup2_dir(full, &st)) {
+	ret = stat(full, &st) ? -errno : -ENOTDIR;
+	if (ret == -ENOTDIR)
 		snprintf(why, whylen, "%s is not a cgroup v2 directory", full);
-		return -ENOTDIR;
-	}
+	else
+		snprintf(why, whylen, "%s: %s", full, strerror(-ret));
+	return ret;
+found:
 	*id = st.st_ino;
 	return 0;
 }
@@ -237,13 +244,16 @@ static const char *const start_words[W_CNT + 1] = {
 /* the kernel's PID_MAX_LIMIT on 64-bit */
 #define PID_LIMIT 4194304U
 
-/* A u32 in [@min, @max] for @word, or a usage error naming the range. */
+/*
+ * A u32 in [@min, @max], or a usage error naming @word and the range, as
+ * the kernel words its own: "frequency: expected 1-10000 Hz, got "0"".
+ */
 static int range_u32(const char *word, const char *val, uint32_t min, uint32_t max,
 		     const char *unit, uint32_t *v)
 {
 	if (parse_u32(val, 10, v) || *v < min || *v > max)
-		return usage_error("bad %s \"%s\": expected %u-%u%s%s", word, val, min, max,
-				   *unit ? " " : "", unit);
+		return usage_error("%s: expected %u-%u%s%s, got \"%s\"", word, min, max,
+				   *unit ? " " : "", unit, val);
 	return EXIT_OK;
 }
 
@@ -257,29 +267,28 @@ static int start_value(struct sov_prof_settings *s, int w, const char *val)
 	switch (w) {
 	case W_KIND:
 		if (profile_parse_kinds(val, &s->kinds))
-			return usage_error("bad kind \"%s\": expected cpu, mem, lock, all or a list of them (cpu,lock)",
+			return usage_error("unknown kind \"%s\": expected cpu, mem, lock or all",
 					   val);
 		return EXIT_OK;
 	case W_FREQ:
-		return range_u32("freq", val, SOV_PROF_FREQ_MIN, SOV_PROF_FREQ_MAX, "Hz", &s->freq);
+		return range_u32("frequency", val, SOV_PROF_FREQ_MIN, SOV_PROF_FREQ_MAX, "Hz",
+				 &s->freq);
 	case W_PERIOD:
 		if (profile_parse_ns(val, &s->period_ns) || s->period_ns < SOV_PROF_PERIOD_MIN_NS ||
 		    s->period_ns > SOV_PROF_PERIOD_MAX_NS)
-			return usage_error("bad period \"%s\": expected 100us-1s (%llu-%llu ns; N, Nns, Nus, Nms or Ns)",
-					   val, SOV_PROF_PERIOD_MIN_NS, SOV_PROF_PERIOD_MAX_NS);
+			return usage_error("period: expected 100us-1s, got \"%s\"", val);
 		return EXIT_OK;
 	case W_ADAPTIVE:
 		if (profile_parse_pct_x100(val, &s->adaptive_x100) ||
 		    s->adaptive_x100 < SOV_PROF_ADAPTIVE_MIN_X100 ||
 		    s->adaptive_x100 > SOV_PROF_ADAPTIVE_MAX_X100)
-			return usage_error("bad adaptive \"%s\": expected 0.01-50 (percent of CPU time, two decimals at most)",
-					   val);
+			return usage_error("adaptive: expected 0.01-50 (percent), got \"%s\"", val);
 		return EXIT_OK;
 	case W_CPU:
 		ncpu = sysconf(_SC_NPROCESSORS_CONF);
 		if (ncpu < 1)
 			ncpu = 1;
-		ret = range_u32("cpu", val, 0, (uint32_t)ncpu - 1, "(this machine's CPUs)", &v);
+		ret = range_u32("cpu", val, 0, (uint32_t)ncpu - 1, "(this machine's cpus)", &v);
 		s->cpu = v;
 		return ret;
 	case W_PID:
@@ -288,7 +297,7 @@ static int start_value(struct sov_prof_settings *s, int w, const char *val)
 		return range_u32("tgid", val, 1, PID_LIMIT, "(a process id)", &s->tgid);
 	case W_CGROUP:
 		if (profile_cgroup_id(val, NULL, &s->cgroup_id, why, sizeof(why)))
-			return usage_error("bad cgroup \"%s\": %s", val, why);
+			return usage_error("cgroup %s: %s", val, why);
 		return EXIT_OK;
 	case W_STACKS:
 		if (!strcmp(val, "kernel"))
@@ -298,11 +307,11 @@ static int start_value(struct sov_prof_settings *s, int w, const char *val)
 		else if (!strcmp(val, "both"))
 			s->stacks = SOV_PROF_STACK_KERNEL | SOV_PROF_STACK_USER;
 		else
-			return usage_error("bad stacks \"%s\": expected kernel, user or both", val);
+			return usage_error("unknown stacks \"%s\": expected kernel, user or both", val);
 		return EXIT_OK;
 	case W_MAX_STACKS:
 		return range_u32("max-stacks", val, SOV_PROF_MAX_STACKS_MIN, SOV_PROF_MAX_STACKS_MAX,
-				 "(stacks per CPU and kind)", &s->max_stacks);
+				 "", &s->max_stacks);
 	default:
 		return range_u32("rss-interval", val, SOV_PROF_RSS_INTERVAL_MIN_MS,
 				 SOV_PROF_RSS_INTERVAL_MAX_MS, "ms", &s->rss_interval_ms);
@@ -313,7 +322,8 @@ int profile_parse_start(int argc, char **argv, struct sov_prof_settings *s)
 {
 	static const int scopes[] = { W_CPU, W_PID, W_TGID, W_CGROUP };
 	bool given[W_CNT] = { false };
-	int w, scope = -1, ret;
+	bool scoped = false;
+	int w, ret;
 	unsigned int i;
 
 	*s = (struct sov_prof_settings)SOV_PROF_SETTINGS_INIT;
@@ -333,21 +343,20 @@ int profile_parse_start(int argc, char **argv, struct sov_prof_settings *s)
 		for (i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
 			if (w != scopes[i])
 				continue;
-			if (scope >= 0)
-				return usage_error("'profile start': %s and %s: at most one scope (cpu, pid, tgid or cgroup)",
-						   start_words[scope], start_words[w]);
-			scope = w;
+			if (scoped)
+				return usage_error("expected one scope at most: cpu, pid, tgid or cgroup");
+			scoped = true;
 		}
 		ret = start_value(s, w, argv[1]);
 		if (ret)
 			return ret;
 	}
 	if (given[W_FREQ] && given[W_PERIOD])
-		return usage_error("'profile start': freq and period exclude each other: give one (adaptive takes freq as its maximum)");
+		return usage_error("expected a frequency or a period, not both");
 	if (given[W_ADAPTIVE] && given[W_PERIOD])
-		return usage_error("'profile start': adaptive takes freq MAXHZ as its maximum, not period");
+		return usage_error("adaptive mode takes a frequency ceiling (freq MAXHZ), not a period");
 	if (given[W_RSS_INTERVAL] && !(s->kinds & (1U << SOV_PROF_KIND_MEM)))
-		return usage_error("'profile start': rss-interval is for kind mem (kind mem, kind all or a list with mem)");
+		return usage_error("rss-interval: only with kind mem (resident sets are a part of mem)");
 	return EXIT_OK;
 }
 

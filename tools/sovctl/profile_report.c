@@ -89,7 +89,7 @@ int profile_parse_kind(const char *val, int *kind)
 	uint32_t mask;
 
 	if (profile_parse_kinds(val, &mask) || !mask || (mask & (mask - 1)))
-		return usage_error("bad kind \"%s\": expected cpu, mem or lock", val);
+		return usage_error("unknown kind \"%s\": expected cpu, mem or lock", val);
 	*kind = __builtin_ctz(mask);
 	return EXIT_OK;
 }
@@ -97,7 +97,7 @@ int profile_parse_kind(const char *val, int *kind)
 int profile_parse_top(const char *val, uint32_t *top)
 {
 	if (parse_u32(val, 10, top) || !*top)
-		return usage_error("bad --top \"%s\": expected a number of lines, 1-4294967295", val);
+		return usage_error("--top: expected 1-4294967295 lines, got \"%s\"", val);
 	return EXIT_OK;
 }
 
@@ -542,7 +542,7 @@ static int report_opts_parse(int argc, char **argv, struct report_opts *o)
 			break;
 		case 3:
 			if (parse_u32(argv[0], 10, &o->leak_age_ms) || !o->leak_age_ms)
-				return usage_error("bad leak-age \"%s\": expected 1-4294967295 ms",
+				return usage_error("leak-age: expected 1-4294967295 ms, got \"%s\"",
 						   argv[0]);
 			break;
 		case 4:
@@ -559,7 +559,7 @@ static int report_opts_parse(int argc, char **argv, struct report_opts *o)
 			o->tree_min = strtod(argv[0], &end);
 			if (errno || end == argv[0] || *end || !(o->tree_min >= 0) ||
 			    o->tree_min > 100)
-				return usage_error("bad min \"%s\": expected a percentage, 0-100",
+				return usage_error("min: expected 0-100 (percent), got \"%s\"",
 						   argv[0]);
 			break;
 		}
