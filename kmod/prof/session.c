@@ -119,7 +119,8 @@ void sov_prof_user_stack(struct sov_stack_key *k, struct pt_regs *regs,
 			pc->ustack_faults++;
 			break;
 		}
-		if (!fr.ret)
+		/* not a return address: rbp was not a frame pointer here */
+		if (fr.ret < PAGE_SIZE || fr.ret >= TASK_SIZE_MAX)
 			break;
 		ips[nu++] = fr.ret;
 		if (fr.next <= fp)
