@@ -114,6 +114,7 @@ ovh() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.2f", (n > 0) ? (t / n - 1) * 
 # ---- size the work: about PB_SECS seconds per run ----------------------------
 
 units=2000
+run_none >/dev/null	# a first run warms the caches (the binary comes over 9p)
 t=$(run_none)
 units=$(awk -v t="$t" -v s="$secs" -v u="$units" 'BEGIN { n = int(u * s / t); print (n < 100) ? 100 : n }')
 log "workload: deep $units units x $threads threads (a probe of 2000 units took $t s)"
@@ -181,6 +182,8 @@ n_none=$(median "${t_none[@]}")
 printf '\nprofile bench: deep, %s units x %s threads (%s CPUs), cpu-clock with kernel+user\n' \
 	"$units" "$threads" "$(nproc)"
 printf '  stacks on every CPU; medians of %s runs; kernel %s\n\n' "$reps" "$(uname -r)"
+printf '  no profiler: %s runs, %s to %s s\n\n' "${#t_none[@]}" \
+	"$(printf '%s\n' "${t_none[@]}" | sort -g | head -n 1)" "$(printf '%s\n' "${t_none[@]}" | sort -g | tail -n 1)"
 printf '  %-8s %10s %10s %8s %10s %8s\n' rate "none s" "ours s" "ours %" "perf s" "perf %"
 declare -A o_pct p_pct
 for f in $freqs; do

@@ -62,6 +62,9 @@ trap - EXIT
 # shellcheck source=scripts/vm/tour_cluster.sh
 . scripts/vm/tour_cluster.sh
 
+# shellcheck source=scripts/vm/tour_profile.sh
+. scripts/vm/tour_profile.sh
+
 echo; echo "# unloading the module while the daemon runs:"
 step rmmod sovereign
 sleep 1
