@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tests/bpf/run.sh - run the BPF fixture runner over tests/bpf/fixtures/*.fixture.
+# tests/bpf/run.sh - run the BPF fixture runner over tests/bpf/fixtures/*.fixture,
+# then bpf-trace-test (the kernel-span programs, bpf/trace.bpf.c, attached on
+# the host; tests/bpf/trace_test.c).
 #
 #   BUILD=build tests/bpf/run.sh
 #
-# Needs the BPF objects and the runner built first (make check-bpf does
-# both) and the privileges to load BPF programs (root).  Mounts nothing:
-# BPF_PROG_TEST_RUN needs no bpffs and no network device.
+# Needs the BPF objects and both programs built first (make check-bpf does
+# that) and the privileges to load BPF programs (root).  The fixtures mount
+# nothing: BPF_PROG_TEST_RUN needs no bpffs and no network device.  The trace
+# test pins maps in a directory of its own under /sys/fs/bpf (mounting bpffs
+# there if needed) and removes it.
 #
-# Writes $BUILD/check/bpf.log (the runner's TAP and stderr) and
+# Writes $BUILD/check/bpf.log (both programs' TAP and stderr) and
 # $BUILD/check/bpf.counts ("passed=N failed=N skipped=N", counted from the
 # TAP).  Exits non-zero if a case failed, the runner failed, or no case ran.
 set -uo pipefail
@@ -18,6 +22,7 @@ cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
 runner=${BPF_RUNNER:-$BUILD/bin/bpf-fixture-runner}
+trace_test=${BPF_TRACE_TEST:-$BUILD/bin/bpf-trace-test}
 outdir=$BUILD/check
 log=$outdir/bpf.log
 counts=$outdir/bpf.counts
@@ -38,10 +43,20 @@ else
 	rc=$?
 fi
 
+# a TAP stream of its own, appended: its plan adds to the runner's
+if [ -x "$trace_test" ]; then
+	"$trace_test" >>"$log" 2>&1
+	trc=$?
+	[ "$rc" -eq 0 ] && rc=$trc
+else
+	echo "bpf: trace test $trace_test not built (make $trace_test)" | tee -a "$log" >&2
+	[ "$rc" -eq 0 ] && rc=2
+fi
+
 passed=$(grep -E '^ok [0-9]+' "$log" | grep -vcE '# SKIP' || true)
 skipped=$(grep -E '^ok [0-9]+' "$log" | grep -cE '# SKIP' || true)
 failed=$(grep -cE '^not ok [0-9]+' "$log" || true)
-planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$log" | head -n 1)
+planned=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$log" | awk '{ n += $1 } END { if (NR) print n }')
 echo "passed=$passed failed=$failed skipped=$skipped" >"$counts"
 
 echo "bpf: $passed passed, $failed failed (log: $log)"
