@@ -21,6 +21,9 @@ PKGS=(
 	clang llvm libbpf-dev bpftool libxdp-dev
 	# userspace libraries
 	libmnl-dev libuv1-dev libjson-c-dev libcmocka-dev zlib1g-dev
+	# trace export: the OTLP/HTTP client (libcurl); the check of its output with
+	# OpenTelemetry's own protobuf code runs on Node.js (tests/otel, scripts/otel-deps.sh)
+	libcurl4-openssl-dev nodejs
 	# VM and the tools used inside it
 	qemu-system-x86 busybox-static iproute2 util-linux procps ethtool curl
 	# memcompress: I/O with verification in the selftests, the benchmark's load

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host unit tests (make check-unit): every build/tests/unit/test_* (cmocka, built
-# with ASan+UBSan) and the uapi/spec consistency check, all as TAP.
+# with ASan+UBSan), the uapi/spec consistency check and lib/trace's OTLP/JSON
+# decoded by OpenTelemetry's own code (tests/otel/run.sh), all as TAP.
 # Writes build/check/unit.counts and build/check/unit.log.
 set -uo pipefail
 
@@ -48,6 +49,9 @@ done
 echo "# uapi_spec_check" >>"$log"
 tap=$(tests/unit/uapi_spec_check.py 2>&1)
 tally uapi_spec_check $? <<<"$tap"
+echo "# otel (tests/otel/run.sh)" >>"$log"
+tap=$(tests/otel/run.sh 2>&1)
+tally otel $? <<<"$tap"
 
 echo "passed=$passed failed=$failed skipped=$skipped" >"$out/unit.counts"
 echo "unit: $passed passed, $failed failed, $skipped skipped (log: $log)"
