@@ -158,6 +158,8 @@ const I32 = new Set(['int32', 'sint32', 'sfixed32']);
 const U64 = new Set(['uint64', 'fixed64']);
 const I64 = new Set(['int64', 'sint64', 'sfixed64']);
 const INT_RE = /^-?(0|[1-9][0-9]*)$/;
+/* String.prototype.isWellFormed() is Node 20's; this is the same on Node 18 */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function show(v) {
 	const s = JSON.stringify(v);
@@ -256,7 +258,7 @@ function convScalar(f, v, where) {
 	case 'string':
 		if (typeof v !== 'string')
 			throw new Invalid(where, `expected a string, got ${typeName(v)}`);
-		if (typeof v.isWellFormed === 'function' ? !v.isWellFormed() : /[\ud800-\udfff]/.test(v))
+		if (LONE_SURROGATE.test(v))
 			throw new Invalid(where, 'a lone UTF-16 surrogate: not valid UTF-8 in protobuf');
 		return v;
 	case 'bool':
