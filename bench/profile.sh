@@ -15,6 +15,9 @@
 #             freq F` (scope all), and under `perf record -e cpu-clock -F F -g
 #             -a`; PB_REPS runs of each, the order alternating from one
 #             repetition to the next; medians. overhead % = (t / t_none - 1) * 100
+#   handler   ours by its own account: sovctl profile status's overhead (the
+#             sample handler's time over the sampled CPUs' time in the last
+#             second) read once in the middle of an extra run at each F
 #   accuracy  self shares of the workload's functions at 999 Hz: ours from
 #             `sovctl profile report --folded` (the leaf of each stack of
 #             comm "deep"), perf's from `perf report --no-children --comm deep
@@ -149,6 +152,33 @@ if dmesg | grep -q 'perf: interrupt took too long'; then
 		"$(cat /proc/sys/kernel/perf_event_max_sample_rate) Hz now"
 fi
 
+# ---- ours by its own account: the handler's share of the CPUs ---------------------
+
+# SOV_A_PROF_OVERHEAD_X100, read once in the middle of a run (the timed runs above
+# are left alone): the time the sample handler took over the sampled CPUs' time in the
+# last second, as the kernel measures it; a figure without the host's noise
+declare -A handler
+if [ "$only_perf" != 1 ]; then
+	for f in $freqs; do
+		"$sovctl" profile start freq "$f" >/dev/null || die "sovctl profile start freq $f failed"
+		rm -f "$work/fifo"
+		mkfifo "$work/fifo"
+		"$deep" "$units" "$threads" -H >"$work/fifo" &
+		pid=$!
+		exec 3<"$work/fifo"
+		read -r line <&3 || die "deep did not start"
+		sleep "$(awk -v s="$secs" 'BEGIN { print s / 2 }')"
+		handler[$f]=$("$sovctl" -j profile status |
+			python3 -c 'import json, sys; print("%.2f" % (json.load(sys.stdin)["overhead_x100"] / 100))')
+		read -r line <&3 || die "deep failed"
+		exec 3<&-
+		"$sovctl" profile stop >/dev/null || die "sovctl profile stop failed"
+		kill "$pid"
+		wait "$pid" 2>/dev/null || true
+		log "$f Hz: the sample handler took ${handler[$f]} % of the CPUs (sovctl profile status)"
+	done
+fi
+
 # ---- accuracy: self shares at 999 Hz --------------------------------------------
 
 # perf: "  12.34%  [.] eval_expr  - -" -> "eval_expr 12.34" (kernel symbols as
@@ -184,7 +214,7 @@ printf '\nprofile bench: deep, %s units x %s threads (%s CPUs), cpu-clock with k
 printf '  stacks on every CPU; medians of %s runs; kernel %s\n\n' "$reps" "$(uname -r)"
 printf '  no profiler: %s runs, %s to %s s\n\n' "${#t_none[@]}" \
 	"$(printf '%s\n' "${t_none[@]}" | sort -g | head -n 1)" "$(printf '%s\n' "${t_none[@]}" | sort -g | tail -n 1)"
-printf '  %-8s %10s %10s %8s %10s %8s\n' rate "none s" "ours s" "ours %" "perf s" "perf %"
+printf '  %-8s %10s %10s %8s %10s %8s %10s\n' rate "none s" "ours s" "ours %" "perf s" "perf %" "handler %"
 declare -A o_pct p_pct
 for f in $freqs; do
 	# shellcheck disable=SC2086 # the runs are space-separated on purpose
@@ -197,7 +227,8 @@ for f in $freqs; do
 		o=$(median ${t_ours[$f]})
 		o_pct[$f]=$(ovh "$o" "$n_none")
 	fi
-	printf '  %-8s %10s %10s %8s %10s %8s\n' "$f Hz" "$n_none" "$o" "${o_pct[$f]}" "$p" "${p_pct[$f]}"
+	printf '  %-8s %10s %10s %8s %10s %8s %10s\n' "$f Hz" "$n_none" "$o" "${o_pct[$f]}" "$p" "${p_pct[$f]}" \
+		"${handler[$f]:--}"
 done
 printf '\n  self shares at 999 Hz, perf'"'"'s top 20 symbols of deep (percent of its samples)\n'
 printf '  %-28s %8s %8s %8s\n' symbol perf ours "|diff|"
