@@ -88,18 +88,18 @@ void sov_prof_kernel_stack(struct sov_stack_key *k, unsigned long from_ip)
 /*
  * User frames by frame pointers: [fp] holds the caller's fp, [fp + 8] the
  * return address. Code built without frame pointers leaves rbp holding
- * anything: the checks below (aligned, above sp, within 8 MiB, growing) stop
- * the walk, and such a stack keeps only its first frame(s).
+ * anything: the checks below (aligned, above sp, within 8 MiB, growing, a
+ * user return address) stop the walk, and such a stack keeps only its first
+ * frame(s). The first frame is read with copy_from_user_nofault(), which
+ * also refuses while user memory is not current's (mid switch_mm()); the
+ * others with two __get_user() each under pagefault_disable(), as perf's own
+ * walker does: much cheaper than a copy_from_user_nofault() call per frame.
  */
 void sov_prof_user_stack(struct sov_stack_key *k, struct pt_regs *regs,
 			 struct sov_prof_pcpu *pc)
 {
+	unsigned long fp, sp, next, ret, first[2];
 	struct pt_regs *u;
-	unsigned long fp, sp;
-	struct {
-		unsigned long next;
-		unsigned long ret;
-	} fr;
 	u64 *ips = k->ips + k->nk;
 	u16 nu = 0;
 
@@ -111,23 +111,35 @@ void sov_prof_user_stack(struct sov_stack_key *k, struct pt_regs *regs,
 	ips[nu++] = u->ip;
 	sp = u->sp;
 	fp = u->bp;
+	pagefault_disable();
 	while (nu < SOV_PROF_USTACK_MAX && fp) {
-		if ((fp & 7) || fp < sp || fp - sp > SZ_8M)
+		const unsigned long __user *frame = (const unsigned long __user *)fp;
+		int err;
+
+		if ((fp & 7) || fp < sp || fp - sp > SZ_8M ||
+		    fp > TASK_SIZE_MAX - sizeof(first))
 			break;
-		if (copy_from_user_nofault(&fr, (const void __user *)fp,
-					   sizeof(fr))) {
+		if (nu == 1) {
+			err = copy_from_user_nofault(first, frame, sizeof(first));
+			next = first[0];
+			ret = first[1];
+		} else {
+			err = __get_user(next, frame) || __get_user(ret, frame + 1);
+		}
+		if (err) {
 			pc->ustack_faults++;
 			break;
 		}
 		/* not a return address: rbp was not a frame pointer here */
-		if (fr.ret < PAGE_SIZE || fr.ret >= TASK_SIZE_MAX)
+		if (ret < PAGE_SIZE || ret >= TASK_SIZE_MAX)
 			break;
-		ips[nu++] = fr.ret;
-		if (fr.next <= fp)
+		ips[nu++] = ret;
+		if (next <= fp)
 			break;
 		sp = fp;
-		fp = fr.next;
+		fp = next;
 	}
+	pagefault_enable();
 	k->nu = nu;
 }
 
