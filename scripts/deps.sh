@@ -52,6 +52,9 @@ for p in "${want[@]}"; do
 	[[ " ${have[*]} " == *" $p "* ]] || missing+=("$p")
 done
 
+# npm comes with NodeSource's nodejs, as a package of its own with Debian's
+command -v npm >/dev/null 2>&1 || [[ " ${missing[*]} " == *" nodejs "* ]] || missing+=(npm)
+
 if [ ${#missing[@]} -eq 0 ]; then
 	# the tc plugin's headers: one file test when they are there
 	if [ "${1:-}" = --check ]; then
@@ -93,6 +96,12 @@ for p in "${missing[@]}"; do
 		exit 1
 	fi
 done
+# Debian's own nodejs (not NodeSource's) leaves npm out
+if ! command -v npm >/dev/null 2>&1 &&
+	! apt-get install -y -q --no-install-recommends npm >>"$log" 2>&1; then
+	echo "deps: could not install npm; see $log" >&2
+	exit 1
+fi
 rm -f "$log"
 "$here/iproute2-src.sh" >/dev/null
 echo "deps: done" >&2
