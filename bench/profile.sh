@@ -14,7 +14,9 @@
 #             user): run time with no profiler, under `sovctl profile start
 #             freq F` (scope all), and under `perf record -e cpu-clock -F F -g
 #             -a`; PB_REPS runs of each, the order alternating from one
-#             repetition to the next; medians. overhead % = (t / t_none - 1) * 100
+#             repetition to the next. overhead % = the median over the
+#             repetitions of (t / t_none - 1) * 100, t_none the no-profiler run
+#             of the same repetition and rate (next to it in time)
 #   handler   ours by its own account: sovctl profile status's overhead (the
 #             sample handler's time over the sampled CPUs' time in the last
 #             second) read once in the middle of an extra run at each F
@@ -29,7 +31,7 @@
 # (percent; ovh* are ours, perf* perf's). Targets: ovh99 <= 1, ovhF <= perfF at
 # every F, top20_maxdiff <= 3.
 #
-# Environment: PB_SECS (seconds per run, 5), PB_REPS (runs per setting, 3),
+# Environment: PB_SECS (seconds per run, 5), PB_REPS (runs per setting, 5),
 # PB_FREQS ("99 999 4000"), PB_THREADS (workload threads, nproc),
 # PB_ONLY_PERF=1 (perf's half alone, with our figures printed as 0: while
 # sovereign.ko has no profiler), PB_KEEP=1 (keep the work directory).
@@ -38,7 +40,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 secs=${PB_SECS:-5}
-reps=${PB_REPS:-3}
+reps=${PB_REPS:-5}
 freqs=${PB_FREQS:-99 999 4000}
 threads=${PB_THREADS:-$(nproc)}
 only_perf=${PB_ONLY_PERF:-0}
@@ -112,6 +114,17 @@ run_ours() {
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# paired ARRAY F: the median over the repetitions of each run's overhead against the
+# no-profiler run of the same repetition and rate (run next to it: slow drifts of the
+# host cancel out, which medians of each setting alone do not do)
+paired() {
+	local -n at=$1
+	local r v=()
+	for r in $(seq "$reps"); do
+		v+=("$(ovh "${at[$r.$2]}" "${at_none[$r.$2]}")")
+	done
+	median "${v[@]}"
+}
 ovh() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.2f", (n > 0) ? (t / n - 1) * 100 : 0 }'; }
 
 # ---- size the work: about PB_SECS seconds per run ----------------------------
@@ -124,7 +137,7 @@ log "workload: deep $units units x $threads threads (a probe of 2000 units took 
 
 # ---- cost ---------------------------------------------------------------------
 
-declare -A t_ours t_perf
+declare -A t_ours t_perf at_none at_ours at_perf
 t_none=()
 for rep in $(seq "$reps"); do
 	for f in $freqs; do
@@ -135,11 +148,17 @@ for rep in $(seq "$reps"); do
 		[ "$rep" = "$reps" ] && [ "$f" = 999 ] && keep=1
 		for who in $order; do
 			case $who in
-			none) t=$(run_none); t_none+=("$t") ;;
-			perf) t=$(run_perf "$f" "$work/perf$f.data"); t_perf[$f]+="$t " ;;
+			none) t=$(run_none); t_none+=("$t"); at_none[$rep.$f]=$t ;;
+			perf)
+				t=$(run_perf "$f" "$work/perf$f.data"); t_perf[$f]+="$t "
+				# shellcheck disable=SC2034 # read by paired(), through a nameref
+				at_perf[$rep.$f]=$t
+				;;
 			ours)
 				[ "$only_perf" = 1 ] && continue
 				t=$(run_ours "$f" ${keep:+"$work/ours999.folded"}); t_ours[$f]+="$t "
+				# shellcheck disable=SC2034
+				at_ours[$rep.$f]=$t
 				;;
 			esac
 			log "rep $rep/$reps, $f Hz, $who: $t s"
@@ -211,7 +230,8 @@ awk -F'\t' 'FILENAME == ARGV[1] { o[$1] = $2; next }
 n_none=$(median "${t_none[@]}")
 printf '\nprofile bench: deep, %s units x %s threads (%s CPUs), cpu-clock with kernel+user\n' \
 	"$units" "$threads" "$(nproc)"
-printf '  stacks on every CPU; medians of %s runs; kernel %s\n\n' "$reps" "$(uname -r)"
+printf '  stacks on every CPU; medians of %s runs (%%: of the overheads against the\n' "$reps"
+printf '  no-profiler run next to each); kernel %s\n\n' "$(uname -r)"
 printf '  no profiler: %s runs, %s to %s s\n\n' "${#t_none[@]}" \
 	"$(printf '%s\n' "${t_none[@]}" | sort -g | head -n 1)" "$(printf '%s\n' "${t_none[@]}" | sort -g | tail -n 1)"
 printf '  %-8s %10s %10s %8s %10s %8s %10s\n' rate "none s" "ours s" "ours %" "perf s" "perf %" "handler %"
@@ -219,13 +239,13 @@ declare -A o_pct p_pct
 for f in $freqs; do
 	# shellcheck disable=SC2086 # the runs are space-separated on purpose
 	p=$(median ${t_perf[$f]})
-	p_pct[$f]=$(ovh "$p" "$n_none")
+	p_pct[$f]=$(paired at_perf "$f")
 	if [ "$only_perf" = 1 ]; then
 		o=0 o_pct[$f]=0
 	else
 		# shellcheck disable=SC2086
 		o=$(median ${t_ours[$f]})
-		o_pct[$f]=$(ovh "$o" "$n_none")
+		o_pct[$f]=$(paired at_ours "$f")
 	fi
 	printf '  %-8s %10s %10s %8s %10s %8s %10s\n' "$f Hz" "$n_none" "$o" "${o_pct[$f]}" "$p" "${p_pct[$f]}" \
 		"${handler[$f]:--}"
