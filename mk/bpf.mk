@@ -102,11 +102,12 @@ $(BUILD)/obj/lib/trace/bpf_decode.o $(BUILD)/asan/lib/trace/bpf_decode.o: $(BUIL
 BPF_TRACE_TEST := $(BUILD)/bin/bpf-trace-test
 BPF_TRACE_LIB_SRCS := lib/trace/bpf_collect.c lib/trace/bpf_decode.c lib/trace/bpf_bench.c \
 	lib/trace/context.c lib/trace/span.c lib/trace/ring.c lib/trace/hist.c lib/bpf/percpu.c
-BPF_TRACE_TEST_OBJS := $(BUILD)/tests/bpf/trace_test.o \
+BPF_TRACE_TEST_OBJS := $(BUILD)/tests/bpf/trace_test.o $(BUILD)/tests/bpf/trace_test_decode.o \
 	$(patsubst %.c,$(BUILD)/tests/bpf/trace/%.o,$(BPF_TRACE_LIB_SRCS))
 BPF_TRACE_CFLAGS := $(BPF_RUNNER_CFLAGS) -D_GNU_SOURCE -pthread -I$(BUILD)/bpf $(BPF_LIBBPF_CFLAGS)
 
-$(BUILD)/tests/bpf/trace_test.o: tests/bpf/trace_test.c $(BUILD)/bpf/trace.skel.h
+$(BUILD)/tests/bpf/trace_test.o $(BUILD)/tests/bpf/trace_test_decode.o: \
+		$(BUILD)/tests/bpf/%.o: tests/bpf/%.c $(BUILD)/bpf/trace.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(BPF_TRACE_CFLAGS) -MMD -MP -c $< -o $@
 
