@@ -19,34 +19,7 @@
 #include <cmocka.h>
 
 #include "../../lib/prof/prof.h"
-
-/*
- * The data files sit beside this source file: relative to the repository
- * root (where make builds and run.sh runs), else found from the binary's
- * place, BUILD/tests/unit/.
- */
-static char *data_path(const char *name)
-{
-	const char *src = __FILE__, *slash = strrchr(src, '/');
-	char exe[PATH_MAX], *p, *cut;
-	ssize_t len;
-	int i;
-
-	assert_true(asprintf(&p, "%.*sdata/%s", slash ? (int)(slash - src + 1) : 0,
-			     src, name) > 0);
-	if (!access(p, R_OK) || src[0] == '/')
-		return p;
-	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len <= 0)
-		return p;
-	exe[len] = '\0';
-	for (i = 0; i < 4 && (cut = strrchr(exe, '/')); i++)
-		*cut = '\0';
-	free(p);
-	assert_true(asprintf(&p, "%s/%.*sdata/%s", exe,
-			     slash ? (int)(slash - src + 1) : 0, src, name) > 0);
-	return p;
-}
+#include "test_data.h"
 
 static struct prof_symbolizer *open_canned(const char *name)
 {

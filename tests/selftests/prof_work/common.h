@@ -23,6 +23,32 @@ static inline double now_s(clockid_t clk)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/*
+ * "ARG1 [ARG2] [-H]": the positional words into pos[0..1] (NULL if absent),
+ * -H anywhere; prints @usage and exits 2 unless there are one or two words.
+ * Returns whether -H was given.
+ */
+static inline int args_pos2_hold(int argc, char **argv, const char *pos[2],
+				 const char *usage)
+{
+	int i, npos = 0, hold = 0;
+
+	pos[0] = pos[1] = NULL;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-H"))
+			hold = 1;
+		else if (npos < 2)
+			pos[npos++] = argv[i];
+		else
+			npos = 3;
+	}
+	if (npos < 1 || npos > 2) {
+		fprintf(stderr, "usage: %s\n", usage);
+		exit(2);
+	}
+	return hold;
+}
+
 static inline double arg_num(const char *prog, const char *what, const char *s,
 			     double min, double max)
 {

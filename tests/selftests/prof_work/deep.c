@@ -120,23 +120,12 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	const char *pos[2] = { 0 };
-	int nthreads = 1, hold = 0, npos = 0, i;
+	const char *pos[2];
+	int nthreads = 1, hold, i;
 	pthread_t tids[64];
 	double t0, t1;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-H"))
-			hold = 1;
-		else if (npos < 2)
-			pos[npos++] = argv[i];
-		else
-			npos = 3;
-	}
-	if (npos < 1 || npos > 2) {
-		fprintf(stderr, "usage: deep UNITS [THREADS] [-H]\n");
-		return 2;
-	}
+	hold = args_pos2_hold(argc, argv, pos, "deep UNITS [THREADS] [-H]");
 	units = (unsigned long)arg_num("deep", "UNITS", pos[0], 1, 1e9);
 	if (pos[1])
 		nthreads = (int)arg_num("deep", "THREADS", pos[1], 1, 64);

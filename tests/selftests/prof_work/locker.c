@@ -84,22 +84,11 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	int nthreads = 4, hold = 0, i, npos = 0;
-	const char *pos[2] = { 0 };
+	int nthreads = 4, hold, i;
+	const char *pos[2];
 	pthread_t tids[64];
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-H"))
-			hold = 1;
-		else if (npos < 2)
-			pos[npos++] = argv[i];
-		else
-			npos = 3;
-	}
-	if (npos < 1 || npos > 2) {
-		fprintf(stderr, "usage: locker SECONDS [THREADS] [-H]\n");
-		return 2;
-	}
+	hold = args_pos2_hold(argc, argv, pos, "locker SECONDS [THREADS] [-H]");
 	end_at = now_s(CLOCK_MONOTONIC) + arg_num("locker", "SECONDS", pos[0], 0, 86400);
 	if (pos[1])
 		nthreads = (int)arg_num("locker", "THREADS", pos[1], 1, 64);
