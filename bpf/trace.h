@@ -160,37 +160,16 @@ struct trace_bpf_event {
 };
 
 /*
- * sovereign.ko's tracepoints, as this collector expects them (a proposal
- * for kmod/, which does not define them yet). One generic pair covers every
- * module operation, so a new operation needs no new BPF program:
- *
- *	// kmod/trace_events.h
- *	#undef TRACE_SYSTEM
- *	#define TRACE_SYSTEM sovereign
- *	#if !defined(SOV_TRACE_EVENTS_H) || defined(TRACE_HEADER_MULTI_READ)
- *	#define SOV_TRACE_EVENTS_H
- *	#include <linux/tracepoint.h>
- *
- *	DECLARE_EVENT_CLASS(sov_op_class,
- *		TP_PROTO(u32 op, s64 val),
- *		TP_ARGS(op, val),
- *		TP_STRUCT__entry(__field(u32, op) __field(s64, val)),
- *		TP_fast_assign(__entry->op = op; __entry->val = val;),
- *		TP_printk("op=%#x val=%lld", __entry->op, __entry->val));
- *	// val: an argument worth keeping (genl: the request's nlmsg_seq)
- *	DEFINE_EVENT(sov_op_class, sov_op_start, TP_PROTO(u32 op, s64 val), TP_ARGS(op, val));
- *	// val: the result, 0 or a negative errno
- *	DEFINE_EVENT(sov_op_class, sov_op_end, TP_PROTO(u32 op, s64 val), TP_ARGS(op, val));
- *	#endif
- *	#undef TRACE_INCLUDE_PATH
- *	#define TRACE_INCLUDE_PATH .
- *	#define TRACE_INCLUDE_FILE trace_events
- *	#include <trace/define_trace.h>
+ * sovereign.ko's tracepoints, defined in kmod/sov_trace.h: one generic pair,
+ * sovereign:sov_op_start(u32 op, s64 val) and sov_op_end(u32 op, s64 val),
+ * covers every module operation, so a new operation needs no new BPF program.
+ * start's val is an argument worth keeping (genl: the request's nlmsg_seq),
+ * end's the result, 0 or a negative errno.
  *
  * with op = TRACE_SOV_OP(class, code): a generic netlink request is
  * trace_sov_op_start(TRACE_SOV_OP(TRACE_SOV_GENL, info->genlhdr->cmd),
- * info->snd_seq) in pre_doit and trace_sov_op_end(same op, err) where the
- * doit returns (post_doit does not see the error). Start and end must come
+ * info->snd_seq) before the doit and trace_sov_op_end(same op, err) after it
+ * (kmod/netlink.c wraps every doit: post_doit does not see the error). Start and end must come
  * from the same thread, properly nested (a stack of TRACE_BPF_OP_DEPTH per
  * thread). The programs are raw_tp, which attach to a module's tracepoint by
  * name without module BTF; their arguments are ctx->args[0] (op) and

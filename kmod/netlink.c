@@ -5,6 +5,7 @@
 #include <linux/module.h>
 
 #include "sovereign.h"
+#include "sov_trace.h"
 #include "prof/prof.h"
 #include "zpage/zpage.h"
 
@@ -118,6 +119,38 @@ static int sov_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
+ * Each request between sovereign:sov_op_start and sov_op_end, its result in
+ * the end (post_doit does not see it): a tracer's kernel-side span.
+ */
+#define SOV_NL_TRACED(fn)						\
+static int fn##_traced(struct sk_buff *skb, struct genl_info *info)	\
+{									\
+	u32 op = SOV_TRACE_OP(SOV_TRACE_GENL, info->genlhdr->cmd);	\
+	int err;							\
+									\
+	trace_sov_op_start(op, info->snd_seq);				\
+	err = fn(skb, info);						\
+	trace_sov_op_end(op, err);					\
+	return err;							\
+}
+
+SOV_NL_TRACED(sov_nl_config_get_doit)
+SOV_NL_TRACED(sov_nl_config_set_doit)
+SOV_NL_TRACED(sov_nl_info_get_doit)
+SOV_NL_TRACED(sov_nl_mc_compact_doit)
+SOV_NL_TRACED(sov_nl_mc_create_doit)
+SOV_NL_TRACED(sov_nl_mc_destroy_doit)
+SOV_NL_TRACED(sov_nl_mc_get_doit)
+SOV_NL_TRACED(sov_nl_mc_pressure_doit)
+SOV_NL_TRACED(sov_nl_mc_recompress_doit)
+SOV_NL_TRACED(sov_nl_mc_set_doit)
+#if SOV_HAVE_PROF
+SOV_NL_TRACED(sov_nl_prof_get_doit)
+SOV_NL_TRACED(sov_nl_prof_start_doit)
+SOV_NL_TRACED(sov_nl_prof_stop_doit)
+#endif
+
+/*
  * GET ops carry no policy: with resv_start_op 0 the core then rejects any
  * attribute. Module-wide settings need CAP_NET_ADMIN in the initial user
  * namespace (GENL_ADMIN_PERM), not merely in a container's.
@@ -125,82 +158,82 @@ static int sov_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 static const struct genl_ops sov_genl_ops[] = {
 	{
 		.cmd	= SOV_CMD_INFO_GET,
-		.doit	= sov_nl_info_get_doit,
+		.doit	= sov_nl_info_get_doit_traced,
 	},
 	{
 		.cmd	= SOV_CMD_CONFIG_GET,
-		.doit	= sov_nl_config_get_doit,
+		.doit	= sov_nl_config_get_doit_traced,
 	},
 	{
 		.cmd	= SOV_CMD_CONFIG_SET,
-		.doit	= sov_nl_config_set_doit,
+		.doit	= sov_nl_config_set_doit_traced,
 		.policy	= sov_config_set_policy,
 		.maxattr = ARRAY_SIZE(sov_config_set_policy) - 1,
 		.flags	= GENL_ADMIN_PERM,
 	},
 	{
 		.cmd	= SOV_CMD_MC_DEV_GET,
-		.doit	= sov_nl_mc_get_doit,
+		.doit	= sov_nl_mc_get_doit_traced,
 		.dumpit	= sov_nl_mc_get_dumpit,
 		.policy	= sov_mc_get_policy,
 		.maxattr = ARRAY_SIZE(sov_mc_get_policy) - 1,
 	},
 	{
 		.cmd	= SOV_CMD_MC_DEV_CREATE,
-		.doit	= sov_nl_mc_create_doit,
+		.doit	= sov_nl_mc_create_doit_traced,
 		.policy	= sov_mc_create_policy,
 		.maxattr = ARRAY_SIZE(sov_mc_create_policy) - 1,
 		.flags	= GENL_ADMIN_PERM,
 	},
 	{
 		.cmd	= SOV_CMD_MC_DEV_DESTROY,
-		.doit	= sov_nl_mc_destroy_doit,
+		.doit	= sov_nl_mc_destroy_doit_traced,
 		.policy	= sov_mc_get_policy,
 		.maxattr = ARRAY_SIZE(sov_mc_get_policy) - 1,
 		.flags	= GENL_ADMIN_PERM,
 	},
 	{
 		.cmd	= SOV_CMD_MC_DEV_SET,
-		.doit	= sov_nl_mc_set_doit,
+		.doit	= sov_nl_mc_set_doit_traced,
 		.policy	= sov_mc_set_policy,
 		.maxattr = ARRAY_SIZE(sov_mc_set_policy) - 1,
 		.flags	= GENL_ADMIN_PERM,
 	},
 	{
 		.cmd	= SOV_CMD_MC_COMPACT,
-		.doit	= sov_nl_mc_compact_doit,
+		.doit	= sov_nl_mc_compact_doit_traced,
 		.policy	= sov_mc_get_policy,
 		.maxattr = ARRAY_SIZE(sov_mc_get_policy) - 1,
 		.flags	= GENL_ADMIN_PERM,
 	},
 	{
 		.cmd	= SOV_CMD_MC_RECOMPRESS,
-		.doit	= sov_nl_mc_recompress_doit,
+		.doit	= sov_nl_mc_recompress_doit_traced,
 		.policy	= sov_mc_recompress_policy,
 		.maxattr = ARRAY_SIZE(sov_mc_recompress_policy) - 1,
 		.flags	= GENL_ADMIN_PERM,
 	},
 	{
 		.cmd	= SOV_CMD_MC_PRESSURE,
-		.doit	= sov_nl_mc_pressure_doit,
+		.doit	= sov_nl_mc_pressure_doit_traced,
 		.flags	= GENL_ADMIN_PERM,
 	},
 #if SOV_HAVE_PROF
 	{
 		.cmd	= SOV_CMD_PROF_START,
-		.doit	= sov_nl_prof_start_doit,
+		.doit	= sov_nl_prof_start_doit_traced,
 		.policy	= sov_prof_start_policy,
 		.maxattr = SOV_A_PROF_MAX,
 		.flags	= GENL_ADMIN_PERM,
 	},
 	{
 		.cmd	= SOV_CMD_PROF_STOP,
-		.doit	= sov_nl_prof_stop_doit,
+		.doit	= sov_nl_prof_stop_doit_traced,
 		.flags	= GENL_ADMIN_PERM,
 	},
 	{
 		.cmd	= SOV_CMD_PROF_GET,
-		.doit	= sov_nl_prof_get_doit,
+		.doit	= sov_nl_prof_get_doit_traced,
 	},
 	{
 		.cmd	= SOV_CMD_PROF_STACK_GET,
