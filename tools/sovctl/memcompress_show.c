@@ -347,17 +347,7 @@ static void print_lat(const struct mc_dev *d)
 /* "threshold,time" */
 static const char *fmt_kinds(uint32_t kinds, char *buf, size_t size)
 {
-	unsigned int i;
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < __SOV_MC_POLICY_CNT; i++)
-		if (kinds & (1U << i))
-			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
-					      n ? "," : "", mc_policy_names[i]);
-	if (!n)
-		snprintf(buf, size, "none");
-	return buf;
+	return print_fmt_mask(kinds, mc_policy_names, __SOV_MC_POLICY_CNT, buf, size);
 }
 
 static void print_policy(const struct mc_dev *d)

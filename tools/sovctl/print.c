@@ -168,3 +168,19 @@ const char *print_fmt_duration(uint64_t ns, char *buf, size_t size)
 		snprintf(buf, size, "%llu.%us", (unsigned long long)s, ds);
 	return buf;
 }
+
+const char *print_fmt_mask(uint32_t mask, const char *const *names, unsigned int n,
+			   char *buf, size_t size)
+{
+	unsigned int i;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (mask & (1U << i))
+			len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
+						len ? "," : "", names[i]);
+	if (!len)
+		snprintf(buf, size, "none");
+	return buf;
+}

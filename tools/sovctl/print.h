@@ -29,6 +29,11 @@ void print_null(const char *key, const char *fmt);
 /* Text-only decoration (labels, newlines). */
 void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The names of the bits set in @mask, comma-separated ("none" if none):
+ * bit i is @names[i], for i < @n. */
+const char *print_fmt_mask(uint32_t mask, const char *const *names, unsigned int n,
+			   char *buf, size_t size);
+
 /* "1d 02:03:04.5" style durations for text output. */
 const char *print_fmt_duration(uint64_t ns, char *buf, size_t size);
 

@@ -14,6 +14,7 @@
 
 #include <linux/magic.h>
 
+#include "print.h"
 #include "profile.h"
 #include "sovctl.h"
 
@@ -66,17 +67,7 @@ int profile_parse_kinds(const char *s, uint32_t *kinds)
 
 const char *profile_fmt_kinds(uint32_t kinds, char *buf, size_t size)
 {
-	unsigned int i;
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < __SOV_PROF_KIND_CNT; i++)
-		if (kinds & (1U << i))
-			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
-					      n ? "," : "", kind_names[i]);
-	if (!n)
-		snprintf(buf, size, "none");
-	return buf;
+	return print_fmt_mask(kinds, kind_names, __SOV_PROF_KIND_CNT, buf, size);
 }
 
 int profile_parse_ns(const char *s, uint64_t *ns)
