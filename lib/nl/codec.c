@@ -8,6 +8,7 @@
 #include <linux/netlink.h>
 
 #include "nl.h"
+#include "../../uapi/linux/sovereign.h"
 
 void sov_nl_err_clear(struct sov_nl_err *e)
 {
@@ -251,6 +252,7 @@ struct parse_ctx {
 	unsigned int max;
 	const enum mnl_attr_data_type *types;
 	struct sov_nl_err *err;
+	bool top;		/* a message's own attributes, not a nest's */
 };
 
 static int parse_attr(const struct nlattr *a, void *data)
@@ -284,7 +286,10 @@ static int parse_attrs(const struct nlattr *first, size_t len,
 	while (mnl_attr_ok(a, (int)left)) {
 		size_t step = MNL_ALIGN(a->nla_len);
 
-		if (parse_attr(a, p) != MNL_CB_OK)
+		/* the trace context rides on any request: not the command's */
+		if (p->top && mnl_attr_get_type(a) == SOV_TRACE_CTX_ATTR)
+			;
+		else if (parse_attr(a, p) != MNL_CB_OK)
 			return p->err->error;
 		if (step >= left) {
 			left = 0;
@@ -305,7 +310,7 @@ int sov_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		 unsigned int max, const enum mnl_attr_data_type *types,
 		 struct sov_nl_err *err)
 {
-	struct parse_ctx p = { tb, max, types, err };
+	struct parse_ctx p = { tb, max, types, err, true };
 	size_t payload = mnl_nlmsg_get_payload_len(nlh);
 
 	memset(tb, 0, (max + 1) * sizeof(*tb));
@@ -339,7 +344,7 @@ int sov_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			unsigned int max, const enum mnl_attr_data_type *types,
 			struct sov_nl_err *err)
 {
-	struct parse_ctx p = { tb, max, types, err };
+	struct parse_ctx p = { tb, max, types, err, false };
 
 	memset(tb, 0, (max + 1) * sizeof(*tb));
 	sov_nl_err_clear(err);
@@ -364,4 +369,16 @@ ssize_t sov_frame_len_max(const void *buf, size_t len, size_t max)
 ssize_t sov_frame_len(const void *buf, size_t len)
 {
 	return sov_frame_len_max(buf, len, SOV_NL_MAXMSG);
+}
+
+const struct nlattr *sov_nl_trace_attr(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct genlmsghdr))
+		return NULL;
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == SOV_TRACE_CTX_ATTR)
+			return a;
+	return NULL;
 }

@@ -64,7 +64,9 @@ size_t sov_nl_put_done(void *buf, const struct nlmsghdr *req, int error);
 /*
  * Parse the attributes after a genl header into @tb[0..max]. @types gives the
  * expected libmnl type per attribute (MNL_TYPE_UNSPEC: any); unknown types
- * above @max are rejected like the kernel's strict validation does.
+ * above @max are rejected like the kernel's strict validation does. The
+ * trace context (SOV_TRACE_CTX_ATTR), which any request may carry, is not
+ * one of the command's attributes: it is skipped (sov_nl_trace_attr()).
  */
 int sov_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		 unsigned int max, const enum mnl_attr_data_type *types,
@@ -76,6 +78,8 @@ int sov_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
  */
 void sov_nl_parse_known(const struct nlmsghdr *nlh, const struct nlattr **tb,
 			unsigned int max, const enum mnl_attr_data_type *types);
+/* The request's trace context attribute, unvalidated; NULL if none. */
+const struct nlattr *sov_nl_trace_attr(const struct nlmsghdr *nlh);
 int sov_nl_parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			unsigned int max, const enum mnl_attr_data_type *types,
 			struct sov_nl_err *err);

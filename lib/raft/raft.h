@@ -131,6 +131,9 @@ enum raft_msg_type {
 	RAFT_MSG_TYPES,
 };
 
+/* bytes of a message's opaque trace context (SOV_RAFT_TRACE_MAX) */
+#define RAFT_TRACE_MAX	64
+
 struct raft_msg {
 	uint8_t type;		/* enum raft_msg_type */
 	raft_id_t from, to;
@@ -148,6 +151,13 @@ struct raft_msg {
 	uint64_t snap_offset, snap_total;
 	uint32_t chunk_len;
 	uint8_t *chunk;
+	/*
+	 * Not Raft's: the trace context of the work the message carries
+	 * (sovereign_trace.h's binary form). Raft never sets or reads it; the
+	 * daemon sets it on what it sends and reads it from what it receives.
+	 */
+	uint8_t trace_len;
+	uint8_t trace[RAFT_TRACE_MAX];
 };
 
 /* A linearizable read may be served once the state machine applied index. */

@@ -41,6 +41,7 @@ SAME(RAFT_ENTRY_CONF + 1, __SOV_RAFT_ENTRY_CNT);
 #undef SAME
 
 _Static_assert(SOV_RAFT_WIRE_PIECE + 48 <= 0xffff, "an ENTRY nest must fit nla_len");
+_Static_assert(RAFT_TRACE_MAX == SOV_RAFT_TRACE_MAX, "raft.h and the uapi agree");
 _Static_assert(SOV_RAFT_DATA_MAX <= UINT32_MAX, "chunk_len and entry len are u32");
 
 /* ---- the policy: what each attribute is and where it may appear ---------- */
@@ -83,6 +84,7 @@ static const struct {
 	[SOV_A_RAFT_SNAP_OFFSET]  = { "SNAP_OFFSET", K_U64, IN_TOP },
 	[SOV_A_RAFT_SNAP_TOTAL]	  = { "SNAP_TOTAL", K_U64, IN_TOP },
 	[SOV_A_RAFT_CHUNK]	  = { "CHUNK", K_BIN, IN_TOP, true },
+	[SOV_A_RAFT_TRACE]	  = { "TRACE", K_BIN, IN_TOP },
 };
 
 static const char *const type_names[] = {
@@ -193,6 +195,9 @@ static int check_msg(const struct raft_msg *m, struct sov_nl_err *err)
 	if (m->chunk_len > SOV_RAFT_DATA_MAX)
 		return fail(err, -EMSGSIZE, SOV_A_RAFT_CHUNK, "CHUNK: %u bytes: at most %d",
 			    m->chunk_len, SOV_RAFT_DATA_MAX);
+	if (m->trace_len > RAFT_TRACE_MAX)
+		return fail(err, -EINVAL, SOV_A_RAFT_TRACE, "TRACE: %u bytes: at most %d",
+			    m->trace_len, RAFT_TRACE_MAX);
 	if (m->type == RAFT_MSG_SNAPSHOT &&
 	    (c->n_voters > RAFT_MAX_NODES || c->n_learners > RAFT_MAX_NODES ||
 	     c->n_voters + c->n_learners > RAFT_MAX_NODES))
@@ -214,6 +219,7 @@ static uint64_t msg_size(const struct raft_msg *m)
 	n += m->reject ? attr_size(0) : 0;
 	n += m->hint ? u64 : 0;
 	n += m->ctx ? u64 : 0;
+	n += m->trace_len ? attr_size(m->trace_len) : 0;
 	for (i = 0; i < m->n_entries; i++)
 		n += MNL_ATTR_HDRLEN + 2 * u64 + attr_size(1) + pieces_size(m->entries[i].len);
 	if (m->type == RAFT_MSG_SNAPSHOT) {
@@ -322,6 +328,8 @@ ssize_t sov_raft_wire_encode(const struct raft_msg *m, uint32_t seq, void *buf,
 		mnl_attr_put(nlh, SOV_A_RAFT_REJECT, 0, NULL);
 	put_opt_u64(nlh, SOV_A_RAFT_HINT, m->hint);
 	put_opt_u64(nlh, SOV_A_RAFT_CTX, m->ctx);
+	if (m->trace_len)
+		mnl_attr_put(nlh, SOV_A_RAFT_TRACE, m->trace_len, m->trace);
 	for (i = 0; i < m->n_entries; i++)
 		put_entry(nlh, &m->entries[i]);
 	if (m->type == RAFT_MSG_SNAPSHOT)
@@ -763,6 +771,14 @@ static int scan_attr(const struct attr *a, struct raft_msg *m, struct scan *s,
 		return 0;
 	case SOV_A_RAFT_CTX:
 		m->ctx = get_u64(a);
+		return 0;
+	case SOV_A_RAFT_TRACE:
+		/* opaque here: the daemon validates it, and ignores a bad one */
+		if (!a->len || a->len > RAFT_TRACE_MAX)
+			return fail(err, -EINVAL, (int)a->type, "TRACE: %zu bytes: expected 1 to %d",
+				    a->len, RAFT_TRACE_MAX);
+		m->trace_len = (uint8_t)a->len;
+		memcpy(m->trace, a->data, a->len);
 		return 0;
 	case SOV_A_RAFT_ENTRY:
 		if (s->n_entries == SOV_RAFT_ENTRIES_MAX)

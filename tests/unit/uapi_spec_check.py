@@ -12,7 +12,8 @@ import yaml
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 HDR = os.path.join(ROOT, "uapi/linux/sovereign.h")
 # headers whose constants the spec must name (sovereign_sched.h is rtnetlink's)
-HDRS = [HDR, os.path.join(ROOT, "uapi/linux/sovereign_prof.h")]
+HDRS = [HDR, os.path.join(ROOT, "uapi/linux/sovereign_prof.h"),
+        os.path.join(ROOT, "uapi/linux/sovereign_trace.h")]
 SPEC = os.path.join(ROOT, "Documentation/netlink/specs/sovereign.yaml")
 
 
@@ -46,7 +47,8 @@ def expected(spec):
                       "mc-action": "SOV_MC_ACTION",
                       "prof-kind": "SOV_PROF_KIND",
                       "prof-state": "SOV_PROF_STATE",
-                      "prof-mode": "SOV_PROF_MODE"}[d["name"]]
+                      "prof-mode": "SOV_PROF_MODE",
+                      "trace-source": "SOV_TRACE_SOURCE"}[d["name"]]
             for i, e in enumerate(d["entries"]):
                 want[c_name(prefix, e)] = i
             if d["name"] == "subsys":

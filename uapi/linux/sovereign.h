@@ -134,6 +134,17 @@
  *	than that are counted as leak candidates.
  * @SOV_CMD_PROF_LOCK_GET: dump of contended locks (kind lock).
  * @SOV_CMD_PROF_RSS_GET: dump of the resident-set samples (kind mem).
+ * @SOV_CMD_TRACE_STATUS_GET: daemon socket: the tracing engine's counters
+ *	(sovereign_trace.h documents the SOV_CMD_TRACE_* attributes)
+ * @SOV_CMD_TRACE_LIST: daemon socket, dump: the traces held, one each
+ * @SOV_CMD_TRACE_GET: daemon socket, dump: one trace's spans (by
+ *	SOV_A_TRACE_ID), one SOV_A_TRACE_SPAN per message
+ * @SOV_CMD_TRACE_LATENCY_GET: daemon socket, dump: per-operation latency
+ *	percentiles and sampling state, daemon and kernel ops
+ * @SOV_CMD_TRACE_SAMPLE_SET: daemon socket: the head sampling of one op
+ *	or of all: a fixed probability or an adaptive target rate
+ * @SOV_CMD_TRACE_EXPORT: daemon socket: write the kept traces to a file
+ *	or an OTLP/HTTP collector
  */
 enum sov_cmd {
 	SOV_CMD_UNSPEC,
@@ -176,6 +187,12 @@ enum sov_cmd {
 	SOV_CMD_PROF_SITE_GET,
 	SOV_CMD_PROF_LOCK_GET,
 	SOV_CMD_PROF_RSS_GET,
+	SOV_CMD_TRACE_STATUS_GET,
+	SOV_CMD_TRACE_LIST,
+	SOV_CMD_TRACE_GET,
+	SOV_CMD_TRACE_LATENCY_GET,
+	SOV_CMD_TRACE_SAMPLE_SET,
+	SOV_CMD_TRACE_EXPORT,
 
 	__SOV_CMD_MAX,
 	SOV_CMD_MAX = __SOV_CMD_MAX - 1
@@ -535,6 +552,7 @@ enum sov_a_lb {
 #define SOV_RAFT_CLUSTER_ID_MAX	63		/* characters, [A-Za-z0-9._-] */
 #define SOV_KV_USER_KEY_MAX	252		/* characters of a KV_PUT key */
 #define SOV_KV_USER_VALUE_MAX	61440		/* bytes of a KV_PUT value */
+#define SOV_RAFT_TRACE_MAX	64		/* bytes of SOV_A_RAFT_TRACE */
 
 /* SOV_A_RAFT_TYPE: the kind of a Raft message (enum raft_msg_type) */
 enum sov_raft_msg {
@@ -597,6 +615,9 @@ enum sov_raft_entry {
  * @SOV_A_RAFT_SNAP_TOTAL: u64, SNAPSHOT only: the snapshot's size in bytes
  * @SOV_A_RAFT_CHUNK: binary, SNAPSHOT only, repeated: the chunk's bytes,
  *	in pieces that are concatenated in order
+ * @SOV_A_RAFT_TRACE: binary, any MSG, optional: the trace context of the
+ *	work the message carries (sovereign_trace.h); at most
+ *	SOV_RAFT_TRACE_MAX bytes; a malformed one is ignored by the receiver
  */
 enum sov_a_raft {
 	SOV_A_RAFT_UNSPEC,
@@ -626,6 +647,7 @@ enum sov_a_raft {
 	SOV_A_RAFT_SNAP_OFFSET,
 	SOV_A_RAFT_SNAP_TOTAL,
 	SOV_A_RAFT_CHUNK,
+	SOV_A_RAFT_TRACE,
 
 	__SOV_A_RAFT_CNT,
 	SOV_A_RAFT_MAX = __SOV_A_RAFT_CNT - 1
@@ -1057,7 +1079,8 @@ enum sov_a_mc_policy {
 	SOV_A_MC_POLICY_MAX = __SOV_A_MC_POLICY_CNT - 1
 };
 
-/* The profiler's attributes live in a header of their own. */
+/* The profiler's and tracing's attributes live in headers of their own. */
 #include "sovereign_prof.h"
+#include "sovereign_trace.h"
 
 #endif /* _UAPI_LINUX_SOVEREIGN_H */
