@@ -26,7 +26,7 @@ KDIR    ?= /lib/modules/$(KREL)/build
 VERSION := $(shell sed -n 's/^\#define SOV_VERSION "\(.*\)"/\1/p' kmod/version.h)
 PKGS    := libmnl libuv json-c libbpf zlib libdw libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g

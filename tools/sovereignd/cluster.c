@@ -25,6 +25,7 @@
 #include "cluster_sync.h"
 #include "lb_cluster.h"
 #include "log.h"
+#include "module_cluster.h"
 
 #define RETIRE_MS	2000	/* a removed node keeps its link this long */
 #define NODE_PREFIX	"raft/node/"
@@ -145,6 +146,7 @@ struct sovd_wait *sovd_cluster_wait(struct sovd_cluster *cl, enum sovd_wait_kind
 	w->done = done;
 	w->arg = arg;
 	w->deadline = uv_now(cl->d->loop) + SOVD_WAIT_MS;
+	w->span = sovd_trace_take_request(cl->d);
 	w->next = cl->waits;
 	cl->waits = w;
 	return w;
@@ -172,6 +174,7 @@ static void finish(struct sovd_cluster *cl, struct sovd_wait *w, int err, const 
 		va_end(ap);
 	}
 	w->done(cl->d, w->c, w->req, w->arg, err, msg);
+	sovd_span_end(cl->d, w->span, err, msg);
 	free(w->req);
 	free(w);
 }
@@ -295,6 +298,7 @@ int64_t sovd_cluster_propose_op(struct sovd_cluster *cl, const struct sov_kv_op 
 		return index;
 	}
 	cl->proposals++;
+	sovd_cltrace_proposed(cl, (uint64_t)index);
 	sovd_cluster_mark(cl);
 	return index;
 }
@@ -511,6 +515,8 @@ static void on_kv_change(void *ctx, const char *key, const struct sov_kv_value *
 		node_key(cl, key, v);
 	else if (!strncmp(key, SOVD_LB_KEY_PREFIX, strlen(SOVD_LB_KEY_PREFIX)))
 		sovd_lb_cluster_key(cl->d, key, v);
+	else if (!strncmp(key, SOVD_MODULE_KEY_PREFIX, strlen(SOVD_MODULE_KEY_PREFIX)))
+		sovd_module_cluster_key(cl->d, key, v);
 }
 
 static int add_known_node(void *ctx, const char *key, const struct sov_kv_value *v,
@@ -536,6 +542,7 @@ static void apply_conf(struct sovd_cluster *cl, const struct raft_entry *e)
 
 static void apply_entry(struct sovd_cluster *cl, const struct raft_entry *e)
 {
+	struct trace_span *sp = sovd_cltrace_apply_begin(cl, e);
 	struct sov_kv_result res = { 0 };
 	struct sovd_wait *w, *next;
 
@@ -551,6 +558,8 @@ static void apply_entry(struct sovd_cluster *cl, const struct raft_entry *e)
 	}
 	cl->applying = false;
 	cl->applied = e->index;
+	sovd_cltrace_apply_end(cl, e, sp, res.err ? res.err : cl->apply_err,
+			       res.err ? res.msg : cl->apply_msg);
 
 	for (w = cl->waits; w; w = next) {
 		next = w->next;
@@ -621,8 +630,9 @@ static void send_msgs(struct sovd_cluster *cl, size_t upto)
 	int ret;
 
 	for (; cl->rd_sent < upto && !cl->storage_err; cl->rd_sent++) {
-		const struct raft_msg *m = &cl->rd.msgs[cl->rd_sent];
+		struct raft_msg *m = &cl->rd.msgs[cl->rd_sent];
 
+		sovd_cltrace_outgoing(cl, m);
 		ret = sovd_peers_send(cl->peers, m);
 		if (ret == -ENOENT)
 			log_debug("cluster: no link to node %" PRIu64 " for a %s", m->to,
@@ -641,6 +651,7 @@ static void finish_ready(struct sovd_cluster *cl, int err)
 
 	if (!err && !cl->storage_err)
 		err = sov_raft_storage_done(cl->st, rd);
+	sovd_cltrace_sync_done(cl, err);
 	if (err)
 		storage_failed(cl, err, "saving the log");
 	/* a vote or an acknowledgement only once what it promises is durable */
@@ -709,6 +720,7 @@ static void start_ready(struct sovd_cluster *cl)
 		cl->max_batch = rd->n_entries;
 	if (rd->role == RAFT_LEADER)
 		send_msgs(cl, rd->n_msgs);
+	sovd_cltrace_sync_start(cl, rd);
 	sovd_syncer_post(cl->sync);
 }
 
@@ -765,6 +777,7 @@ static int on_peer_msg(void *arg, const struct raft_msg *m, char *why, size_t wh
 		return 0;	/* fenced: hears nothing, promises nothing */
 	if (m->from == cl->leader)
 		cl->leader_seen_ns = realtime_ns();
+	sovd_cltrace_incoming(cl, m);
 	if (m->type == RAFT_MSG_PREVOTE || m->type == RAFT_MSG_PREVOTE_RESP ||
 	    m->type == RAFT_MSG_VOTE || m->type == RAFT_MSG_VOTE_RESP)
 		log_debug("cluster: %s%s from node %" PRIu64 ", term %" PRIu64,
@@ -902,6 +915,8 @@ int sovd_cluster_start(struct sovd *d, const struct sovd_cluster_opts *o)
 	cl->o.data_dir = cl->data_dir;
 	cl->leader = 0;
 	d->cluster = cl;
+	if (sovd_cltrace_init(cl))
+		log_warn("cluster: out of memory: Raft spans off");
 	cl->kv = sov_kv_new();
 	if (!cl->kv) {
 		ret = -ENOMEM;
@@ -953,6 +968,7 @@ void sovd_cluster_stop(struct sovd *d)
 		cl->waits->c = NULL;
 		finish(cl, cl->waits, -ESHUTDOWN, "sovereignd is stopping");
 	}
+	sovd_cltrace_free(cl);
 	uv_close((uv_handle_t *)&cl->tick, NULL);
 	uv_close((uv_handle_t *)&cl->check, NULL);
 	uv_close((uv_handle_t *)&cl->idle, NULL);
@@ -972,6 +988,7 @@ void sovd_cluster_free(struct sovd *d)
 	}
 	if (cl->rd_open)
 		raft_advance(cl->r, &cl->rd);
+	sovd_cltrace_free(cl);
 	if (cl->peers)
 		sovd_peers_close(cl->peers);
 	raft_free(cl->r);

@@ -5,6 +5,7 @@
 
 #include "../../lib/raft/storage.h"
 #include "cluster.h"
+#include "cluster_trace.h"
 #include "peer.h"
 
 enum sovd_wait_kind {
@@ -26,6 +27,7 @@ struct sovd_wait {
 	uint64_t deadline;		/* uv_now() ms */
 	sovd_wait_fn done;
 	void *arg;
+	struct trace_span *span;	/* the request's, ended with the answer */
 };
 
 struct sovd_cluster {
@@ -76,6 +78,7 @@ struct sovd_cluster {
 	/* counters for sovctl raft status */
 	uint64_t readies, syncs, synced_entries, max_batch;
 	uint64_t proposals, reads, refused_msgs;
+	struct sovd_cltrace *tr;	/* cluster_trace.c; NULL: tracing off */
 };
 
 /* cluster.c, for cluster_ctl.c */

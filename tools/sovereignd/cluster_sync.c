@@ -5,7 +5,9 @@
  * for that (a snapshot, stopping) takes the result itself.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "../../lib/raft/storage.h"
 #include "cluster_sync.h"
@@ -27,6 +29,7 @@ struct sovd_syncer {
 	enum sync_state state;
 	int err;
 	bool quit;
+	_Atomic pid_t tid;		/* the thread's, once it runs (tracing) */
 };
 
 static void sync_thread(void *arg)
@@ -34,6 +37,7 @@ static void sync_thread(void *arg)
 	struct sovd_syncer *s = arg;
 	int err;
 
+	atomic_store(&s->tid, gettid());
 	uv_mutex_lock(&s->lock);
 	for (;;) {
 		while (s->state != SYNC_POSTED && !s->quit)
@@ -156,4 +160,9 @@ void sovd_syncer_free(struct sovd_syncer *s)
 	uv_cond_destroy(&s->cond);
 	uv_mutex_destroy(&s->lock);
 	uv_close((uv_handle_t *)&s->wake, on_closed);
+}
+
+pid_t sovd_syncer_tid(struct sovd_syncer *s)
+{
+	return s ? atomic_load(&s->tid) : 0;
 }

@@ -9,6 +9,7 @@
 #define SOVD_CLUSTER_SYNC_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <uv.h>
 
 struct sov_raft_storage;
@@ -24,6 +25,8 @@ void sovd_syncer_post(struct sovd_syncer *s);
 bool sovd_syncer_busy(struct sovd_syncer *s);
 /* Block until the posted sync is over and return its result; @done is not called for it. */
 int sovd_syncer_wait(struct sovd_syncer *s);
+/* The sync thread's kernel tid (its system calls can be traced); 0 until it runs. */
+pid_t sovd_syncer_tid(struct sovd_syncer *s);
 /* Wait for a posted sync, end the thread; the memory goes once the loop closes the handle. */
 void sovd_syncer_free(struct sovd_syncer *s);
 

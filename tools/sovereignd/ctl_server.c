@@ -15,6 +15,7 @@
 #include "../../kmod/version.h"
 #include "cluster.h"
 #include "log.h"
+#include "module_cluster.h"
 #include "sovereignd.h"
 
 #define MAX_CLIENTS 64
@@ -105,12 +106,20 @@ void sovd_ctl_notify(struct sovd *d, const struct nlmsghdr *nlh)
 	}
 }
 
+/* The refusal of the request being handled, for its span's status. */
+static int req_err;
+static char req_msg[256];
+
 static void send_error(struct sovd_client *c, const struct nlmsghdr *req, int error,
 		       const char *msg)
 {
 	unsigned char buf[512];
 	size_t len = sov_nl_put_error(buf, sizeof(buf), req, error, msg);
 
+	if (error && !req_err) {
+		req_err = error;
+		snprintf(req_msg, sizeof(req_msg), "%s", msg ? msg : "");
+	}
 	if (error)
 		log_debug("ctl: request %u refused: %s", req->nlmsg_seq,
 			  msg ? msg : strerror(-error));
@@ -140,7 +149,7 @@ static void reply_daemon_get(struct sovd_client *c, const struct nlmsghdr *req)
 	sovd_client_send(c, nlh, nlh->nlmsg_len);
 }
 
-static void handle(struct sovd_client *c, const struct nlmsghdr *nlh)
+static void handle_one(struct sovd_client *c, const struct nlmsghdr *nlh)
 {
 	const struct nlattr *tb[SOV_A_DAEMON_MAX + 1];
 	const struct genlmsghdr *gh;
@@ -192,6 +201,32 @@ static void handle(struct sovd_client *c, const struct nlmsghdr *nlh)
 		}
 		break;
 	default:
+		if (sovd_trace_serves(gh->cmd)) {
+			int ret;
+
+			msg[0] = '\0';
+			ret = sovd_trace_request(c->d, c, nlh, msg, sizeof(msg));
+			if (ret < 0) {
+				send_error(c, nlh, ret, msg[0] ? msg : NULL);
+				return;
+			}
+			if (ret > 0)	/* a dump: it ended with NLMSG_DONE */
+				return;
+			break;
+		}
+		if (sovd_module_cluster_serves(gh->cmd)) {
+			int ret;
+
+			msg[0] = '\0';
+			ret = sovd_module_cluster_request(c->d, c, nlh, msg, sizeof(msg));
+			if (ret < 0) {
+				send_error(c, nlh, ret, msg[0] ? msg : NULL);
+				return;
+			}
+			if (ret > 0)	/* answered once applied */
+				return;
+			break;
+		}
 		if (sovd_cluster_serves(gh->cmd)) {
 			int ret;
 
@@ -225,6 +260,20 @@ static void handle(struct sovd_client *c, const struct nlmsghdr *nlh)
 	}
 	if (nlh->nlmsg_flags & NLM_F_ACK)
 		send_error(c, nlh, 0, NULL);
+}
+
+/* One request inside its span (tracing.h): a child of the caller's trace context. */
+static void handle(struct sovd_client *c, const struct nlmsghdr *nlh)
+{
+	const struct genlmsghdr *gh = mnl_nlmsg_get_payload(nlh);
+	struct trace_span *sp = NULL;
+
+	if (nlh->nlmsg_type == SOV_CTL_FAMILY_ID && mnl_nlmsg_get_payload_len(nlh) >= sizeof(*gh))
+		sp = sovd_trace_request_begin(c->d, nlh, gh->cmd);
+	req_err = 0;
+	req_msg[0] = '\0';
+	handle_one(c, nlh);
+	sovd_trace_request_end(c->d, sp, req_err, req_msg);
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)

@@ -53,6 +53,15 @@ static void usage(FILE *f)
 	      "      --profile-window S      save a profile every S seconds (default 60)\n"
 	      "      --profile-keep N        keep the newest N files (default 10)\n"
 	      "      --profile-dir DIR       where (default " SOVD_PROFILE_DIR ")\n"
+	      "Tracing (Documentation/trace.rst):\n"
+	      "      --no-trace              record no spans at all\n"
+	      "      --trace-sample P        fixed head probability for every operation, 0-1\n"
+	      "      --trace-rate R          adaptive: R sampled spans/s per operation (default 10)\n"
+	      "      --trace-store N         traces kept in memory (default 1024)\n"
+	      "      --trace-export TARGET   export kept traces to FILE (JSON lines) or\n"
+	      "                              http://HOST[:PORT][/PATH] (OTLP/HTTP, port 4318)\n"
+	      "      --trace-kernel          kernel spans from BPF (system calls, scheduler\n"
+	      "                              waits, sovereign.ko operations); needs root\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         print the version\n"
 	      "Stops cleanly on SIGTERM or SIGINT. One instance per socket directory.\n", f);
@@ -105,6 +114,7 @@ static void on_signal(uv_signal_t *h, int sig)
 		sovd_lb_quiesce(d->lb);
 	sovd_profile_stop(d);
 	sovd_cluster_stop(d);
+	sovd_trace_stop(d);
 	sovd_ctl_stop(d);
 	sovd_module_stop(d);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
@@ -115,6 +125,12 @@ enum {
 	OPT_CLUSTER_ID = 256, OPT_NODE_ID, OPT_PEERS, OPT_LISTEN, OPT_CLUSTER_CONFIG,
 	OPT_DATA_DIR, OPT_JOIN, OPT_TICK_MS, OPT_ELECTION_TICKS, OPT_HEARTBEAT_TICKS,
 	OPT_SNAPSHOT_EVERY, OPT_PROFILE_HZ, OPT_PROFILE_WINDOW, OPT_PROFILE_KEEP, OPT_PROFILE_DIR,
+	OPT_NO_TRACE, OPT_TRACE_SAMPLE, OPT_TRACE_RATE, OPT_TRACE_STORE, OPT_TRACE_EXPORT,
+	OPT_TRACE_KERNEL,
+};
+
+static const char *const trace_opt_names[] = {
+	"--trace-sample", "--trace-rate", "--trace-store", "--trace-export",
 };
 
 static int opt_u32(const char *name, const char *s, uint32_t min, uint32_t max, uint32_t *v)
@@ -217,6 +233,12 @@ int main(int argc, char **argv)
 		{ "profile-window", required_argument, NULL, OPT_PROFILE_WINDOW },
 		{ "profile-keep", required_argument, NULL, OPT_PROFILE_KEEP },
 		{ "profile-dir", required_argument, NULL, OPT_PROFILE_DIR },
+		{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
+		{ "trace-sample", required_argument, NULL, OPT_TRACE_SAMPLE },
+		{ "trace-rate", required_argument, NULL, OPT_TRACE_RATE },
+		{ "trace-store", required_argument, NULL, OPT_TRACE_STORE },
+		{ "trace-export", required_argument, NULL, OPT_TRACE_EXPORT },
+		{ "trace-kernel", no_argument, NULL, OPT_TRACE_KERNEL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sovd d = { .ctl_path = SOV_CTL_PATH, .bpf_enabled = true, .psi_fd = -1,
@@ -228,6 +250,7 @@ int main(int argc, char **argv)
 
 	sovd_log_init();
 	sovd_cluster_opts_init(&copts);
+	sovd_trace_opts_init(&d.trace_opts);
 	snprintf(d.bpf_pin_path, sizeof(d.bpf_pin_path), "%s", SOV_BPF_PIN_DIR);
 	while ((c = getopt_long(argc, argv, "s:l:b:dhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -273,6 +296,20 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PROFILE_DIR:
 			d.prof_dir = optarg;
+			break;
+		case OPT_NO_TRACE:
+			d.trace_opts.off = true;
+			break;
+		case OPT_TRACE_KERNEL:
+			d.trace_opts.kernel = true;
+			break;
+		case OPT_TRACE_SAMPLE:
+		case OPT_TRACE_RATE:
+		case OPT_TRACE_STORE:
+		case OPT_TRACE_EXPORT:
+			if (sovd_trace_opt(&d.trace_opts, trace_opt_names[c - OPT_TRACE_SAMPLE],
+					   optarg))
+				return 2;
 			break;
 		default:
 			ret = cluster_opt(&copts, c, optarg);
@@ -320,13 +357,20 @@ int main(int argc, char **argv)
 		log_warn("lb: continuing without the load balancer");
 	if (!d.bpf_enabled)
 		d.bpf_pin_path[0] = '\0';
+	d.trace_opts.kernel_pin = d.bpf_enabled ? d.bpf_pin_path : NULL;
+	if (sovd_trace_start(&d, copts.enabled ? copts.conf.self : 0)) {
+		sovd_module_stop(&d);
+		return 1;
+	}
 	/* after the load balancer: the replicated state is applied to it */
 	if (copts.enabled && sovd_cluster_start(&d, &copts)) {
 		/* what started stops as on SIGTERM: nothing leaks, the exit is 1 */
 		if (d.lb)
 			sovd_lb_quiesce(d.lb);
 		sovd_module_stop(&d);
+		sovd_trace_stop(&d);
 		uv_run(d.loop, UV_RUN_DEFAULT);
+		sovd_trace_free(&d);
 		sovd_lb_stop(&d);
 		sovd_bpf_stop(&d);
 		uv_loop_close(d.loop);
@@ -347,6 +391,7 @@ int main(int argc, char **argv)
 	uv_run(d.loop, UV_RUN_DEFAULT);
 
 	sovd_cluster_free(&d);
+	sovd_trace_free(&d);
 	sovd_lb_stop(&d);
 	sovd_bpf_stop(&d);
 	uv_loop_close(d.loop);

@@ -10,12 +10,14 @@
 
 #include "../../lib/nl/nl.h"
 #include "../../uapi/linux/sovereign.h"
+#include "tracing.h"
 
 struct sovd_bpf;
 struct sovd_lb;
 struct sovd_client;
 struct sovd_cluster;
 struct sovd_prof;
+struct sovd_trace;
 
 #define SOVD_PROFILE_DIR	"/var/lib/sovereign/profiles"
 
@@ -57,6 +59,10 @@ struct sovd {
 	uint32_t prof_hz, prof_window_s, prof_keep;
 	const char *prof_dir;
 	struct sovd_prof *prof;
+
+	/* tracing (tracing.c): NULL when off */
+	struct sovd_trace_opts trace_opts;
+	struct sovd_trace *trace;
 
 	/* Raft and the replicated configuration; NULL when not clustered */
 	struct sovd_cluster *cluster;
