@@ -135,7 +135,7 @@ $(BUILD)/tests/unit/prof_target: tests/unit/prof_target.c
 $(BUILD)/tests/unit/test_prof_usersym: | $(BUILD)/tests/unit/prof_target
 
 # the cluster tests share the harness that runs the daemons
-$(BUILD)/tests/unit/test_cluster $(BUILD)/tests/unit/test_cluster_membership: \
+$(BUILD)/tests/unit/test_cluster $(BUILD)/tests/unit/test_cluster_membership $(BUILD)/tests/unit/test_trace_cluster: \
 	$(call asan_obj,tests/unit/cluster_harness.c)
 
 # the deterministic simulation of lib/raft (tests/sim), sanitized like the unit tests

@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Distributed tracing end to end (Documentation/trace.rst): a three-node
+ * sovereignd cluster (the ASan build, BPF kernel spans on) serves one
+ * replicated write that carries a trace context; every node exports its
+ * spans to a local OTLP/HTTP receiver run by this test. The trace must hold
+ * spans from all three nodes and from the kernel, each under the right
+ * parent, and the documents must decode with OpenTelemetry's own code
+ * (tests/otel/validate.js). Bad input: malformed trace contexts on the wire
+ * are counted and ignored; an export target that is down costs the daemon
+ * nothing but counted drops.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+#include <json.h>
+
+#include "../../lib/trace/trace.h"
+#include "../../uapi/linux/sovereign.h"
+#include "cluster_harness.h"
+
+/* ---- an OTLP/HTTP receiver: every POST body appended as one JSON line ---- */
+
+static struct {
+	int fd;
+	uint16_t port;
+	char path[200];
+	pthread_t thread;
+	pthread_mutex_t lock;
+	unsigned int posts;
+	bool stop;
+} rx = { .fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void serve_one(int c)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				 "Content-Length: 2\r\nConnection: close\r\n\r\n{}";
+	size_t cap = 1 << 20, len = 0, body_len = 0;
+	char *buf = malloc(cap + 1), *end = NULL, *cl;
+	ssize_t n;
+	FILE *f;
+
+	if (!buf)
+		return;
+	while (len < cap) {
+		n = read(c, buf + len, cap - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (!end && (end = strstr(buf, "\r\n\r\n"))) {
+			cl = strcasestr(buf, "Content-Length:");
+			body_len = cl ? strtoul(cl + 15, NULL, 10) : 0;
+		}
+		if (end && len >= (size_t)(end + 4 - buf) + body_len)
+			break;
+	}
+	if (end && !strncmp(buf, "POST ", 5)) {
+		pthread_mutex_lock(&rx.lock);
+		f = fopen(rx.path, "a");
+		if (f) {
+			fwrite(end + 4, 1, body_len, f);
+			fputc('\n', f);
+			fclose(f);
+		}
+		rx.posts++;
+		pthread_mutex_unlock(&rx.lock);
+	}
+	if (write(c, ok, sizeof(ok) - 1) < 0)
+		fprintf(stderr, "receiver: answering failed: %s\n", strerror(errno));
+	free(buf);
+}
+
+static void *rx_thread(void *arg)
+{
+	int c;
+
+	(void)arg;
+	while (!rx.stop) {
+		c = accept(rx.fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		serve_one(c);
+		close(c);
+	}
+	return NULL;
+}
+
+static void rx_start(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+
+	snprintf(rx.path, sizeof(rx.path), "%s/otlp.jsonl", base);
+	rx.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(rx.fd >= 0);
+	assert_int_equal(bind(rx.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(rx.fd, 16), 0);
+	assert_int_equal(getsockname(rx.fd, (struct sockaddr *)&a, &alen), 0);
+	/* accept wakes up now and then to see rx.stop */
+	setsockopt(rx.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	rx.port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&rx.thread, NULL, rx_thread, NULL), 0);
+}
+
+static void rx_stop(void)
+{
+	if (rx.fd < 0)
+		return;
+	rx.stop = true;
+	pthread_join(rx.thread, NULL);
+	close(rx.fd);
+	rx.fd = -1;
+}
+
+/* ---- requests ---- */
+
+static int put_traced(unsigned int i, const char *key, const void *ctx, size_t ctx_len,
+		      struct sov_nl_err *err)
+{
+	unsigned char buf[1024];
+	struct nlmsghdr *nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_KV_PUT,
+					      SOV_GENL_VERSION, 0, 0);
+
+	mnl_attr_put_strz(nlh, SOV_A_CLUSTER_KV_KEY, key);
+	mnl_attr_put(nlh, SOV_A_CLUSTER_KV_VALUE, 5, "value");
+	if (ctx)
+		mnl_attr_put(nlh, SOV_TRACE_CTX_ATTR, ctx_len, ctx);
+	return request(i, nlh, NULL, NULL, err);
+}
+
+struct counters {
+	const char *want;
+	uint64_t value;
+	bool found;
+};
+
+static int counters_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct counters *c = data;
+	const struct nlattr *a, *b;
+	const char *name;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) != SOV_A_TRACE_COUNTER)
+			continue;
+		name = NULL;
+		mnl_attr_for_each_nested(b, a) {
+			if (mnl_attr_get_type(b) == SOV_A_TRACE_COUNTER_NAME)
+				name = mnl_attr_get_str(b);
+			else if (mnl_attr_get_type(b) == SOV_A_TRACE_COUNTER_VALUE && name &&
+				 !strcmp(name, c->want)) {
+				c->value = mnl_attr_get_u64(b);
+				c->found = true;
+			}
+		}
+	}
+	return MNL_CB_OK;
+}
+
+/* Counter @name of node @i's tracing; fails the test if it is not reported. */
+static uint64_t counter(unsigned int i, const char *name)
+{
+	unsigned char buf[256];
+	struct nlmsghdr *nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_TRACE_STATUS_GET,
+					      SOV_GENL_VERSION, 0, 0);
+	struct counters c = { .want = name };
+	struct sov_nl_err err;
+
+	assert_int_equal(request(i, nlh, counters_cb, &c, &err), 0);
+	if (!c.found)
+		fail_msg("node %u reports no counter %s", i, name);
+	return c.value;
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(unsigned int *)data)++;
+	return MNL_CB_OK;
+}
+
+/* TRACE_GET: the spans node @i holds of @id, or -errno. */
+static int held_spans(unsigned int i, const struct trace_id *id)
+{
+	unsigned char buf[256], b[16];
+	struct nlmsghdr *nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_TRACE_GET,
+					      SOV_GENL_VERSION, NLM_F_DUMP, 0);
+	struct sov_nl_err err;
+	unsigned int n = 0;
+	int k, ret;
+
+	for (k = 0; k < 8; k++) {
+		b[k] = (uint8_t)(id->hi >> (56 - 8 * k));
+		b[8 + k] = (uint8_t)(id->lo >> (56 - 8 * k));
+	}
+	mnl_attr_put(nlh, SOV_A_TRACE_ID, sizeof(b), b);
+	ret = request(i, nlh, count_cb, &n, &err);
+	return ret ? ret : (int)n;
+}
+
+/* ---- the exported spans ---- */
+
+struct xspan {
+	char id[17], parent[17], name[48];
+	uint64_t node;
+};
+
+static struct xspan xs[512];
+static unsigned int nxs;
+
+static uint64_t node_of(struct json_object *resource)
+{
+	struct json_object *attrs, *a, *k, *v, *iv;
+	size_t i;
+
+	if (!json_object_object_get_ex(resource, "attributes", &attrs))
+		return 0;
+	for (i = 0; i < json_object_array_length(attrs); i++) {
+		a = json_object_array_get_idx(attrs, i);
+		if (json_object_object_get_ex(a, "key", &k) &&
+		    !strcmp(json_object_get_string(k), "sovereign.node.id") &&
+		    json_object_object_get_ex(a, "value", &v) &&
+		    json_object_object_get_ex(v, "intValue", &iv))
+			return strtoull(json_object_get_string(iv), NULL, 10);
+	}
+	return 0;
+}
+
+/* Every span of trace @hex in the receiver's file, into xs[]. */
+static void load_spans(const char *hex)
+{
+	struct json_object *doc, *rss, *rs, *res, *sss, *spans, *sp, *o;
+	char *line = NULL;
+	size_t cap = 0, i, j, k;
+	FILE *f;
+
+	nxs = 0;
+	pthread_mutex_lock(&rx.lock);
+	f = fopen(rx.path, "r");
+	while (f && getline(&line, &cap, f) > 0) {
+		doc = json_tokener_parse(line);
+		if (!doc || !json_object_object_get_ex(doc, "resourceSpans", &rss)) {
+			json_object_put(doc);
+			continue;
+		}
+		for (i = 0; i < json_object_array_length(rss); i++) {
+			rs = json_object_array_get_idx(rss, i);
+			if (!json_object_object_get_ex(rs, "resource", &res) ||
+			    !json_object_object_get_ex(rs, "scopeSpans", &sss))
+				continue;
+			for (j = 0; j < json_object_array_length(sss); j++) {
+				if (!json_object_object_get_ex(json_object_array_get_idx(sss, j),
+							       "spans", &spans))
+					continue;
+				for (k = 0; k < json_object_array_length(spans) &&
+					    nxs < sizeof(xs) / sizeof(xs[0]); k++) {
+					struct xspan *x = &xs[nxs];
+
+					sp = json_object_array_get_idx(spans, k);
+					if (!json_object_object_get_ex(sp, "traceId", &o) ||
+					    strcmp(json_object_get_string(o), hex))
+						continue;
+					memset(x, 0, sizeof(*x));
+					x->node = node_of(res);
+					if (json_object_object_get_ex(sp, "spanId", &o))
+						snprintf(x->id, sizeof(x->id), "%s",
+							 json_object_get_string(o));
+					if (json_object_object_get_ex(sp, "parentSpanId", &o))
+						snprintf(x->parent, sizeof(x->parent), "%s",
+							 json_object_get_string(o));
+					if (json_object_object_get_ex(sp, "name", &o))
+						snprintf(x->name, sizeof(x->name), "%s",
+							 json_object_get_string(o));
+					nxs++;
+				}
+			}
+		}
+		json_object_put(doc);
+	}
+	if (f)
+		fclose(f);
+	pthread_mutex_unlock(&rx.lock);
+	free(line);
+}
+
+static const struct xspan *find(const char *name, uint64_t node, const char *parent)
+{
+	unsigned int i;
+
+	for (i = 0; i < nxs; i++)
+		if (!strcmp(xs[i].name, name) && (!node || xs[i].node == node) &&
+		    (!parent || !strcmp(xs[i].parent, parent)))
+			return &xs[i];
+	return NULL;
+}
+
+static bool nodes_exported(const char *hex)
+{
+	bool seen[4] = { false };
+	unsigned int i;
+
+	load_spans(hex);
+	for (i = 0; i < nxs; i++)
+		if (xs[i].node >= 1 && xs[i].node <= 3)
+			seen[xs[i].node] = true;
+	return seen[1] && seen[2] && seen[3];
+}
+
+static void dump_spans(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nxs; i++)
+		print_message("# node %" PRIu64 " %s <- %s %s\n", xs[i].node, xs[i].id,
+			      xs[i].parent[0] ? xs[i].parent : "(root)", xs[i].name);
+}
+
+/* ---- the tests ---- */
+
+static char url[64];
+
+static int setup_traced3(void **state)
+{
+	const char *extra[] = { "--trace-sample", "0", "--trace-kernel", "--trace-export", url,
+				NULL };
+	unsigned int i;
+
+	(void)state;
+	rx_start();
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/traces", rx.port);
+	cluster_init(3);
+	for (i = 1; i <= 3; i++)
+		start(i, extra);
+	return wait_leader() ? 0 : -1;
+}
+
+static int teardown_traced3(void **state)
+{
+	teardown(state);
+	rx_stop();
+	return 0;
+}
+
+/* One write, one trace: spans of the three nodes and their kernels, parented. */
+static void test_distributed_trace(void **state)
+{
+	struct trace_ctx ctx;
+	uint8_t bin[TRACE_CTX_BIN_LEN];
+	char hex[33], parent[17], cmd[600];
+	const struct xspan *req, *prop, *sync, *app, *ap;
+	struct sov_nl_err err;
+	unsigned int leader, i, tries;
+	int ret;
+
+	(void)state;
+	leader = wait_leader();
+	assert_true(leader);
+	/* head sampling is off (p = 0): the client's sampled flag decides */
+	trace_ctx_new_root(&ctx, true);
+	trace_ctx_to_bin(&ctx, bin);
+	trace_id_hex(&ctx.trace_id, hex);
+	trace_span_id_hex(ctx.span_id, parent);
+	assert_int_equal(put_traced(leader, "traced", bin, sizeof(bin), &err), 0);
+
+	for (tries = 0; tries < 100 && !nodes_exported(hex); tries++)
+		usleep(100 * 1000);
+	if (!nodes_exported(hex)) {
+		dump_spans();
+		fail_msg("trace %s: not exported by all three nodes in 10 s", hex);
+	}
+
+	req = find("ctl.kv-put", leader, parent);
+	if (!req) {
+		dump_spans();
+		fail_msg("no ctl.kv-put span on the leader under the client's span %s", parent);
+	}
+	prop = find("raft.propose", leader, req->id);
+	assert_non_null(prop);
+	for (i = 1; i <= 3; i++) {
+		const char *under = prop->id;
+
+		if (i != leader) {
+			ap = find("raft.append", i, prop->id);
+			if (!ap) {
+				dump_spans();
+				fail_msg("node %u: no raft.append under the leader's raft.propose", i);
+			}
+			under = ap->id;
+		}
+		sync = find("raft.sync", i, under);
+		app = find("raft.apply", i, under);
+		if (!sync || !app) {
+			dump_spans();
+			fail_msg("node %u: raft.sync or raft.apply missing or misparented", i);
+		}
+		/* the kernel's part: the log's fdatasync, traced by BPF in the sync thread */
+		if (!find("syscall:fdatasync", i, sync->id)) {
+			dump_spans();
+			fail_msg("node %u: no kernel span syscall:fdatasync under raft.sync", i);
+		}
+	}
+	/* no span points at a parent outside the trace, except the client's root */
+	for (i = 0; i < nxs; i++) {
+		unsigned int j;
+		bool found = !strcmp(xs[i].parent, parent);
+
+		for (j = 0; j < nxs && !found; j++)
+			found = !strcmp(xs[j].id, xs[i].parent);
+		if (!found) {
+			dump_spans();
+			fail_msg("span %s (%s, node %" PRIu64 ") has a parent %s outside the trace",
+				 xs[i].id, xs[i].name, xs[i].node, xs[i].parent);
+		}
+	}
+	print_message("# trace %s: %u spans from 3 nodes\n", hex, nxs);
+
+	/* and OpenTelemetry's own code decodes what the receiver got */
+	snprintf(cmd, sizeof(cmd),
+		 "m=$(scripts/otel-deps.sh 2>/dev/null) && SOV_OTEL_MODULES=$m node tests/otel/validate.js '%s' >'%s/validate.out' 2>&1",
+		 rx.path, base);
+	ret = system(cmd);
+	if (ret) {
+		snprintf(cmd, sizeof(cmd), "sed 's/^/# /' '%s/validate.out'", base);
+		ret = system(cmd);
+		fail_msg("tests/otel/validate.js refused the exported documents");
+	}
+}
+
+/* A malformed traceparent is ignored, counted, never trusted: a new trace. */
+static void test_malformed_context(void **state)
+{
+	struct trace_ctx ctx;
+	uint8_t bin[40];
+	struct sov_nl_err err;
+	unsigned int leader;
+	uint64_t before;
+
+	(void)state;
+	leader = wait_leader();
+	assert_true(leader);
+	before = counter(leader, "context.invalid");
+	trace_ctx_new_root(&ctx, true);
+	trace_ctx_to_bin(&ctx, bin);
+
+	/* too short */
+	assert_int_equal(put_traced(leader, "bad1", bin, 10, &err), 0);
+	/* version 0 with trailing bytes */
+	assert_int_equal(put_traced(leader, "bad2", bin, 30, &err), 0);
+	/* version ff */
+	bin[0] = 0xff;
+	assert_int_equal(put_traced(leader, "bad3", bin, TRACE_CTX_BIN_LEN, &err), 0);
+	/* all-zero trace id */
+	memset(bin, 0, sizeof(bin));
+	bin[24] = 1;
+	assert_int_equal(put_traced(leader, "bad4", bin, TRACE_CTX_BIN_LEN, &err), 0);
+	/* empty */
+	assert_int_equal(put_traced(leader, "bad5", bin, 0, &err), 0);
+
+	assert_int_equal(counter(leader, "context.invalid") - before, 5);
+	/* the trace id of the refused context was not taken over */
+	assert_int_equal(held_spans(leader, &ctx.trace_id), -ENOENT);
+}
+
+static int setup_down(void **state)
+{
+	/* a port nothing listens on: connections are refused at once */
+	const char *extra[] = { "--trace-sample", "1", "--trace-export",
+				"http://127.0.0.1:9/v1/traces", NULL };
+
+	(void)state;
+	cluster_init(1);
+	start(1, extra);
+	return wait_leader() ? 0 : -1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Export target down: bounded retries, counted drops, the daemon never waits. */
+static void test_export_down(void **state)
+{
+	struct sov_nl_err err;
+	uint64_t t0, worst = 0, dt, dropped = 0;
+	unsigned int i, tries;
+	char key[16];
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "k%u", i);
+		t0 = now_ms();
+		assert_int_equal(put_traced(1, key, NULL, 0, &err), 0);
+		dt = now_ms() - t0;
+		if (dt > worst)
+			worst = dt;
+	}
+	/* every write is a sampled trace to export; none waits for the collector */
+	print_message("# 200 writes with the collector down: the slowest took %" PRIu64 " ms\n",
+		      worst);
+	assert_true(worst < 1000);
+	for (tries = 0; tries < 100; tries++) {
+		dropped = counter(1, "export.dropped_after_retry") +
+			  counter(1, "export.dropped_queue_full");
+		if (dropped && !counter(1, "export.queued_spans"))
+			break;
+		usleep(100 * 1000);
+	}
+	assert_true(dropped > 0);
+	assert_true(counter(1, "export.http_errors") > 0);
+	assert_true(counter(1, "export.retries") > 0);
+	assert_int_equal(counter(1, "export.spans_sent"), 0);
+	/* and the node still answers at once */
+	t0 = now_ms();
+	assert_int_equal(put_traced(1, "after", NULL, 0, &err), 0);
+	assert_true(now_ms() - t0 < 1000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest traced[] = {
+		cmocka_unit_test(test_distributed_trace),
+		cmocka_unit_test(test_malformed_context),
+	};
+	const struct CMUnitTest down[] = {
+		cmocka_unit_test(test_export_down),
+	};
+	int failed;
+
+	if (harness_init("sovd-trace"))
+		return 1;
+	failed = cmocka_run_group_tests_name("trace_cluster", traced, setup_traced3,
+					     teardown_traced3);
+	stop_all();
+	memset(nodes, 0, sizeof(nodes));
+	group = "down";
+	failed += cmocka_run_group_tests_name("trace_export_down", down, setup_down, teardown);
+	harness_done(failed);
+	return failed ? 1 : 0;
+}
