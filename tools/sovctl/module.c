@@ -148,6 +148,29 @@ static int module_show(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* --cluster: the leader's sovereignd replicates it and every node sets its module */
+static int module_set_cluster(bool have_level, uint32_t level)
+{
+	unsigned char buf[256];
+	struct nlmsghdr *nlh;
+	struct sov_nl_err err;
+	struct sov_ctl c;
+	int ret;
+
+	if (daemon_open(&c, false, NULL))
+		return EXIT_FAIL;
+	nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_CONFIG_SET, SOV_GENL_VERSION, 0, 0);
+	if (have_level)
+		mnl_attr_put_u32(nlh, SOV_A_CONFIG_LOG_LEVEL, level);
+	ret = sov_ctl_transact(&c, nlh, NULL, NULL, &err);
+	sov_ctl_close(&c);
+	if (ret)
+		return report_nl_error("module set --cluster", &err, config_attr_names,
+				       SOV_A_CONFIG_MAX + 1);
+	verbose("log-level %u applied by the cluster", level);
+	return EXIT_OK;
+}
+
 static int module_set(int argc, char **argv)
 {
 	unsigned char buf[256];
@@ -155,9 +178,18 @@ static int module_set(int argc, char **argv)
 	struct sov_nl_err err;
 	struct sov_genl g;
 	uint32_t level;
-	bool have_level = false;
+	bool have_level = false, cluster = false;
 	int ret;
 
+	/* --cluster: first or last */
+	if (argc > 0 && !strcmp(argv[0], "--cluster")) {
+		cluster = true;
+		argc--;
+		argv++;
+	} else if (argc > 0 && !strcmp(argv[argc - 1], "--cluster")) {
+		cluster = true;
+		argc--;
+	}
 	if (argc == 0)
 		return usage_error("'module set' needs a setting: log-level LEVEL");
 	for (; argc > 0; argc -= 2, argv += 2) {
@@ -171,6 +203,8 @@ static int module_set(int argc, char **argv)
 					   argv[1]);
 		have_level = true;
 	}
+	if (cluster)
+		return module_set_cluster(have_level, level);
 
 	if (module_open(&g, false, NULL))
 		return EXIT_FAIL;
@@ -259,13 +293,14 @@ static int module_help(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	fputs("Usage: sovctl module [ show ]\n"
-	      "       sovctl module set log-level LEVEL\n"
+	      "       sovctl module set [--cluster] log-level LEVEL\n"
 	      "       sovctl module monitor\n"
 	      "       sovctl module help\n"
 	      "where  LEVEL := { 0..7 | emerg | alert | crit | err | warning | notice | info | debug }\n"
 	      "\n"
 	      "  show      version, kernel, uptime, settings and subsystems of sovereign.ko\n"
-	      "  set       change module-wide settings (needs CAP_NET_ADMIN)\n"
+	      "  set       change module-wide settings (needs CAP_NET_ADMIN); --cluster asks\n"
+	      "            sovereignd's leader to replicate it: every node sets its module\n"
 	      "  monitor   print the module's notifications as they happen\n", stdout);
 	return EXIT_OK;
 }
