@@ -67,6 +67,9 @@ if loaded; then
 	echo "$MOD was already loaded; unloading it for a clean baseline" | diag
 	rmmod $MOD 2>&1 | diag
 fi
+# tests that run daemons talk over 127.0.0.1: loopback up before the baseline
+# (its noqueue root qdisc is the kernel's, not a leak)
+"$IP" link set lo up 2>&1 | diag
 # insmod does not resolve dependencies: load them first, and before the baseline.
 if [ -f "$KO" ]; then
 	for dep in $(modinfo -F depends "$KO" 2>/dev/null | tr ',' ' '); do

@@ -158,6 +158,10 @@ void sovd_cltrace_incoming(struct sovd_cluster *cl, const struct raft_msg *m)
 	tr->stepped[tr->n_stepped++] = sp;
 	trace_span_ctx(sp, &ctx);
 	for (i = 0; i < m->n_entries; i++) {
+		s = lookup(tr, m->entries[i].index);
+		/* a resent APPEND: the entry stays under the one that brought it */
+		if (s && !s->propose && trace_id_eq(&s->ctx.trace_id, &ctx.trace_id))
+			continue;
 		s = claim(cl, m->entries[i].index);
 		if (s->propose)	/* a former leader's proposal, overwritten */
 			free_slot(cl, s, -ECANCELED);

@@ -81,7 +81,6 @@ static int set_log_level(struct sovd *d, uint32_t level, struct trace_span *sp)
 	mnl_attr_put_u32(nlh, SOV_A_CONFIG_LOG_LEVEL, level);
 	sovd_trace_thread_set(d, sovd_gettid(), sp);
 	ret = sov_genl_transact(&d->req, nlh, NULL, NULL, &err);
-	sovd_trace_thread_clear(d, sovd_gettid());
 	/* the apply's own span goes back to being the thread's parent */
 	sovd_trace_thread_set(d, sovd_gettid(), sovd_trace_current(d));
 	if (ret)

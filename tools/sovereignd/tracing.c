@@ -277,24 +277,43 @@ pid_t sovd_gettid(void)
 	return tid;
 }
 
+/*
+ * The daemon traces two threads, the loop and the log's sync thread: it
+ * remembers which it set, so a change of context is a delete then an
+ * insert, never a refused insert (an error span in the very trace).
+ */
+static bool *traced_flag(struct sovd_trace *t, pid_t tid)
+{
+	return tid == sovd_gettid() ? &t->loop_traced : &t->sync_traced;
+}
+
 void sovd_trace_thread_set(struct sovd *d, pid_t tid, const struct trace_span *sp)
 {
 	struct sovd_trace *t = d->trace;
-	struct trace_ctx ctx;
 	uint32_t row = tid == sovd_gettid() ? SOVD_KOP_LOOP : SOVD_KOP_SYNC;
+	struct trace_ctx ctx;
+	bool *traced;
 
 	if (!t || !t->bpf || !sp || !(sp->flags & TRACE_FLAG_SAMPLED))
 		return;
+	traced = traced_flag(t, tid);
+	if (*traced)
+		trace_bpf_clear_thread(t->bpf, tid);
 	trace_span_ctx(sp, &ctx);
-	trace_bpf_set_thread(t->bpf, tid, &ctx, row, TRACE_BPF_C_ALL);
+	*traced = !trace_bpf_set_thread(t->bpf, tid, &ctx, row, TRACE_BPF_C_ALL);
 }
 
 void sovd_trace_thread_clear(struct sovd *d, pid_t tid)
 {
 	struct sovd_trace *t = d->trace;
+	bool *traced;
 
-	if (t && t->bpf)
-		trace_bpf_clear_thread(t->bpf, tid);	/* -ENOENT: was not traced */
+	if (!t || !t->bpf)
+		return;
+	traced = traced_flag(t, tid);
+	if (*traced)
+		trace_bpf_clear_thread(t->bpf, tid);
+	*traced = false;
 }
 
 /* ---- the consumer: drain, store, decide, export ------------------------------------ */

@@ -33,6 +33,7 @@ struct sovd_trace {
 	uv_timer_t timer;
 	uv_poll_t bpf_poll;
 	bool bpf_polling;
+	bool loop_traced, sync_traced;	/* in BPF's thread map now */
 	struct trace_span *cur;		/* the callback's span */
 	struct trace_span *req;		/* the control request in progress */
 	bool req_taken;
