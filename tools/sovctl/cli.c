@@ -96,8 +96,10 @@ static void usage(FILE *f)
 {
 	fputs("Usage: sovctl [OPTIONS] OBJECT { COMMAND | help }\n"
 	      "       sovctl help | version | status\n"
-	      "where  OBJECT := { module | memcompress | classes | profile | daemon | lb | raft | status }\n"
-	      "       OPTIONS := { -j[son] | -p[retty] | -v[erbose] | -s[ocket] PATH }\n"
+	      "where  OBJECT := { module | memcompress | classes | profile | daemon | lb | raft | trace |\n"
+	      "                   status }\n"
+	      "       OPTIONS := { -j[son] | -p[retty] | -v[erbose] | -s[ocket] PATH |\n"
+	      "                    --trace | --traceparent TRACEPARENT }\n"
 	      "\n"
 	      "  status            module, daemon and BPF state in one view\n"
 	      "  module            sovereign.ko: show, set, monitor\n"
@@ -107,7 +109,11 @@ static void usage(FILE *f)
 	      "  daemon            sovereignd: status\n"
 	      "  lb                the XDP load balancer: services, backends, status, monitor\n"
 	      "  raft              a clustered sovereignd: status, nodes, elections, membership\n"
+	      "  trace             sovereignd's traces: list, show, latency, sampling, export\n"
 	      "  version           print the version of sovctl (and of the module)\n"
+	      "\n"
+	      "--trace makes the requests to sovereignd the start of a new sampled trace and\n"
+	      "prints its id on stderr; --traceparent joins an existing one (W3C traceparent).\n"
 	      "\n"
 	      "Exit status: 0 success, 1 the operation failed, 2 usage error.\n"
 	      "See 'sovctl OBJECT help' for the commands of an object.\n", f);
@@ -147,9 +153,16 @@ static const struct {
 	{ "daemon", do_daemon },
 	{ "lb", do_lb },
 	{ "raft", do_raft },
+	{ "trace", do_trace },
 };
 
-int sovctl_main(int argc, char **argv)
+/* long-only options */
+enum {
+	OPT_TRACE = 0x100,
+	OPT_TRACEPARENT,
+};
+
+static int options_and_object(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -158,6 +171,8 @@ int sovctl_main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "trace", no_argument, NULL, OPT_TRACE },
+		{ "traceparent", required_argument, NULL, OPT_TRACEPARENT },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int i;
@@ -188,8 +203,20 @@ int sovctl_main(int argc, char **argv)
 			return EXIT_OK;
 		case 'V':
 			return do_version(0, NULL);
+		case OPT_TRACE:
+			if (daemon_trace_new())
+				return EXIT_USAGE;
+			break;
+		case OPT_TRACEPARENT:
+			if (daemon_trace_join(optarg))
+				return EXIT_USAGE;
+			break;
 		default:
-			if (optopt)
+			if (optopt == OPT_TRACEPARENT)
+				usage_error("option '--traceparent' needs a value: 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>");
+			else if (optopt == OPT_TRACE)
+				usage_error("option '--trace' takes no value");
+			else if (optopt)
 				usage_error("option '-%c' %s", optopt,
 					    strchr("s", optopt) ? "needs an argument" :
 					    "is not known");
@@ -214,4 +241,16 @@ int sovctl_main(int argc, char **argv)
 	}
 	usage_error("object \"%s\" is unknown, try \"sovctl help\"", argv[0]);
 	return EXIT_USAGE;
+}
+
+int sovctl_main(int argc, char **argv)
+{
+	int ret;
+
+	daemon_trace_reset();
+	ret = options_and_object(argc, argv);
+	daemon_trace_report();
+	/* the tests call sovctl_main() again, and the library directly */
+	daemon_trace_reset();
+	return ret;
 }

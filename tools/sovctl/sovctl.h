@@ -34,6 +34,7 @@ int do_daemon(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_lb(int argc, char **argv);
 int do_raft(int argc, char **argv);
+int do_trace(int argc, char **argv);
 
 /* Shared helpers (cli.c) */
 bool matches(const char *arg, const char *word);
@@ -56,6 +57,26 @@ const char *module_not_loaded_msg(void);
 /* Connections (conn.c). Return 0, or print why and return EXIT_FAIL. */
 int module_open(struct sov_genl *g, bool quiet_if_absent, bool *absent);
 int daemon_open(struct sov_ctl *c, bool quiet_if_absent, bool *absent);
+/* The same with another socket than -s (sovctl trace --from). */
+int daemon_open_at(struct sov_ctl *c, const char *path, bool quiet_if_absent, bool *absent);
+
+/*
+ * Every request sovctl sends to sovereignd goes through daemon_transact()
+ * (conn.c), which adds the trace context of --trace/--traceparent: the
+ * verbs call sov_ctl_transact() as usual and reach it through this macro,
+ * so none of them has to know. Requests to the module (sov_genl_*) never
+ * carry it.
+ */
+int daemon_transact(struct sov_ctl *c, struct nlmsghdr *req, sov_nl_cb cb,
+		    void *data, struct sov_nl_err *err);
+#define sov_ctl_transact daemon_transact
+
+/* --trace / --traceparent (conn.c). EXIT_OK, or print why and EXIT_USAGE. */
+void daemon_trace_reset(void);
+int daemon_trace_new(void);
+int daemon_trace_join(const char *traceparent);
+/* After the command: "trace: <id>" on stderr if --trace reached sovereignd. */
+void daemon_trace_report(void);
 
 /* Queries shared by "status" and the per-object commands. */
 struct module_info {
