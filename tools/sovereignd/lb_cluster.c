@@ -291,6 +291,7 @@ static void reconcile(struct sovd *d, const char *vipstr)
 
 void sovd_lb_cluster_sync(struct sovd *d)
 {
+	struct trace_span *sp;
 	static bool said;
 	unsigned int i;
 
@@ -303,9 +304,12 @@ void sovd_lb_cluster_sync(struct sovd *d)
 		n_dirty = 0;
 		return;
 	}
+	sp = sovd_span_child(d, NULL, "lb.apply", TRACE_KIND_INTERNAL);
+	trace_span_attr_int(sp, "lb.changes", n_dirty);
 	for (i = 0; i < n_dirty; i++)
 		reconcile(d, dirty[i]);
 	n_dirty = 0;
+	sovd_span_end(d, sp, 0, NULL);
 }
 
 /* ---- requests: the leader ------------------------------------------------------------ */

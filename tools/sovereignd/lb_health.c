@@ -46,6 +46,8 @@ struct sovd_hc_slot {
 
 struct sovd_probe {
 	struct sovd_hc_slot *slot;	/* NULL once the slot is gone */
+	struct sovd *d;
+	struct trace_span *span;	/* lb.health: the check, connect to verdict */
 	union {
 		uv_handle_t handle;
 		uv_tcp_t tcp;
@@ -98,6 +100,8 @@ static void probe_finish(struct sovd_probe *p, bool ok, const char *why)
 	if (p->done)
 		return;
 	p->done = true;
+	sovd_span_end(p->d, p->span, ok ? 0 : -EHOSTUNREACH, why);
+	p->span = NULL;
 	if (p->io_open)
 		uv_close(&p->io.handle, probe_closed);
 	uv_close((uv_handle_t *)&p->deadline, probe_closed);
@@ -449,8 +453,14 @@ static void on_tick(uv_timer_t *t)
 	if (!p)
 		return;
 	p->slot = slot;
+	p->d = slot->lb->d;
 	p->raw_fd = -1;
 	p->type = s->hc_type;
+	/* a root span: the checks are the daemon's own work, sampled like any op */
+	p->span = sovd_span_begin(p->d, NULL, "lb.health", TRACE_KIND_CLIENT);
+	trace_span_attr_str(p->span, "lb.hc", sov_lb_hc_type_name(p->type));
+	trace_span_attr_int(p->span, "lb.service", slot->svc);
+	trace_span_attr_int(p->span, "lb.backend", slot->be);
 	p->family = svc->vip.family;
 	memcpy(p->addr, be->addr, 16);
 	p->want_status = s->hc_status;
