@@ -118,7 +118,7 @@ int trace_export_url_parse(const char *s, struct trace_export_url *out, char *er
 	char q[512];
 	const char *p, *h, *hend, *path;
 	size_t hlen, i;
-	unsigned long port = 80;
+	unsigned long port = TRACE_EXPORT_DEFAULT_PORT;
 
 	if (!s) {
 		set_err(err, errsz, "%s nothing", URL_EXPECTED);

@@ -38,12 +38,13 @@
 #define TRACE_EXPORT_DEFAULT_URL	"http://127.0.0.1:4318/v1/traces"
 /* the path appended to a URL that has none (OTLP/HTTP's traces path) */
 #define TRACE_EXPORT_DEFAULT_PATH	"/v1/traces"
+#define TRACE_EXPORT_DEFAULT_PORT	4318	/* OTLP/HTTP's */
 #define TRACE_EXPORT_URL_MAX		1024
 #define TRACE_EXPORT_ERR_MAX		256
 
 /*
  * A collector URL: http://HOST[:PORT][/PATH], HOST a name, an IPv4 address
- * or a bracketed IPv6 address; PORT 1-65535 (default 80); PATH printable
+ * or a bracketed IPv6 address; PORT 1-65535 (default 4318, OTLP/HTTP's); PATH printable
  * ASCII without spaces (default TRACE_EXPORT_DEFAULT_PATH). No user info,
  * no fragment, no https (collectors are local or on the node's network).
  */

@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 
 #include "../../lib/nl/nl.h"
+#include "../../uapi/linux/sovereign.h"
 
 static unsigned char req_buf[256], buf[1024];
 
@@ -211,6 +212,36 @@ static void test_parse_strict(void **state)
 	assert_int_equal(err.attr_type, 1);
 }
 
+/* The trace context rides on any request: not the command's, and only at the top. */
+static void test_parse_trace_ctx(void **state)
+{
+	const struct nlattr *tb[3];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct sov_nl_err err;
+	uint8_t ctx[26] = { 0 };
+
+	(void)state;
+	nlh = sov_nl_put_hdr(req_buf, 0x20, 3, 1, 0, 1);
+	mnl_attr_put_u32(nlh, 1, 9);
+	assert_null(sov_nl_trace_attr(nlh));
+	mnl_attr_put(nlh, SOV_TRACE_CTX_ATTR, sizeof(ctx), ctx);
+	mnl_attr_put_strz(nlh, 2, "x");
+	assert_int_equal(sov_nl_parse(nlh, tb, 2, types, &err), 0);
+	assert_int_equal(mnl_attr_get_u32(tb[1]), 9);
+	assert_string_equal(mnl_attr_get_str(tb[2]), "x");
+	assert_non_null(sov_nl_trace_attr(nlh));
+	assert_int_equal(mnl_attr_get_payload_len(sov_nl_trace_attr(nlh)), sizeof(ctx));
+
+	/* inside a nest it is an unknown attribute like any other */
+	nlh = sov_nl_put_hdr(req_buf, 0x20, 3, 1, 0, 1);
+	nest = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put(nlh, SOV_TRACE_CTX_ATTR, sizeof(ctx), ctx);
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(sov_nl_parse_nested(nest, tb, 2, types, &err), -EINVAL);
+	assert_int_equal(err.attr_type, SOV_TRACE_CTX_ATTR);
+}
+
 /* Readers skip what they do not know, or what is malformed, and keep the rest. */
 static void test_parse_known(void **state)
 {
@@ -255,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_dump_done),
 		cmocka_unit_test(test_frame_len),
 		cmocka_unit_test(test_parse_strict),
+		cmocka_unit_test(test_parse_trace_ctx),
 		cmocka_unit_test(test_parse_known),
 		cmocka_unit_test(test_parse_truncated),
 	};

@@ -45,6 +45,8 @@ static void assert_msg_equal(const struct raft_msg *a, const struct raft_msg *b)
 	assert_int_equal(a->commit, b->commit);
 	assert_int_equal(a->reject, b->reject);
 	assert_int_equal(a->hint, b->hint);
+	assert_int_equal(a->trace_len, b->trace_len);
+	assert_memory_equal(a->trace, b->trace, a->trace_len);
 	assert_int_equal(a->ctx, b->ctx);
 	assert_int_equal(a->n_entries, b->n_entries);
 	for (i = 0; i < a->n_entries; i++) {
@@ -421,7 +423,7 @@ static void test_attrs_refused(void **state)
 	(void)state;
 	nlh = raw_msg(RAFT_MSG_VOTE);
 	mnl_attr_put_u32(nlh, SOV_A_RAFT_MAX + 1, 0);
-	expect_refused_nlh(nlh, "attribute 27 is unknown");
+	expect_refused_nlh(nlh, "attribute 28 is unknown");
 	nlh = raw_msg(RAFT_MSG_VOTE);
 	mnl_attr_put_u32(nlh, SOV_A_RAFT_UNSPEC, 0);
 	expect_refused_nlh(nlh, "attribute 0 is unknown");
@@ -821,6 +823,43 @@ static void check_decoded(const uint8_t *buf, size_t len)
 		assert_int_equal(sov_raft_cluster_id_check(h.cluster_id), 0);
 }
 
+/* The trace context rides along opaque: any 1-64 bytes; the daemon judges them. */
+static void test_trace(void **state)
+{
+	struct raft_entry e = { .term = 1, .index = 7 };
+	struct raft_msg m = { .type = RAFT_MSG_APPEND, .from = 3, .to = 1, .term = 1,
+			      .entries = &e, .n_entries = 1 };
+	struct sov_nl_err err;
+	struct nlmsghdr *nlh;
+	uint8_t big[RAFT_TRACE_MAX + 1];
+	size_t len;
+
+	(void)state;
+	memset(big, 0x5a, sizeof(big));
+	for (len = 1; len <= RAFT_TRACE_MAX; len += 25) {
+		m.trace_len = (uint8_t)len;
+		memcpy(m.trace, big, len);
+		roundtrip(&m);
+	}
+	m.trace_len = RAFT_TRACE_MAX;
+	roundtrip(&m);
+	/* encode refuses what it could not send */
+	m.trace_len = RAFT_TRACE_MAX + 1;
+	assert_int_equal(sov_raft_wire_size(&m, &err), -EINVAL);
+	assert_string_equal(err.msg, "TRACE: 65 bytes: at most 64");
+	/* decode refuses an empty or oversized one: that is a broken frame */
+	nlh = raw_msg(RAFT_MSG_HEARTBEAT);
+	mnl_attr_put(nlh, SOV_A_RAFT_TRACE, 0, NULL);
+	expect_refused_nlh(nlh, "TRACE: 0 bytes: expected 1 to 64");
+	nlh = raw_msg(RAFT_MSG_HEARTBEAT);
+	mnl_attr_put(nlh, SOV_A_RAFT_TRACE, sizeof(big), big);
+	expect_refused_nlh(nlh, "TRACE: 65 bytes: expected 1 to 64");
+	nlh = raw_msg(RAFT_MSG_HEARTBEAT);
+	mnl_attr_put(nlh, SOV_A_RAFT_TRACE, 26, big);
+	mnl_attr_put(nlh, SOV_A_RAFT_TRACE, 26, big);
+	expect_refused_nlh(nlh, "TRACE given twice");
+}
+
 static void test_garbage(void **state)
 {
 	static uint8_t buf[4096 + 1];
@@ -886,6 +925,7 @@ int main(void)
 		cmocka_unit_test(test_encode_refused),
 		cmocka_unit_test(test_decode_oversized),
 		cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_garbage),
 	};
 

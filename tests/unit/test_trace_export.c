@@ -376,7 +376,7 @@ static void test_url(void **state)
 	(void)state;
 	url_ok(TRACE_EXPORT_DEFAULT_URL, "127.0.0.1", 4318, "/v1/traces",
 	       "http://127.0.0.1:4318/v1/traces");
-	url_ok("http://collector", "collector", 80, "/v1/traces", "http://collector:80/v1/traces");
+	url_ok("http://collector", "collector", 4318, "/v1/traces", "http://collector:4318/v1/traces");
 	url_ok("HTTP://otel-col.example:4318/", "otel-col.example", 4318, "/",
 	       "http://otel-col.example:4318/");
 	url_ok("http://[::1]:4318/x/v1/traces?a=1", "::1", 4318, "/x/v1/traces?a=1",
