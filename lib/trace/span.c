@@ -78,7 +78,7 @@ void trace_span_begin(struct trace_span *sp, const struct trace_ctx *parent,
 
 static bool attr_slot(struct trace_span *sp, const char *key, uint8_t type, unsigned int *slot)
 {
-	if (!key || sp->nattrs >= TRACE_SPAN_ATTRS)
+	if (!sp || !key || sp->nattrs >= TRACE_SPAN_ATTRS)
 		return false;
 	*slot = sp->nattrs++;
 	sp->attr_type[*slot] = type;

@@ -13,7 +13,7 @@
  *              the tail keep decision (errors, slower than the op's p99)
  *   store.c    bounded store of traces, oldest evicted, span tree
  *   otlp.c     OTLP/JSON encoding (json-c) and JSON-lines output
- *   bench.c    ns per span recorded and per histogram insert
+ *   bench.c    ns per span recorded, per span end to end, per histogram insert
  *
  * Threads: a span may be recorded from any thread (lock-free, per-thread
  * ring); histograms take concurrent inserts; the sampler's head decision
@@ -241,7 +241,8 @@ uint64_t trace_clock_mono_to_unix(uint64_t mono_ns);
 void trace_span_begin(struct trace_span *sp, const struct trace_ctx *parent,
 		      const char *name, enum trace_kind kind);
 
-/* Attributes beyond TRACE_SPAN_ATTRS are ignored (return false). */
+/* Attributes beyond TRACE_SPAN_ATTRS are ignored (return false); so is a NULL
+ * span (not recording: the caller need not test). */
 bool trace_span_attr_int(struct trace_span *sp, const char *key, int64_t v);
 bool trace_span_attr_str(struct trace_span *sp, const char *key, const char *v);
 void trace_span_set_status(struct trace_span *sp, enum trace_status st, const char *msg);
@@ -588,5 +589,14 @@ int trace_otlp_write_rec(FILE *f, const struct trace_rec *rec, const char *servi
 double trace_bench_span_ns(uint32_t n, unsigned int rounds);
 /* ns per trace_hist_insert() of log-uniform values (best of @rounds). */
 double trace_bench_hist_ns(uint32_t n, unsigned int rounds);
+/*
+ * ns per span end to end at 100 % sampling, producer and consumer on one
+ * thread: traces of @per_trace spans (the root's head decision, children,
+ * the root last) recorded into a private recorder, drained every ~256
+ * spans into a full store (each new trace evicts the oldest) and the
+ * sampler (observe; the tail decision when a root arrives). Best of
+ * @rounds rounds of @n spans; @errors (may be NULL) counts refusals.
+ */
+double trace_bench_e2e_ns(uint32_t n, uint32_t per_trace, unsigned int rounds, uint64_t *errors);
 
 #endif

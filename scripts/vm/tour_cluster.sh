@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make run`, cluster part: three sovereignd on 127.0.0.1 form a Raft
-# cluster; a service written through the leader reaches every node; the
-# leader is killed with SIGKILL and the others elect a new one. Sourced by
-# scripts/vm/tour.sh (needs its step()).
+# cluster; a service written through the leader reaches every node; one
+# request is traced from sovctl through the leader, Raft and every node's
+# sovereign.ko; the leader is killed with SIGKILL and the others elect a new
+# one. Sourced by scripts/vm/tour.sh (needs its step()).
 
 CL_TMP=$(mktemp -d /tmp/sovcluster.XXXXXX)
 peers=1=127.0.0.1:7101,2=127.0.0.1:7102,3=127.0.0.1:7103
@@ -15,7 +16,7 @@ cl_start() {
 	mkdir -p "$CL_TMP/n$n" /sys/fs/bpf/sovereign-n"$n"
 	sovereignd -s "$CL_TMP/n$n/ctl" -b /sys/fs/bpf/sovereign-n"$n" \
 		--cluster-id tour --node-id "$n" --peers "$peers" \
-		--data-dir "$CL_TMP/n$n/data" 2>"$CL_TMP/n$n/log" &
+		--data-dir "$CL_TMP/n$n/data" --trace-kernel 2>"$CL_TMP/n$n/log" &
 	cl_pid[$n]=$!
 }
 
@@ -72,6 +73,18 @@ follower=$(( leader % 3 + 1 ))
 cstep "$follower" lb status
 echo "# a write on a follower is refused with the leader's address:"
 cstep "$follower" lb backend add 10.0.0.200:53/udp 10.2.0.2 || true
+
+echo
+echo "# one request, one trace: sovctl -> the leader -> Raft -> every node -> its sovereign.ko"
+printf '\n\033[1m$ sovctl --trace module set --cluster log-level info   # on node %s\033[0m\n' "$leader"
+tid=$(cl "$leader" --trace module set --cluster log-level info 2>&1 >/dev/null |
+	sed -n 's/^trace: \([0-9a-f]*\)$/\1/p')
+echo "trace: $tid"
+sleep 1	# a daemon decides a trace once it has been quiet for 0.5 s
+printf '\n\033[1m$ sovctl trace show %s --from n1 --from n2 --from n3\033[0m\n' "$tid"
+sovctl trace show "$tid" --from "$CL_TMP/n1/ctl" --from "$CL_TMP/n2/ctl" --from "$CL_TMP/n3/ctl" ||
+	echo "tour: trace $tid not found"
+cstep "$leader" trace latency
 
 printf '\n\033[1m$ kill -9 %s   # sovereignd of node %s, the leader\033[0m\n' "${cl_pid[$leader]}" "$leader"
 kill -KILL "${cl_pid[$leader]}"
