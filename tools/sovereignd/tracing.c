@@ -424,12 +424,18 @@ static void on_bpf(uv_poll_t *h, int status, int events)
 	trace_bpf_consume(t->bpf);
 }
 
-/* BPF spans are recorded like ours: through the recorder, from the loop. */
+/*
+ * Kernel spans go straight to the store (this is the loop, the store's
+ * thread). They are not operations of ours: the sampler does not see them,
+ * and their latency is in the kernel's own histograms.
+ */
 static void on_kernel_span(const struct trace_span *sp, void *arg)
 {
 	struct sovd_trace *t = arg;
+	struct trace_span k = *sp;
 
-	trace_recorder_record(t->rec, sp);
+	k.node_id = t->node;
+	trace_store_add(t->store, &k);
 }
 
 static int start_bpf(struct sovd_trace *t)

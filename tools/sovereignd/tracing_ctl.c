@@ -335,9 +335,13 @@ static int reply_latency(struct sovd_trace *t, struct sovd_client *c, const stru
 			return -ENOENT;
 		}
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* the sampler's catch-all row, while nothing has fallen into it */
+		if (!ops[i].decisions && !trace_hist_count(ops[i].hist) && !only)
+			continue;
 		if (!only || !strcmp(ops[i].name, only))
 			send_op(c, req, buf, &ops[i]);
+	}
 	free(ops);
 	if (t->bpf)
 		send_kernel_ops(t, c, req, buf, only);
