@@ -149,8 +149,24 @@ static void reply_daemon_get(struct sovd_client *c, const struct nlmsghdr *req)
 	sovd_client_send(c, nlh, nlh->nlmsg_len);
 }
 
+/*
+ * The parts that serve commands on this socket. serve: 0 done (acked here
+ * if asked), 1 answered or to be answered, <0 refused with @msg.
+ */
+static const struct {
+	bool (*serves)(uint8_t cmd);
+	int (*serve)(struct sovd *d, struct sovd_client *c, const struct nlmsghdr *nlh,
+		     char *msg, size_t msglen);
+} servers[] = {
+	{ sovd_trace_serves, sovd_trace_request },
+	{ sovd_module_cluster_serves, sovd_module_cluster_request },
+	{ sovd_cluster_serves, sovd_cluster_request },
+	{ sovd_lb_serves, sovd_lb_request },
+};
+
 static void handle_one(struct sovd_client *c, const struct nlmsghdr *nlh)
 {
+	size_t i;
 	const struct nlattr *tb[SOV_A_DAEMON_MAX + 1];
 	const struct genlmsghdr *gh;
 	struct sov_nl_err err;
@@ -201,63 +217,28 @@ static void handle_one(struct sovd_client *c, const struct nlmsghdr *nlh)
 		}
 		break;
 	default:
-		if (sovd_trace_serves(gh->cmd)) {
+		for (i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
 			int ret;
 
+			if (!servers[i].serves(gh->cmd))
+				continue;
 			msg[0] = '\0';
-			ret = sovd_trace_request(c->d, c, nlh, msg, sizeof(msg));
+			ret = servers[i].serve(c->d, c, nlh, msg, sizeof(msg));
 			if (ret < 0) {
 				send_error(c, nlh, ret, msg[0] ? msg : NULL);
 				return;
 			}
-			if (ret > 0)	/* a dump: it ended with NLMSG_DONE */
+			/* 1: answered already (a dump's NLMSG_DONE), or once applied */
+			if (ret > 0)
 				return;
-			break;
-		}
-		if (sovd_module_cluster_serves(gh->cmd)) {
-			int ret;
-
-			msg[0] = '\0';
-			ret = sovd_module_cluster_request(c->d, c, nlh, msg, sizeof(msg));
-			if (ret < 0) {
-				send_error(c, nlh, ret, msg[0] ? msg : NULL);
-				return;
-			}
-			if (ret > 0)	/* answered once applied */
-				return;
-			break;
-		}
-		if (sovd_cluster_serves(gh->cmd)) {
-			int ret;
-
-			msg[0] = '\0';
-			ret = sovd_cluster_request(c->d, c, nlh, msg, sizeof(msg));
-			if (ret < 0) {
-				send_error(c, nlh, ret, msg[0] ? msg : NULL);
-				return;
-			}
-			if (ret > 0)	/* answered when the cluster has done it */
-				return;
-			break;
-		}
-		if (sovd_lb_serves(gh->cmd)) {
-			int ret;
-
-			msg[0] = '\0';
-			ret = sovd_lb_request(c->d, c, nlh, msg, sizeof(msg));
-			if (ret < 0) {
-				send_error(c, nlh, ret, msg[0] ? msg : NULL);
-				return;
-			}
-			if (ret > 0)	/* a dump: it ended with NLMSG_DONE */
-				return;
-			break;
+			goto ack;
 		}
 		snprintf(msg, sizeof(msg), "command %u is not served by sovereignd",
 			 gh->cmd);
 		send_error(c, nlh, -EOPNOTSUPP, msg);
 		return;
 	}
+ack:
 	if (nlh->nlmsg_flags & NLM_F_ACK)
 		send_error(c, nlh, 0, NULL);
 }
