@@ -477,6 +477,143 @@ static void test_malformed_context(void **state)
 	assert_int_equal(held_spans(leader, &ctx.trace_id), -ENOENT);
 }
 
+/* A request of @cmd with the attributes @put adds; the error, with its message in @err. */
+static int trace_cmd(unsigned int i, uint8_t cmd, uint16_t flags,
+		     void (*put)(struct nlmsghdr *nlh, const void *arg), const void *arg,
+		     sov_nl_cb cb, void *data, struct sov_nl_err *err)
+{
+	unsigned char buf[1024];
+	struct nlmsghdr *nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, cmd, SOV_GENL_VERSION,
+					      flags, 0);
+
+	if (put)
+		put(nlh, arg);
+	return request(i, nlh, cb, data, err);
+}
+
+static void put_prob(struct nlmsghdr *nlh, const void *arg)
+{
+	mnl_attr_put_u64(nlh, SOV_A_TRACE_PROB_PPB, *(const uint64_t *)arg);
+}
+
+static void put_both(struct nlmsghdr *nlh, const void *arg)
+{
+	(void)arg;
+	mnl_attr_put_u64(nlh, SOV_A_TRACE_PROB_PPB, 1);
+	mnl_attr_put_u64(nlh, SOV_A_TRACE_RATE_MILLI, 1000);
+}
+
+static void put_target(struct nlmsghdr *nlh, const void *arg)
+{
+	mnl_attr_put_strz(nlh, SOV_A_TRACE_TARGET, arg);
+}
+
+static void put_id_bytes(struct nlmsghdr *nlh, const void *arg)
+{
+	const uint8_t *b = arg;
+
+	mnl_attr_put(nlh, SOV_A_TRACE_ID, b[0], b + 1);
+}
+
+static void put_op(struct nlmsghdr *nlh, const void *arg)
+{
+	mnl_attr_put_strz(nlh, SOV_A_TRACE_OP, arg);
+}
+
+static int exported_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == SOV_A_TRACE_EXPORTED)
+			*(uint64_t *)data = mnl_attr_get_u64(a);
+	return MNL_CB_OK;
+}
+
+static void expect_refusal(int ret, const struct sov_nl_err *err, int want, const char *msg)
+{
+	assert_int_equal(ret, want);
+	if (!strstr(err->msg, msg))
+		fail_msg("refusal \"%s\" does not say \"%s\"", err->msg, msg);
+}
+
+/* The SOV_CMD_TRACE_* commands against a real daemon: served, and refused precisely. */
+static void test_trace_commands(void **state)
+{
+	uint8_t id15[16] = { 15 }, id0[17] = { 16 };
+	uint64_t p, exported = 0;
+	unsigned int n = 0, leader;
+	struct sov_nl_err err;
+	char file[256], line[64];
+	FILE *f;
+
+	(void)state;
+	leader = wait_leader();
+	assert_true(leader);
+	/* the traces the earlier tests left: listed, one message each */
+	assert_int_equal(trace_cmd(leader, SOV_CMD_TRACE_LIST, NLM_F_DUMP, NULL, NULL, count_cb,
+				   &n, &err), 0);
+	assert_true(n > 0);
+	n = 0;
+	assert_int_equal(trace_cmd(leader, SOV_CMD_TRACE_LATENCY_GET, NLM_F_DUMP, put_op,
+				   "ctl.kv-put", count_cb, &n, &err), 0);
+	assert_int_equal(n, 1);
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_LATENCY_GET, NLM_F_DUMP, put_op, "no.such",
+				 count_cb, &n, &err), &err, -ENOENT,
+		       "op \"no.such\": no span of that operation was seen");
+
+	/* sampling */
+	p = SOV_TRACE_PPB / 2;
+	assert_int_equal(trace_cmd(leader, SOV_CMD_TRACE_SAMPLE_SET, 0, put_prob, &p, NULL, NULL,
+				   &err), 0);
+	p = SOV_TRACE_PPB + 1;
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_SAMPLE_SET, 0, put_prob, &p, NULL, NULL,
+				 &err), &err, -ERANGE, "PROB_PPB: 1000000001 is over 1000000000");
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_SAMPLE_SET, 0, put_both, NULL, NULL, NULL,
+				 &err), &err, -EINVAL, "exactly one of PROB_PPB");
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_SAMPLE_SET, 0, NULL, NULL, NULL, NULL,
+				 &err), &err, -EINVAL, "exactly one of PROB_PPB");
+	p = 0;
+	assert_int_equal(trace_cmd(leader, SOV_CMD_TRACE_SAMPLE_SET, 0, put_prob, &p, NULL, NULL,
+				   &err), 0);
+
+	/* get: the id must be 16 bytes, not zero */
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_GET, NLM_F_DUMP, put_id_bytes, id15,
+				 count_cb, &n, &err), &err, -EINVAL, "the trace id, 16 bytes");
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_GET, NLM_F_DUMP, put_id_bytes, id0,
+				 count_cb, &n, &err), &err, -EINVAL, "all-zero trace id");
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_GET, NLM_F_DUMP, NULL, NULL, count_cb, &n,
+				 &err), &err, -EINVAL, "TRACE_GET needs ID");
+
+	/* export: to a file, and the refusals */
+	snprintf(file, sizeof(file), "%s/export.jsonl", base);
+	assert_int_equal(trace_cmd(leader, SOV_CMD_TRACE_EXPORT, 0, put_target, file, exported_cb,
+				   &exported, &err), 0);
+	assert_true(exported > 0);
+	f = fopen(file, "r");
+	assert_non_null(f);
+	line[0] = '\0';
+	for (n = 0; fgets(line, sizeof(line), f);)
+		n += !strncmp(line, "{\"resourceSpans\"", 16);
+	fclose(f);
+	if (!n)
+		fail_msg("%s: no OTLP document (%" PRIu64 " traces exported): '%s'", file,
+			 exported, line);
+	/* (the exporter may put several traces in one document) */
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_EXPORT, 0, NULL, NULL, NULL, NULL, &err),
+		       &err, -EINVAL, "TRACE_EXPORT needs TARGET");
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_EXPORT, 0, put_target, "ftp://x/y", NULL,
+				 NULL, &err), &err, -EINVAL, "only http:// URLs or file paths");
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_EXPORT, 0, put_target, "http://x:99999/",
+				 NULL, NULL, &err), &err, -EINVAL, "TARGET: ");
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_EXPORT, 0, put_target,
+				 "/nonexistent-dir/x.jsonl", NULL, NULL, &err), &err, -EINVAL,
+		       "TARGET: ");
+	/* an attribute of another command's set is refused like the kernel would */
+	expect_refusal(trace_cmd(leader, SOV_CMD_TRACE_STATUS_GET, 0, put_op, "x", NULL, NULL,
+				 &err), &err, -EINVAL, "attribute 3 is not taken by this command (it takes none)");
+}
+
 static int setup_down(void **state)
 {
 	/* a port nothing listens on: connections are refused at once */
@@ -540,6 +677,7 @@ int main(void)
 	const struct CMUnitTest traced[] = {
 		cmocka_unit_test(test_distributed_trace),
 		cmocka_unit_test(test_malformed_context),
+		cmocka_unit_test(test_trace_commands),
 	};
 	const struct CMUnitTest down[] = {
 		cmocka_unit_test(test_export_down),

@@ -18,6 +18,21 @@ static const enum mnl_attr_data_type trace_types[SOV_A_TRACE_MAX + 1] = {
 	[SOV_A_TRACE_TARGET] = MNL_TYPE_NUL_STRING,
 };
 
+#define A(x)	(1u << SOV_A_TRACE_##x)
+/* The request attributes of each command, from SOV_CMD_TRACE_STATUS_GET on. */
+static const uint32_t takes[] = {
+	0, 0, A(ID), A(OP), A(OP) | A(PROB_PPB) | A(RATE_MILLI), A(TARGET),
+};
+static const char *const takes_what[] = {
+	"it takes none", "it takes none", "it takes ID", "it takes OP",
+	"it takes OP, PROB_PPB, RATE_MILLI", "it takes TARGET",
+};
+#undef A
+
+_Static_assert(SOV_A_TRACE_MAX < 32, "a mask of the attributes");
+_Static_assert(SOV_CMD_TRACE_EXPORT - SOV_CMD_TRACE_STATUS_GET + 1 ==
+	       sizeof(takes) / sizeof(takes[0]), "one entry per command");
+
 bool sovd_trace_serves(uint8_t cmd)
 {
 	return cmd >= SOV_CMD_TRACE_STATUS_GET && cmd <= SOV_CMD_TRACE_EXPORT;
@@ -392,7 +407,8 @@ static int set_sample(struct sovd_trace *t, const struct nlattr **tb, char *msg,
 }
 
 struct export_ctx {
-	struct trace_exporter *ex;
+	struct trace_exporter *ex;	/* a collector */
+	FILE *f;			/* or a file */
 	uint64_t n;
 	int err;
 };
@@ -404,7 +420,10 @@ static int export_one(const struct trace_rec *rec, void *arg)
 
 	if (!rec->decided || !rec->keep)
 		return 0;
-	ret = trace_exporter_submit_rec(e->ex, rec);
+	if (e->f)
+		ret = trace_otlp_write_rec(e->f, rec, "sovereignd");
+	else
+		ret = trace_exporter_submit_rec(e->ex, rec);
 	if (ret && !e->err)
 		e->err = ret;
 	if (!ret)
@@ -412,13 +431,14 @@ static int export_one(const struct trace_rec *rec, void *arg)
 	return 0;
 }
 
+/* A file is written here and now (the kept traces are at most the store); a
+ * collector gets them on the exporter's thread, the loop does not wait. */
 static int do_export(struct sovd_trace *t, struct sovd_client *c, const struct nlmsghdr *req,
 		     const struct nlattr **tb, char *msg, size_t msglen)
 {
 	static unsigned char buf[SOV_NL_BUFSZ];
 	struct export_ctx e = { 0 };
 	struct trace_exporter_conf ec;
-	struct trace_exporter_stats st;
 	char err[TRACE_EXPORT_ERR_MAX];
 	struct nlmsghdr *nlh;
 	const char *target;
@@ -428,44 +448,46 @@ static int do_export(struct sovd_trace *t, struct sovd_client *c, const struct n
 		return -EINVAL;
 	}
 	target = mnl_attr_get_str(tb[SOV_A_TRACE_TARGET]);
-	trace_exporter_conf_default(&ec);
-	if (!strncmp(target, "http://", 7)) {
-		ec.url = target;
-	} else if (strstr(target, "://")) {
+	if (strncmp(target, "http://", 7) && strstr(target, "://")) {
 		snprintf(msg, msglen, "TARGET \"%s\": only http:// URLs or file paths", target);
 		return -EINVAL;
+	}
+	if (strncmp(target, "http://", 7)) {
+		e.f = fopen(target, "ae");
+		if (!e.f) {
+			snprintf(msg, msglen, "TARGET: cannot open %s for appending: %s", target,
+				 strerror(errno));
+			return -EINVAL;
+		}
 	} else {
-		ec.file = target;
-	}
-	if (ec.url && t->oneshot) {
-		snprintf(msg, msglen, "an export to a collector is still in progress: try again when it is done");
-		return -EBUSY;
-	}
-	ec.queue_batches = t->o.store;
-	ec.queue_spans = t->o.store * 256;
-	ec.shutdown_timeout_ms = 10;	/* destroyed only once done, or given up */
-	e.ex = trace_exporter_create(&ec, err, sizeof(err));
-	if (!e.ex) {
-		snprintf(msg, msglen, "TARGET: %s", err);
-		return -EINVAL;
+		if (t->oneshot) {
+			snprintf(msg, msglen, "an export to a collector is still in progress: try again when it is done");
+			return -EBUSY;
+		}
+		trace_exporter_conf_default(&ec);
+		ec.url = target;
+		ec.queue_batches = t->o.store;
+		ec.queue_spans = t->o.store * 256;
+		ec.shutdown_timeout_ms = 10;	/* destroyed only once done, or given up */
+		e.ex = trace_exporter_create(&ec, err, sizeof(err));
+		if (!e.ex) {
+			snprintf(msg, msglen, "TARGET: %s", err);
+			return -EINVAL;
+		}
 	}
 	sovd_trace_flush(t, true);
 	trace_store_foreach(t->store, export_one, &e);
-	if (ec.url) {
-		/* the collector may be slow or down: the loop does not wait for it */
-		t->oneshot = e.ex;
-		t->oneshot_deadline = uv_now(t->d->loop) + SOVD_TRACE_EXPORT_MS;
-	} else {
-		/* a local file: written within the second */
-		trace_exporter_flush(e.ex, 1000);
-		trace_exporter_stats(e.ex, &st);
-		trace_exporter_destroy(e.ex);
-		if (st.file_errors || st.file_spans < st.spans_submitted) {
-			snprintf(msg, msglen, "%s: %llu of %llu spans written", target,
-				 (unsigned long long)st.file_spans,
-				 (unsigned long long)st.spans_submitted);
+	if (e.f) {
+		if (fclose(e.f) && !e.err)
+			e.err = -errno;
+		if (e.err) {
+			snprintf(msg, msglen, "%s: %llu traces written, then: %s", target,
+				 (unsigned long long)e.n, strerror(-e.err));
 			return -EIO;
 		}
+	} else {
+		t->oneshot = e.ex;
+		t->oneshot_deadline = uv_now(t->d->loop) + SOVD_TRACE_EXPORT_MS;
 	}
 	nlh = reply_hdr(buf, SOV_CMD_TRACE_EXPORT, 0, req);
 	mnl_attr_put_u64(nlh, SOV_A_TRACE_EXPORTED, e.n);
@@ -480,6 +502,7 @@ int sovd_trace_request(struct sovd *d, struct sovd_client *c, const struct nlmsg
 	const struct nlattr *tb[SOV_A_TRACE_MAX + 1];
 	struct sovd_trace *t = d->trace;
 	struct sov_nl_err err;
+	unsigned int i;
 
 	if (!t) {
 		snprintf(msg, msglen, "tracing is off (sovereignd was started with --no-trace)");
@@ -488,6 +511,14 @@ int sovd_trace_request(struct sovd *d, struct sovd_client *c, const struct nlmsg
 	if (sov_nl_parse(nlh, tb, SOV_A_TRACE_MAX, trace_types, &err)) {
 		snprintf(msg, msglen, "%s", err.msg);
 		return err.error;
+	}
+	/* per-command policy, as the kernel's: what a command does not take is refused */
+	for (i = 1; i <= SOV_A_TRACE_MAX; i++) {
+		if (tb[i] && !(takes[gh->cmd - SOV_CMD_TRACE_STATUS_GET] & (1u << i))) {
+			snprintf(msg, msglen, "attribute %u is not taken by this command (%s)", i,
+				 takes_what[gh->cmd - SOV_CMD_TRACE_STATUS_GET]);
+			return -EINVAL;
+		}
 	}
 	switch (gh->cmd) {
 	case SOV_CMD_TRACE_STATUS_GET:
