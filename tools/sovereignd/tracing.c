@@ -505,6 +505,8 @@ int sovd_trace_start(struct sovd *d, uint64_t node)
 		char svc[48];
 
 		trace_exporter_conf_default(&ec);
+		/* the default conf posts to the default URL: one target, not both */
+		ec.url = NULL;
 		if (!strncmp(t->o.export_target, "http://", 7))
 			ec.url = t->o.export_target;
 		else
