@@ -15,6 +15,7 @@
  * plain sockets in both cases. Documentation/raft.rst, "Benchmark".
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -51,6 +53,18 @@ static char work[200] = "build/bench-raft";
 static double secs = 3.0;
 static int trials = 50;
 static bool verbose;
+/* -A: more daemon arguments, e.g. make bench-trace's --trace-sample 0.01 */
+#define MAX_EXTRA	16
+static char *extra_args[MAX_EXTRA];
+static unsigned int n_extra;
+/* -S: settings compared side by side, one cluster each (run_settings()) */
+#define MAX_SETTINGS	4
+static char *set_args[MAX_SETTINGS][MAX_EXTRA];
+static unsigned int n_set_args[MAX_SETTINGS], n_settings;
+static const char *set_text[MAX_SETTINGS];
+static int rounds = 20;
+static const char *status_cmd;	/* -X: run per node before the clusters stop */
+static double warmup = 0.5;	/* s of load before a measurement starts */
 char value[VALUE_LEN];
 
 /* ---- small things ------------------------------------------------------------------- */
@@ -70,8 +84,55 @@ static void msleep(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
+static void sleep_until(double t)
+{
+	struct timespec ts = { (time_t)t, (long)((t - (double)(time_t)t) * 1e9) };
 
-static struct cluster *live[2];
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* CPU time of @pid's threads, s (from schedstat, ns; the daemons' threads live long) */
+static double proc_cpu_s(pid_t pid)
+{
+	unsigned long long v, sum = 0;
+	char path[320];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", (int)pid, e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &v) == 1)
+			sum += v;
+		fclose(f);
+	}
+	closedir(d);
+	return (double)sum / 1e9;
+}
+
+/* this process's CPU time, s: the clients, exited threads included */
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+
+static struct cluster *live[MAX_SETTINGS + 2];
 
 static void kill_all(struct cluster *c)
 {
@@ -94,8 +155,8 @@ void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\n");
 	va_end(ap);
-	kill_all(live[0]);
-	kill_all(live[1]);
+	for (unsigned int i = 0; i < MAX_SETTINGS + 2; i++)
+		kill_all(live[i]);
 	exit(1);
 }
 
@@ -174,7 +235,7 @@ static void start_node(struct cluster *c, unsigned int i)
 {
 	struct node *n = &c->n[i];
 	char a[12][320];
-	char *argv[40];
+	char *argv[64];
 	unsigned int k = 0;
 
 	if (c->kind == SOVD) {
@@ -197,6 +258,10 @@ static void start_node(struct cluster *c, unsigned int i)
 		argv[k++] = c->peers;
 		argv[k++] = "--data-dir";
 		argv[k++] = data;
+		for (unsigned int e = 0; e < n_extra; e++)
+			argv[k++] = extra_args[e];
+		for (unsigned int e = 0; e < c->nargs; e++)
+			argv[k++] = c->args[e];
 		argv[k] = NULL;
 		n->pid = spawn(n->log, argv);
 		return;
@@ -241,7 +306,8 @@ static void kill9(struct cluster *c, unsigned int i)
 	c->n[i].pid = 0;
 }
 
-static void cluster_init(struct cluster *c, enum kind kind)
+/* @name: its directory under work; @slot: its place in live[] */
+static void cluster_init(struct cluster *c, enum kind kind, const char *name, unsigned int slot)
 {
 	size_t len = 0;
 	unsigned int i;
@@ -249,7 +315,7 @@ static void cluster_init(struct cluster *c, enum kind kind)
 
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
-	c->name = kind == SOVD ? "sovereignd" : "etcd";
+	c->name = name;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s/%s && mkdir -p %s/%s", work, c->name, work, c->name);
 	if (system(cmd))
 		die("cannot prepare %s/%s", work, c->name);
@@ -270,7 +336,7 @@ static void cluster_init(struct cluster *c, enum kind kind)
 						"%se%u=http://127.0.0.1:%u", i > 1 ? "," : "", i,
 						n->port2);
 	}
-	live[kind] = c;
+	live[slot] = c;
 }
 
 /* ---- status -------------------------------------------------------------------------- */
@@ -424,14 +490,40 @@ static unsigned int wait_leader(struct cluster *c, bool caught_up, double timeou
 	return 0;
 }
 
+/* A node that exits at once (a refused -A argument, say) fails the run at once. */
+static void check_alive(struct cluster *c)
+{
+	unsigned int i;
+	int status;
+
+	for (i = 1; i <= NODES; i++)
+		if (c->n[i].pid > 0 && waitpid(c->n[i].pid, &status, WNOHANG) == c->n[i].pid) {
+			c->n[i].pid = 0;
+			die("%s: node %u exited (status %d) while starting; its log: %s", c->name, i,
+			    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+			    c->n[i].log);
+		}
+}
+
+/* a leader within 30 s of the nodes' start, or die */
+static void cluster_wait(struct cluster *c)
+{
+	double end = now_s() + 30;
+
+	do
+		check_alive(c);
+	while (!wait_leader(c, true, 0.2) && now_s() < end);
+	if (now_s() >= end)
+		die("%s: no leader within 30 s (logs in %s/%s)", c->name, work, c->name);
+}
+
 static void cluster_start(struct cluster *c)
 {
 	unsigned int i;
 
 	for (i = 1; i <= NODES; i++)
 		start_node(c, i);
-	if (!wait_leader(c, true, 30))
-		die("%s: no leader within 30 s (logs in %s/%s)", c->name, work, c->name);
+	cluster_wait(c);
 }
 
 /* ---- throughput ---------------------------------------------------------------------- */
@@ -442,7 +534,7 @@ struct client {
 	unsigned int id, node;
 	double *lat;
 	size_t n, cap;
-	uint64_t errors;
+	uint64_t errors, ok;
 	const char *why;
 };
 
@@ -474,6 +566,7 @@ static void *client_main(void *arg)
 				cl->why = "connection lost";
 			continue;
 		}
+		cl->ok++;
 		if (t0 < t_measure || t1 > t_end)
 			continue;
 		if (cl->n == cl->cap) {
@@ -492,6 +585,7 @@ static void *client_main(void *arg)
 struct tput {
 	double rate, p50_ms, p99_ms;
 	uint64_t errors;
+	double cpu_s, self_cpu_s;	/* the nodes' and the clients' CPU time while measured */
 };
 
 static struct tput throughput(struct cluster *c, unsigned int nclients)
@@ -499,7 +593,7 @@ static struct tput throughput(struct cluster *c, unsigned int nclients)
 	static struct client cl[MAX_CLIENTS];
 	unsigned int leader = wait_leader(c, true, 30), i;
 	struct tput r = { 0 };
-	double *all;
+	double *all, cpu0 = 0;
 	size_t n = 0;
 
 	if (!leader)
@@ -517,10 +611,17 @@ static struct tput throughput(struct cluster *c, unsigned int nclients)
 			die("pthread_create");
 	}
 	pthread_barrier_wait(&barrier);
-	t_measure = now_s() + 0.5;	/* warm-up */
+	t_measure = now_s() + warmup;
 	t_end = t_measure + secs;
-	while (now_s() < t_end)
-		msleep(10);
+	sleep_until(t_measure);
+	for (i = 1; i <= NODES; i++)
+		cpu0 += c->n[i].pid > 0 ? proc_cpu_s(c->n[i].pid) : 0;
+	r.self_cpu_s = self_cpu_s();
+	sleep_until(t_end);
+	for (i = 1; i <= NODES; i++)
+		r.cpu_s += c->n[i].pid > 0 ? proc_cpu_s(c->n[i].pid) : 0;
+	r.cpu_s -= cpu0;
+	r.self_cpu_s = self_cpu_s() - r.self_cpu_s;
 	atomic_store(&stop_flag, true);
 	for (i = 0; i < nclients; i++) {
 		pthread_join(cl[i].t, NULL);
@@ -528,6 +629,7 @@ static struct tput throughput(struct cluster *c, unsigned int nclients)
 			die("%s: client %u: %s", c->name, i, cl[i].why);
 		n += cl[i].n;
 		r.errors += cl[i].errors;
+		c->writes += cl[i].ok;
 	}
 	pthread_barrier_destroy(&barrier);
 	all = malloc((n + 1) * sizeof(*all));
@@ -675,8 +777,10 @@ static struct fover failover(struct cluster *c, int n_trials)
 
 /* ---- the run ------------------------------------------------------------------------- */
 
-static const unsigned int levels[] = { 1, 16, 64 };
-#define N_LEVELS (sizeof(levels) / sizeof(levels[0]))
+/* -c N: that level alone (the last line's other ratios print as 0) */
+#define N_LEVELS 3
+static unsigned int levels[N_LEVELS] = { 1, 16, 64 };
+static unsigned int n_levels = N_LEVELS;
 
 struct result {
 	bool ran;
@@ -690,9 +794,9 @@ static void run(enum kind kind, struct result *r)
 	struct cluster *c = &cs[kind];
 	unsigned int l;
 
-	cluster_init(c, kind);
+	cluster_init(c, kind, kind == SOVD ? "sovereignd" : "etcd", kind);
 	cluster_start(c);
-	for (l = 0; l < N_LEVELS; l++)
+	for (l = 0; l < n_levels; l++)
 		r->tp[l] = throughput(c, levels[l]);
 	if (trials > 0)
 		r->fo = failover(c, trials);
@@ -700,18 +804,225 @@ static void run(enum kind kind, struct result *r)
 	r->ran = true;
 }
 
+static double median(double *v, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * -S: one cluster per setting, all started at once and left running; the
+ * write load goes to one at a time, in slices of -t seconds, in a new order
+ * every round. Slices next to each other see the same machine, so the
+ * ratio of two settings within a round is free of the host's slow drifts;
+ * the median over the rounds leaves out the rounds that a burst of other
+ * work hit. An idle cluster costs little: heartbeats every 50 ms.
+ *
+ * Three measures per slice: writes/s; the nodes' CPU time per write; and
+ * writes per CPU-second of the whole workload (nodes and clients). The
+ * last two depend less on the other tenants of a shared machine, which
+ * change how much CPU the workload gets more than what a write costs.
+ */
+enum { M_WPS, M_CPU, M_WPC, N_MEASURES };
+
+struct sq {
+	double med, q1, q3;
+};
+
+/* median and quartiles of @v (sorted here) */
+static struct sq summarize(double *v, size_t n)
+{
+	struct sq q = { median(v, n), pct(v, n, 25), pct(v, n, 75) };
+
+	return q;
+}
+
+/*
+ * The order of round @r: for an even count, the rows of a Williams square
+ * (0, 1, n-1, 2, n-2, ... shifted by r), in which every setting comes
+ * first, last and right after every other one equally often over n
+ * rounds: the work a cluster leaves behind (followers applying, a
+ * snapshot) lands on every other setting alike. For an odd count, shuffled.
+ */
+static void round_order(size_t r, unsigned int n, unsigned int *order)
+{
+	unsigned int k, j, t;
+
+	if (n % 2 == 0) {
+		for (k = 0; k < n; k++) {
+			j = k % 2 ? (k + 1) / 2 : n - k / 2;
+			order[k] = (unsigned int)((k ? j % n : 0) + r) % n;
+		}
+		return;
+	}
+	for (k = 0; k < n; k++)
+		order[k] = k;
+	for (k = n - 1; k > 0; k--) {
+		j = (unsigned int)rand() % (k + 1);
+		t = order[k];
+		order[k] = order[j];
+		order[j] = t;
+	}
+}
+
+static void run_settings(unsigned int nclients)
+{
+	static const char *const names[MAX_SETTINGS] = { "s1", "s2", "s3", "s4" };
+	static const char *const what[N_MEASURES] = { "writes/s", "nodes' CPU us per write",
+						      "writes per CPU-second (nodes + clients)" };
+	static struct cluster cs[MAX_SETTINGS];
+	size_t n = n_settings, nr = (size_t)rounds, r;
+	double *m[N_MEASURES], *v = calloc(nr, sizeof(double));
+	struct sq val[N_MEASURES][MAX_SETTINGS], rel[N_MEASURES][MAX_SETTINGS];
+	unsigned int i, k, j, order[MAX_SETTINGS];
+
+	for (j = 0; j < N_MEASURES; j++) {
+		m[j] = calloc(nr * n, sizeof(double));
+		if (!m[j])
+			die("out of memory");
+	}
+	if (!v)
+		die("out of memory");
+	for (i = 0; i < n; i++) {
+		cluster_init(&cs[i], SOVD, names[i], 2 + i);
+		cs[i].args = set_args[i];
+		cs[i].nargs = n_set_args[i];
+		for (k = 1; k <= NODES; k++)
+			start_node(&cs[i], k);
+	}
+	for (i = 0; i < n; i++)
+		cluster_wait(&cs[i]);
+	/* a round not counted: every cluster's first writes (files, caches) */
+	for (i = 0; i < n; i++)
+		throughput(&cs[i], nclients);
+	for (r = 0; r < nr; r++) {
+		round_order(r, (unsigned int)n, order);
+		for (k = 0; k < n; k++) {
+			struct tput t;
+
+			i = order[k];
+			t = throughput(&cs[i], nclients);
+			if (t.rate <= 0 || t.cpu_s <= 0)
+				die("%s: no writes or no CPU time measured in round %zu", names[i], r + 1);
+			m[M_WPS][r * n + i] = t.rate;
+			m[M_CPU][r * n + i] = t.cpu_s / (t.rate * secs) * 1e6;
+			m[M_WPC][r * n + i] = t.rate * secs / (t.cpu_s + t.self_cpu_s);
+		}
+		vlog("# round %zu (%u first):", r + 1, order[0] + 1);
+		for (i = 0; i < n; i++)
+			vlog(" %s %.0f w/s %.1f us/w %.0f w/cpu-s", names[i], m[M_WPS][r * n + i],
+			     m[M_CPU][r * n + i], m[M_WPC][r * n + i]);
+		vlog("\n");
+	}
+	for (i = 0; status_cmd && i < n; i++)
+		for (k = 1; k <= NODES; k++) {
+			char cmd[1200];
+
+			snprintf(cmd, sizeof(cmd), "export SOCK='%s'; %s > '%s/x.out' 2>&1", cs[i].n[k].sock,
+				 status_cmd, cs[i].n[k].dir);
+			if (system(cmd))
+				fprintf(stderr, "raft-bench: -X failed for %s node %u: see %s/x.out\n",
+					names[i], k, cs[i].n[k].dir);
+		}
+	for (i = 0; i < n; i++)
+		kill_all(&cs[i]);
+	for (j = 0; j < N_MEASURES; j++) {
+		for (i = 0; i < n; i++) {
+			for (r = 0; r < nr; r++)
+				v[r] = m[j][r * n + i];
+			val[j][i] = summarize(v, nr);
+			/* against s1 in the same round, in percent: a loss, or the CPU's increase */
+			for (r = 0; r < nr; r++)
+				v[r] = j == M_CPU ? (m[j][r * n + i] / m[j][r * n] - 1) * 100
+						  : (1 - m[j][r * n + i] / m[j][r * n]) * 100;
+			rel[j][i] = summarize(v, nr);
+		}
+		free(m[j]);
+	}
+	free(v);
+
+	printf("raft settings: %zu clusters of 3 sovereignd on 127.0.0.1, fsync on, data dirs in\n"
+	       "  %s; %u closed-loop clients on the leader of one cluster at a time,\n"
+	       "  %.1f s per slice after %.2f s of warm-up, %d rounds in a balanced order;\n"
+	       "  %%: against s1 in the same round (a loss; for CPU per write, the increase),\n"
+	       "  median and quartiles over the rounds\n", n, work, nclients, secs, warmup, rounds);
+	for (i = 0; i < n; i++)
+		printf("  %s: %s\n", names[i], set_text[i][0] ? set_text[i] : "(no arguments)");
+	for (j = 0; j < N_MEASURES; j++) {
+		printf("\n  %s\n  %-4s %10s %22s %9s %18s\n", what[j], "", "median", "quartiles", "% vs s1",
+		       "quartiles of %");
+		for (i = 0; i < n; i++) {
+			char q[48], p[16] = "-", pq[48] = "-";
+
+			snprintf(q, sizeof(q), "%.1f .. %.1f", val[j][i].q1, val[j][i].q3);
+			if (i) {
+				snprintf(p, sizeof(p), "%.2f", rel[j][i].med);
+				snprintf(pq, sizeof(pq), "%.2f .. %.2f", rel[j][i].q1, rel[j][i].q3);
+			}
+			printf("  %-4s %10.1f %22s %9s %18s\n", names[i], val[j][i].med, q, p, pq);
+		}
+	}
+	printf("raft settings:");
+	for (i = 0; i < n; i++)
+		printf(" %s_wps=%.0f %s_cpu_us=%.2f %s_writes=%" PRIu64, names[i], val[M_WPS][i].med,
+		       names[i], val[M_CPU][i].med, names[i], cs[i].writes);
+	for (i = 1; i < n; i++)
+		printf(" %s_loss=%.2f %s_cpu=%.2f %s_wpc_loss=%.2f", names[i], rel[M_WPS][i].med,
+		       names[i], rel[M_CPU][i].med, names[i], rel[M_WPC][i].med);
+	printf("\n");
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: raft-bench [-d SOVEREIGND] [-e ETCD] [-E] [-w DIR] [-t SECONDS] [-n TRIALS] [-l LEVEL] [-v]\n"
+		"usage: raft-bench [-d SOVEREIGND] [-A ARGS] [-e ETCD] [-E] [-w DIR] [-t SECONDS] [-c CLIENTS]\n"
+		"                  [-n TRIALS] [-l LEVEL] [-u SECONDS] [-v]\n"
+		"       raft-bench -S ARGS -S ARGS... [-R ROUNDS] [-X CMD] [-c CLIENTS] [-t SECONDS] [options above]\n"
 		"  -d  the daemon (build/bin/sovereignd)\n"
+		"  -A  more arguments for every daemon, split at spaces, e.g. -A '--trace-sample 0.01'\n"
+		"      (repeatable; %d at most)\n"
 		"  -e  etcd (/usr/bin/etcd); -E: do not run etcd\n"
 		"  -w  work dir for data dirs and logs, on the disk (build/bench-raft)\n"
 		"  -t  seconds per concurrency level (3), after 0.5 s of warm-up\n"
+		"  -c  this many clients (1-%d) instead of 1, 16 and 64\n"
 		"  -n  failover trials (50; 0: none)\n"
 		"  -l  the daemons' log level (notice), e.g. debug: votes and links, in DIR/sovereignd/nN/log\n"
-		"  -v  every trial on stderr\n");
+		"  -u  seconds of warm-up before each measurement (0.5)\n"
+		"  -v  every trial (every round) on stderr\n"
+		"  -S  settings compared, up to %d (no etcd, no failover): a cluster each, with\n"
+		"      these daemon arguments (as -A), all running; the load (-c clients, 16 by\n"
+		"      default) goes to one at a time for -t seconds, the order rotating, -R\n"
+		"      rounds (20); last line: raft settings: s1_wps=N ... s2_loss=P ..., the\n"
+		"      loss the median of 1 - w/s / w/s of s1 in the same round, in percent\n"
+		"  -X  with -S: run this shell command for every node before stopping the\n"
+		"      clusters, SOCK its control socket, output to DIR/sN/nK/x.out\n",
+		MAX_EXTRA, MAX_CLIENTS, MAX_SETTINGS);
 	exit(2);
+}
+
+/* @args split at spaces into @out (MAX_EXTRA at most) */
+static void add_args(char *args, char **out, unsigned int *n)
+{
+	char *save = NULL, *a;
+
+	for (a = strtok_r(args, " \t", &save); a; a = strtok_r(NULL, " \t", &save)) {
+		if (*n == MAX_EXTRA)
+			die("more than %d daemon arguments in -A or -S", MAX_EXTRA);
+		out[(*n)++] = a;
+	}
+}
+
+/* the ratio to etcd at @clients, 0 when that level did not run */
+static double ratio_at(const double *ratio, unsigned int clients)
+{
+	unsigned int l;
+
+	for (l = 0; l < n_levels; l++)
+		if (levels[l] == clients)
+			return ratio[l];
+	return 0;
 }
 
 static void row(const char *label, const struct result *s, const struct result *e, int l)
@@ -731,14 +1042,33 @@ int main(int argc, char **argv)
 {
 	static struct result sr, er;
 	const char *skip_etcd = NULL;
-	double ratio[N_LEVELS] = { 0 }, f50, f99, el50 = 0, el99 = 0;
+	double ratio[N_LEVELS] = { 0 }, r1, r16, r64, f50, f99, el50 = 0, el99 = 0;
 	struct stat sb;
 	unsigned int l;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "d:e:Ew:t:n:l:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "d:A:S:R:u:X:e:Ew:t:c:n:l:vh")) != -1) {
 		switch (opt) {
 		case 'd': sovd_bin = optarg; break;
+		case 'A': add_args(optarg, extra_args, &n_extra); break;
+		case 'S':
+			if (n_settings == MAX_SETTINGS)
+				usage();
+			set_text[n_settings] = strdup(optarg);
+			if (!set_text[n_settings])
+				die("out of memory");
+			add_args(optarg, set_args[n_settings], &n_set_args[n_settings]);
+			n_settings++;
+			break;
+		case 'R': rounds = atoi(optarg); break;
+		case 'u': warmup = atof(optarg); break;
+		case 'X': status_cmd = optarg; break;
+		case 'c':
+			levels[0] = (unsigned int)atoi(optarg);
+			n_levels = 1;
+			if (levels[0] < 1 || levels[0] > MAX_CLIENTS)
+				usage();
+			break;
 		case 'e': etcd_bin = optarg; break;
 		case 'E': skip_etcd = "-E given"; break;
 		case 'w': snprintf(work, sizeof(work), "%s", optarg); break;
@@ -749,7 +1079,8 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (secs <= 0 || trials < 0 || trials > 10000)
+	if (secs <= 0 || trials < 0 || trials > 10000 || rounds < 1 || rounds > 10000 ||
+	    warmup < 0)
 		usage();
 	if (access(sovd_bin, X_OK))
 		die("%s: %s", sovd_bin, strerror(errno));
@@ -761,6 +1092,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	srand((unsigned int)getpid());
 	memset(value, 'v', sizeof(value));
+	if (n_settings) {
+		run_settings(n_levels == 1 ? levels[0] : 16);
+		return 0;
+	}
 
 	run(SOVD, &sr);
 	if (!skip_etcd)
@@ -780,7 +1115,7 @@ int main(int argc, char **argv)
 	printf("\n  %-12s %-28s   %-25s %s\n", "", "sovereignd", "etcd", "ratio");
 	printf("  %-12s %7s  %6s  %6s    %7s  %6s  %6s   %s\n", "clients", "w/s", "p50 ms",
 	       "p99 ms", "w/s", "p50 ms", "p99 ms", "w/s");
-	for (l = 0; l < N_LEVELS; l++) {
+	for (l = 0; l < n_levels; l++) {
 		char label[16];
 
 		snprintf(label, sizeof(label), "%u", levels[l]);
@@ -788,6 +1123,14 @@ int main(int argc, char **argv)
 		if (er.ran && er.tp[l].rate > 0)
 			ratio[l] = sr.tp[l].rate / er.tp[l].rate;
 	}
+	/* the absolute figures, one field per level, for scripts (make bench-trace) */
+	printf("\n  writes/s:");
+	for (l = 0; l < n_levels; l++)
+		printf(" c%u=%.0f", levels[l], sr.tp[l].rate);
+	printf("\n");
+	r1 = ratio_at(ratio, 1);
+	r16 = ratio_at(ratio, 16);
+	r64 = ratio_at(ratio, 64);
 	f50 = pct(sr.fo.ms, sr.fo.n, 50);
 	f99 = pct(sr.fo.ms, sr.fo.n, 99);
 	if (sr.fo.n_elect) {
@@ -810,9 +1153,9 @@ int main(int argc, char **argv)
 	}
 	printf("\n  target\n");
 	if (er.ran) {
-		printf("  1 client  >= 1.0x etcd   %5.2fx  %s\n", ratio[0], ratio[0] >= 1.0 ? "met" : "NOT met");
-		printf("  16        >= 2x etcd     %5.2fx  %s\n", ratio[1], ratio[1] >= 2.0 ? "met" : "NOT met");
-		printf("  64        >= 5x etcd     %5.2fx  %s\n", ratio[2], ratio[2] >= 5.0 ? "met" : "NOT met");
+		printf("  1 client  >= 1.0x etcd   %5.2fx  %s\n", r1, r1 >= 1.0 ? "met" : "NOT met");
+		printf("  16        >= 2x etcd     %5.2fx  %s\n", r16, r16 >= 2.0 ? "met" : "NOT met");
+		printf("  64        >= 5x etcd     %5.2fx  %s\n", r64, r64 >= 5.0 ? "met" : "NOT met");
 	} else {
 		printf("  throughput vs etcd: not measured (etcd not run; ratios print as 0)\n");
 	}
@@ -822,6 +1165,6 @@ int main(int argc, char **argv)
 		printf("  failover p99 < 450 ms    %5.0f   %s\n", f99, f99 < 450 ? "met" : "NOT met");
 	}
 	printf("bench raft: c1=%.2f c16=%.2f c64=%.2f election_ms=%.0f failover_p50_ms=%.0f failover_p99_ms=%.0f\n",
-	       ratio[0], ratio[1], ratio[2], el50, f50, f99);
+	       r1, r16, r64, el50, f50, f99);
 	return 0;
 }

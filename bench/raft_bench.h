@@ -30,6 +30,9 @@ struct cluster {
 	const char *name;
 	struct node n[NODES + 1];	/* 1-based */
 	char peers[512];
+	char **args;			/* sovd: this cluster's own daemon arguments (-S) */
+	unsigned int nargs;
+	uint64_t writes;		/* acknowledged, warm-ups included */
 };
 
 struct conn {

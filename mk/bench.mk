@@ -42,15 +42,31 @@
 #                         ovh4000=P perf99=P perf999=P perf4000=P
 #                         top20_maxdiff=P (Documentation/profile.rst,
 #                         "Benchmark")
+#   bench-trace           tracing's costs (bench/trace.sh): ns per span recorded
+#                         in process and end to end at 100 % sampling, per
+#                         kernel span (BPF: a traced getpid() against one with
+#                         the programs detached; needs root), per histogram
+#                         insert; the exporter's spans/s over HTTP and to a
+#                         file against encoding alone; then the Raft write
+#                         load (16 clients) on four running clusters, tracing
+#                         off, sampled 1 %, 100 %, off again (the noise), 1 s
+#                         each in a balanced order, 40 rounds; overhead: the
+#                         median loss of writes/s against off in the same
+#                         round. Needs root for the BPF part. About 4 minutes.
+#                         Last line: bench trace: span_ns=N bpf_event_ns=N
+#                         hist_ns=N overhead_1pct=P overhead_100pct=P
+#                         (Documentation/trace.rst, "Benchmark")
 #   bench                 every benchmark
 #   $(BUILD)/bin/lb-bench the load balancer benchmark's binary
 #   $(BUILD)/bin/raft-bench the Raft benchmark's binary
+#   $(BUILD)/bin/trace-bench lib/trace's part of bench-trace
 #
 # Variables
 #   LB_BENCH_FLAGS  extra lb-bench options, e.g. -V (no veth) or -v
 #                   (raw numbers); see lb-bench -h
 #   RAFT_BENCH_FLAGS extra raft-bench options, e.g. -E (no etcd), -n 10
-#                   (failover trials), -t 5 (seconds per level), -v; see
+#                   (failover trials), -t 5 (seconds per level), -c 16 (that
+#                   level alone), -A ARGS (daemon arguments), -v; see
 #                   raft-bench -h
 #   MC_BENCH_ENV    variables for bench/memcompress.sh, e.g. MC_IO_MB=64 or
 #                   MC_ONLY_ZRAM=1 (the zram half alone)
@@ -58,6 +74,10 @@
 #                   BC_SHAPE_SECS=10
 #   PROFILE_BENCH_ENV variables for bench/profile.sh, e.g. PB_REPS=5,
 #                   PB_SECS=10 or PB_ONLY_PERF=1 (perf's half alone)
+#   TRACE_BENCH_ENV variables for bench/trace.sh, e.g. TRACE_BENCH_REPS=10
+#                   (rounds of the Raft load), TRACE_BENCH_RAFT=0 (no Raft
+#                   part), TRACE_BENCH_FLAGS='-r 3 -b 0' (trace-bench: 3
+#                   rounds, no BPF)
 #   BENCH_CFLAGS    userspace flags (default -std=c11 -O2 -g, warnings as errors)
 
 BENCH_CFLAGS ?= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
@@ -71,9 +91,9 @@ LB_BENCH_OBJS := $(BUILD)/bench/lb_bench.o $(BUILD)/bench/lb_veth.o $(BUILD)/ben
 LB_BENCH_SKELS := $(BUILD)/bpf/bench_floor.skel.h $(BUILD)/bpf/bench_restore.skel.h \
 	$(BUILD)/bpf/bench_veth.skel.h
 
-.PHONY: bench bench-lb bench-raft bench-memcompress bench-classes bench-profile
+.PHONY: bench bench-lb bench-raft bench-memcompress bench-classes bench-profile bench-trace
 
-bench: bench-lb bench-raft bench-memcompress bench-classes bench-profile
+bench: bench-lb bench-raft bench-memcompress bench-classes bench-profile bench-trace
 
 bench-lb: $(LB_BENCH) $(BUILD)/bpf/lb.bpf.o
 	$(LB_BENCH) -o $(BUILD)/bpf/lb.bpf.o $(LB_BENCH_FLAGS)
@@ -145,3 +165,22 @@ bench-profile: kmod $(SOVCTL) $(BUILD)/tests/prof/deep
 	scripts/vm/run.sh --timeout 1800 \
 		--setup 'modprobe -a $$(modinfo -F depends kmod/sovereign.ko | tr , " ") && insmod kmod/sovereign.ko' \
 		-- '$(PROFILE_BENCH_ENV) bench/profile.sh'
+
+# ---- bench-trace: lib/trace's costs, then the Raft write workload with tracing ------
+
+TRACE_BENCH := $(BUILD)/bin/trace-bench
+TRACE_BENCH_ENV ?=
+
+bench-trace: $(TRACE_BENCH) $(RAFT_BENCH) $(SOVEREIGND) $(SOVCTL)
+	$(TRACE_BENCH_ENV) bench/trace.sh
+
+# libsovereign's objects, compiled as the daemon's are (CFLAGS: -O2 -g)
+$(BUILD)/bench/trace_bench.o: bench/trace_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(TRACE_BENCH): $(BUILD)/bench/trace_bench.o $(LIBSOV)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm -lpthread
+
+-include $(BUILD)/bench/trace_bench.d
