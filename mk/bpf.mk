@@ -13,6 +13,10 @@
 #                                     host, with lib/trace's collector; part of
 #                                     "bpf"
 #   $(BUILD)/bpf/trace_syscalls.h     system call names for lib/trace/bpf_decode.c
+#   $(BUILD)/bin/bpf-usdt-test        tests/bpf/usdt_test.c: lib/trace's USDT probes
+#                                     in child processes observed by
+#                                     bpf/trace_usdt.bpf.c through lib/trace's
+#                                     usdt collector; part of "bpf"
 #   (check-bpf, in the top-level Makefile, builds them and runs tests/bpf/run.sh)
 #
 # Variables (set before the include or on the command line)
@@ -122,4 +126,29 @@ $(BPF_TRACE_TEST): $(BPF_TRACE_TEST_OBJS)
 # built with the BPF objects, so check and check-bpf (which make "bpf") have it
 bpf: $(BPF_TRACE_TEST)
 
--include $(BPF_OBJS:.o=.d) $(BPF_RUNNER_OBJS:.o=.d) $(BPF_TRACE_TEST_OBJS:.o=.d)
+# ---- spans seen from outside: lib/trace's USDT probes, bpf/trace_usdt.bpf.c ----
+
+$(BUILD)/obj/lib/trace/usdt_collect.o $(BUILD)/asan/lib/trace/usdt_collect.o: $(BUILD)/bpf/trace_usdt.skel.h
+
+# the test forks the processes it traces from itself: it links the probes
+# (span.c, ring.c) and the collector, with the flags of the trace test
+BPF_USDT_TEST := $(BUILD)/bin/bpf-usdt-test
+BPF_USDT_LIB_SRCS := lib/trace/usdt_collect.c lib/trace/context.c lib/trace/span.c \
+	lib/trace/ring.c lib/bpf/percpu.c
+BPF_USDT_TEST_OBJS := $(BUILD)/tests/bpf/usdt_test.o \
+	$(patsubst %.c,$(BUILD)/tests/bpf/trace/%.o,$(BPF_USDT_LIB_SRCS))
+
+$(BUILD)/tests/bpf/trace/lib/trace/usdt_collect.o: $(BUILD)/bpf/trace_usdt.skel.h
+
+$(BUILD)/tests/bpf/usdt_test.o: tests/bpf/usdt_test.c $(BUILD)/bpf/trace_usdt.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(BPF_TRACE_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BPF_USDT_TEST): $(BPF_USDT_TEST_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BPF_TRACE_CFLAGS) -o $@ $^ $(BPF_LIBBPF_LIBS)
+
+bpf: $(BPF_USDT_TEST)
+
+-include $(BPF_OBJS:.o=.d) $(BPF_RUNNER_OBJS:.o=.d) $(BPF_TRACE_TEST_OBJS:.o=.d) \
+	$(BPF_USDT_TEST_OBJS:.o=.d)

@@ -19,6 +19,8 @@ PKGS=(
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	# BPF
 	clang llvm libbpf-dev bpftool libxdp-dev
+	# <sys/sdt.h>: lib/trace's USDT probes (sovereign:span_end), which bpf/trace_usdt.bpf.c attaches to
+	systemtap-sdt-dev
 	# userspace libraries
 	libmnl-dev libuv1-dev libjson-c-dev libcmocka-dev zlib1g-dev
 	# trace export: the OTLP/HTTP client (libcurl); the check of its output with

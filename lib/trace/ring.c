@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "trace_internal.h"
+#include "usdt.h"
 
 #define CACHELINE	64
 
@@ -64,6 +65,19 @@ uint32_t trace_ring_capacity(const struct trace_ring *r)
 	return (uint32_t)(r->mask + 1);
 }
 
+#ifndef SOV_TRACE_NO_USDT
+/* non-zero while a tracer is attached to sovereign:span_drop in this process */
+volatile unsigned short sovereign_span_drop_semaphore TRACE_USDT_SEMAPHORE;
+#endif
+
+/* A refused span, for a tracer outside the process (usdt.h); kept off the push path. */
+static __attribute__((cold, noinline)) bool dropped(const struct trace_span *sp, uint32_t why)
+{
+	if (TRACE_USDT_ENABLED(span_drop))
+		TRACE_USDT_FIRE_SPAN_DROP(sp, why);
+	return false;
+}
+
 bool trace_ring_push(struct trace_ring *r, const struct trace_span *sp)
 {
 	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
@@ -75,7 +89,7 @@ bool trace_ring_push(struct trace_ring *r, const struct trace_span *sp)
 			atomic_store_explicit(&r->dropped,
 					      atomic_load_explicit(&r->dropped, memory_order_relaxed) + 1,
 					      memory_order_relaxed);
-			return false;
+			return dropped(sp, TRACE_USDT_DROP_FULL);
 		}
 	}
 	r->slots[h & r->mask] = *sp;
@@ -242,11 +256,11 @@ bool trace_recorder_record(struct trace_recorder *rec, const struct trace_span *
 		return false;
 	if (rec->conf.sampled_only && !(sp->flags & TRACE_FLAG_SAMPLED)) {
 		atomic_fetch_add_explicit(&rec->dropped_unsampled, 1, memory_order_relaxed);
-		return false;
+		return dropped(sp, TRACE_USDT_DROP_UNSAMPLED);
 	}
 	r = thread_ring(rec);
 	if (!r)
-		return false;
+		return dropped(sp, TRACE_USDT_DROP_NORING);
 	return trace_ring_push(r, sp);
 }
 

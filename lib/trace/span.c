@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "trace_internal.h"
+#include "usdt.h"
 
 _Static_assert(sizeof(struct trace_span) == 144, "a span is 144 bytes");
 
@@ -71,8 +72,8 @@ void trace_span_begin(struct trace_span *sp, const struct trace_ctx *parent,
 	sp->span_id = trace_span_id_random();
 	sp->name = name;
 	sp->kind = (uint8_t)kind;
-	/* nothing to measure for when no recorder listens */
-	if (trace_recorder_installed())
+	/* nothing to measure for when neither a recorder nor a tracer listens */
+	if (trace_recorder_installed() || TRACE_USDT_ENABLED(span_end))
 		sp->start_ns = trace_clock_mono_ns();
 }
 
@@ -126,19 +127,42 @@ void trace_span_ctx(const struct trace_span *sp, struct trace_ctx *ctx)
 	ctx->version = 0;
 }
 
+#ifndef SOV_TRACE_NO_USDT
+/* non-zero while a tracer is attached to sovereign:span_end in this process */
+volatile unsigned short sovereign_span_end_semaphore TRACE_USDT_SEMAPHORE;
+#endif
+
+/*
+ * While a tracer is attached (cold, out of line: the hot path only tests the
+ * semaphore). It reads the name with a BPF helper, which cannot fault a page
+ * in: touch it first, so that a literal this process never read is mapped.
+ */
+static __attribute__((cold, noinline)) void span_end_fire(const struct trace_span *sp)
+{
+	volatile char c = 0;
+	size_t i;
+
+	for (i = 0; i < TRACE_USDT_NAME_MAX && sp->name[i]; i++)
+		c = sp->name[i];
+	(void)c;
+	TRACE_USDT_FIRE_SPAN_END(sp);
+}
+
 bool trace_span_end_to(struct trace_recorder *rec, struct trace_span *sp)
 {
 	uint64_t end, off;
 
-	if (!rec || !sp->name)
+	if ((!rec && !TRACE_USDT_ENABLED(span_end)) || !sp->name)
 		return false;
 	end = trace_clock_mono_ns();
-	if (!sp->start_ns)	/* begun while no recorder was installed */
+	if (!sp->start_ns)	/* begun while nothing listened */
 		sp->start_ns = end;
 	off = trace_clock_mono_to_unix(0);
 	sp->start_ns += off;
 	sp->end_ns = end + off;
-	return trace_recorder_record(rec, sp);
+	if (TRACE_USDT_ENABLED(span_end))
+		span_end_fire(sp);
+	return rec && trace_recorder_record(rec, sp);
 }
 
 bool trace_span_end(struct trace_span *sp)

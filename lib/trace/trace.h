@@ -256,7 +256,9 @@ void trace_span_ctx(const struct trace_span *sp, struct trace_ctx *ctx);
  * (trace_span_end), or into @rec (trace_span_end_to). Returns true if it
  * went into a ring, false if dropped (no recorder, ring full, or unsampled
  * while the recorder records sampled spans only). A span begun while no
- * recorder was installed has no start time: it ends with zero duration.
+ * recorder was installed (and no USDT tracer attached) has no start time: it
+ * ends with zero duration. Either fires the USDT probe sovereign:span_end
+ * while a tracer is attached to it (usdt.h), recorded or not.
  */
 struct trace_recorder;
 bool trace_span_end(struct trace_span *sp);
@@ -333,7 +335,9 @@ size_t trace_recorder_drain(struct trace_recorder *rec, trace_span_fn fn, void *
 void trace_recorder_stats(struct trace_recorder *rec, struct trace_recorder_stats *st);
 
 /* The process-wide recorder used by trace_span_end(); NULL turns recording
- * off (trace_span_begin() then skips the clock, trace_span_end() is a no-op). */
+ * off (trace_span_begin() then skips the clock, trace_span_end() is a no-op),
+ * unless a tracer is attached to the USDT probe sovereign:span_end (usdt.h):
+ * then spans are timed and fire it, and are still not recorded. */
 void trace_recorder_install(struct trace_recorder *rec);
 struct trace_recorder *trace_recorder_installed(void);
 

@@ -3,17 +3,18 @@
 #
 # tests/bpf/run.sh - run the BPF fixture runner over tests/bpf/fixtures/*.fixture,
 # then bpf-trace-test (the kernel-span programs, bpf/trace.bpf.c, attached on
-# the host; tests/bpf/trace_test.c).
+# the host; tests/bpf/trace_test.c) and bpf-usdt-test (lib/trace's USDT probes
+# in child processes, observed by bpf/trace_usdt.bpf.c; tests/bpf/usdt_test.c).
 #
 #   BUILD=build tests/bpf/run.sh
 #
-# Needs the BPF objects and both programs built first (make check-bpf does
+# Needs the BPF objects and the three programs built first (make check-bpf does
 # that) and the privileges to load BPF programs (root).  The fixtures mount
 # nothing: BPF_PROG_TEST_RUN needs no bpffs and no network device.  The trace
 # test pins maps in a directory of its own under /sys/fs/bpf (mounting bpffs
 # there if needed) and removes it.
 #
-# Writes $BUILD/check/bpf.log (both programs' TAP and stderr) and
+# Writes $BUILD/check/bpf.log (the programs' TAP and stderr) and
 # $BUILD/check/bpf.counts ("passed=N failed=N skipped=N", counted from the
 # TAP).  Exits non-zero if a case failed, the runner failed, or no case ran.
 set -uo pipefail
@@ -23,6 +24,7 @@ BUILD=${BUILD:-build}
 export BUILD
 runner=${BPF_RUNNER:-$BUILD/bin/bpf-fixture-runner}
 trace_test=${BPF_TRACE_TEST:-$BUILD/bin/bpf-trace-test}
+usdt_test=${BPF_USDT_TEST:-$BUILD/bin/bpf-usdt-test}
 outdir=$BUILD/check
 log=$outdir/bpf.log
 counts=$outdir/bpf.counts
@@ -43,15 +45,17 @@ else
 	rc=$?
 fi
 
-# a TAP stream of its own, appended: its plan adds to the runner's
-if [ -x "$trace_test" ]; then
-	"$trace_test" >>"$log" 2>&1
-	trc=$?
-	[ "$rc" -eq 0 ] && rc=$trc
-else
-	echo "bpf: trace test $trace_test not built (make $trace_test)" | tee -a "$log" >&2
-	[ "$rc" -eq 0 ] && rc=2
-fi
+# TAP streams of their own, appended: their plans add to the runner's
+for t in "$trace_test" "$usdt_test"; do
+	if [ -x "$t" ]; then
+		"$t" >>"$log" 2>&1
+		trc=$?
+		[ "$rc" -eq 0 ] && rc=$trc
+	else
+		echo "bpf: test $t not built (make $t)" | tee -a "$log" >&2
+		[ "$rc" -eq 0 ] && rc=2
+	fi
+done
 
 passed=$(grep -E '^ok [0-9]+' "$log" | grep -vcE '# SKIP' || true)
 skipped=$(grep -E '^ok [0-9]+' "$log" | grep -cE '# SKIP' || true)
