@@ -920,7 +920,7 @@ static void run_settings(unsigned int nclients)
 		for (k = 1; k <= NODES; k++) {
 			char cmd[1200];
 
-			snprintf(cmd, sizeof(cmd), "export SOCK='%s'; %s > '%s/x.out' 2>&1", cs[i].n[k].sock,
+			snprintf(cmd, sizeof(cmd), "export SOCK='%s'; { %s; } > '%s/x.out' 2>&1", cs[i].n[k].sock,
 				 status_cmd, cs[i].n[k].dir);
 			if (system(cmd))
 				fprintf(stderr, "raft-bench: -X failed for %s node %u: see %s/x.out\n",
