@@ -247,13 +247,15 @@ static void refresh_p99(const struct trace_sampler *s, struct op *o)
 	}
 }
 
-void trace_sampler_observe(struct trace_sampler *s, const struct trace_span *sp)
+unsigned int trace_sampler_observe(struct trace_sampler *s, const struct trace_span *sp)
 {
+	uint64_t d = trace_span_duration(sp);
+	unsigned int keep = 0;
 	struct op *o;
 
 	pthread_mutex_lock(&s->lock);
 	o = op_get(s, sp->name, true);
-	trace_hist_insert(&o->hist, trace_span_duration(sp));
+	trace_hist_insert(&o->hist, d);
 	o->spans++;
 	if (sp->status == TRACE_STATUS_ERROR)
 		o->errors++;
@@ -263,7 +265,12 @@ void trace_sampler_observe(struct trace_sampler *s, const struct trace_span *sp)
 	 */
 	if (o->spans >= 2 * o->p99_count)
 		refresh_p99(s, o);
+	if (s->conf.tail_errors && sp->status == TRACE_STATUS_ERROR)
+		keep |= TRACE_KEEP_ERROR;
+	if (s->conf.tail_slow && o->p99_ns && d > o->p99_ns)
+		keep |= TRACE_KEEP_SLOW;
 	pthread_mutex_unlock(&s->lock);
+	return keep;
 }
 
 static void adapt(struct trace_sampler *s, struct op *o, uint64_t elapsed_ns)

@@ -454,8 +454,13 @@ void trace_sampler_destroy(struct trace_sampler *s);
  */
 bool trace_sampler_decide(struct trace_sampler *s, const char *op, const struct trace_id *id);
 
-/* Consumer: feed a finished span (its duration into the op's histogram). */
-void trace_sampler_observe(struct trace_sampler *s, const struct trace_span *sp);
+/*
+ * Consumer: feed a finished span (its duration into the op's histogram).
+ * Returns what the tail rules say of this span alone (TRACE_KEEP_ERROR,
+ * TRACE_KEEP_SLOW; nothing is counted): a consumer that holds only the
+ * traces worth holding knows at once when one becomes worth it.
+ */
+unsigned int trace_sampler_observe(struct trace_sampler *s, const struct trace_span *sp);
 
 /*
  * Consumer: adapt every adaptive op if an interval has passed since the

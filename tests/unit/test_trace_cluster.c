@@ -477,6 +477,96 @@ static void test_malformed_context(void **state)
 	assert_int_equal(held_spans(leader, &ctx.trace_id), -ENOENT);
 }
 
+/* The trace id of the first exported span named @name, into @hex; false if none. */
+static bool exported_trace_of(const char *name, char hex[33])
+{
+	struct json_object *doc, *rss, *sss, *spans, *sp, *o;
+	bool found = false;
+	char *line = NULL;
+	size_t cap = 0, i, j, k;
+	FILE *f;
+
+	pthread_mutex_lock(&rx.lock);
+	f = fopen(rx.path, "r");
+	while (f && !found && getline(&line, &cap, f) > 0) {
+		doc = json_tokener_parse(line);
+		if (!doc || !json_object_object_get_ex(doc, "resourceSpans", &rss)) {
+			json_object_put(doc);
+			continue;
+		}
+		for (i = 0; !found && i < json_object_array_length(rss); i++) {
+			if (!json_object_object_get_ex(json_object_array_get_idx(rss, i),
+						       "scopeSpans", &sss))
+				continue;
+			for (j = 0; !found && j < json_object_array_length(sss); j++) {
+				if (!json_object_object_get_ex(json_object_array_get_idx(sss, j),
+							       "spans", &spans))
+					continue;
+				for (k = 0; !found && k < json_object_array_length(spans); k++) {
+					sp = json_object_array_get_idx(spans, k);
+					if (json_object_object_get_ex(sp, "name", &o) &&
+					    !strcmp(json_object_get_string(o), name) &&
+					    json_object_object_get_ex(sp, "traceId", &o)) {
+						snprintf(hex, 33, "%s", json_object_get_string(o));
+						found = true;
+					}
+				}
+			}
+		}
+		json_object_put(doc);
+	}
+	if (f)
+		fclose(f);
+	pthread_mutex_unlock(&rx.lock);
+	free(line);
+	return found;
+}
+
+/*
+ * Tail sampling: with head sampling off, a trace is kept when one of its
+ * spans errs, with the spans that ended before the error was seen. The
+ * module is not loaded on the host: every node's module.config-set fails.
+ */
+static void test_tail_error(void **state)
+{
+	unsigned char buf[256];
+	struct nlmsghdr *nlh;
+	struct sov_nl_err err;
+	unsigned int leader, tries, i;
+	char hex[33];
+	const struct xspan *req, *prop;
+
+	(void)state;
+	leader = wait_leader();
+	assert_true(leader);
+	nlh = sov_nl_put_hdr(buf, SOV_CTL_FAMILY_ID, SOV_CMD_CONFIG_SET, SOV_GENL_VERSION, 0, 0);
+	mnl_attr_put_u32(nlh, SOV_A_CONFIG_LOG_LEVEL, 5);
+	/* replicated and applied everywhere: the request itself succeeds */
+	assert_int_equal(request(leader, nlh, NULL, NULL, &err), 0);
+	for (tries = 0; tries < 100; tries++) {
+		if (exported_trace_of("module.config-set", hex) && nodes_exported(hex))
+			break;
+		usleep(100 * 1000);
+	}
+	if (tries == 100) {
+		dump_spans();
+		fail_msg("no unsampled trace with a failed module.config-set exported by all nodes");
+	}
+	req = find("ctl.config-set", leader, NULL);
+	assert_non_null(req);
+	assert_int_equal(req->parent[0], '\0');	/* a root: nobody sent a context */
+	prop = find("raft.propose", leader, req->id);
+	assert_non_null(prop);
+	/* the log sync ended before the failure: held back, then stored with it */
+	assert_non_null(find("raft.sync", leader, prop->id));
+	for (i = 1; i <= 3; i++)
+		if (!find("module.config-set", i, NULL) || !find("raft.apply", i, NULL)) {
+			dump_spans();
+			fail_msg("node %u: its failed module call or its apply is missing", i);
+		}
+	assert_true(counter(leader, "tail.triggered") > 0);
+}
+
 /* A request of @cmd with the attributes @put adds; the error, with its message in @err. */
 static int trace_cmd(unsigned int i, uint8_t cmd, uint16_t flags,
 		     void (*put)(struct nlmsghdr *nlh, const void *arg), const void *arg,
@@ -678,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_distributed_trace),
 		cmocka_unit_test(test_malformed_context),
 		cmocka_unit_test(test_trace_commands),
+		cmocka_unit_test(test_tail_error),
 	};
 	const struct CMUnitTest down[] = {
 		cmocka_unit_test(test_export_down),

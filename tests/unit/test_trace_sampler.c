@@ -283,6 +283,21 @@ static void test_tail_keep(void **state)
 			 TRACE_KEEP_SAMPLED | TRACE_KEEP_ERROR | TRACE_KEEP_SLOW);
 	trace_sampler_op_get(s, "raft.commit", &op);
 	assert_true(op.kept_slow == 2 && op.kept_error == 2);
+	/* observe says what one span alone gives the tail rules, counting nothing */
+	{
+		struct trace_span c = span_of(&id, 5000, 1, "raft.commit", 5000000, 0, false);
+
+		assert_int_equal(trace_sampler_observe(s, &c), TRACE_KEEP_SLOW);
+		c.status = TRACE_STATUS_ERROR;
+		assert_int_equal(trace_sampler_observe(s, &c), TRACE_KEEP_SLOW | TRACE_KEEP_ERROR);
+		c.end_ns = c.start_ns + 1000;
+		assert_int_equal(trace_sampler_observe(s, &c), TRACE_KEEP_ERROR);
+		c.status = TRACE_STATUS_OK;
+		c.flags |= TRACE_FLAG_SAMPLED;	/* the head's decision is not the tail's */
+		assert_int_equal(trace_sampler_observe(s, &c), 0);
+		trace_sampler_op_get(s, "raft.commit", &op);
+		assert_true(op.kept_slow == 2 && op.kept_error == 2);
+	}
 
 	/* the rules can be turned off */
 	trace_sampler_destroy(s);

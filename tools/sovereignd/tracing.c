@@ -12,7 +12,10 @@
 #include "sovereignd.h"
 #include "tracing_internal.h"
 
-#define DRAIN_MS	100
+#define DRAIN_MS	50
+#define RING_SPANS	16384	/* per thread: 330k spans/s between two drains */
+#define RECENT_SPANS	4096	/* unsampled spans held for the tail rules */
+#define FREE_SPANS	64	/* spans kept for reuse: no malloc per span */
 #define MAX_INTERNED	256	/* distinct error messages kept as span status */
 
 void sovd_trace_opts_init(struct sovd_trace_opts *o)
@@ -100,6 +103,17 @@ bool sovd_trace_ctx_parse(struct sovd *d, const void *buf, size_t len, struct tr
 
 /* ---- spans -------------------------------------------------------------------------- */
 
+/* Spans are made and ended on the loop: keep a few for the next ones. */
+static void put_span(struct sovd *d, struct trace_span *sp)
+{
+	struct sovd_trace *t = d->trace;
+
+	if (t && t->n_free < FREE_SPANS)
+		t->free[t->n_free++] = sp;
+	else
+		free(sp);
+}
+
 struct trace_span *sovd_span_begin(struct sovd *d, const struct trace_ctx *parent,
 				   const char *name, enum trace_kind kind)
 {
@@ -109,7 +123,7 @@ struct trace_span *sovd_span_begin(struct sovd *d, const struct trace_ctx *paren
 
 	if (!t)
 		return NULL;
-	sp = malloc(sizeof(*sp));
+	sp = t->n_free ? t->free[--t->n_free] : malloc(sizeof(*sp));
 	if (!sp)
 		return NULL;
 	trace_span_begin(sp, root ? NULL : parent, name, kind);
@@ -160,13 +174,9 @@ void sovd_span_end(struct sovd *d, struct trace_span *sp, int err, const char *m
 			d->trace->cur = NULL;
 		trace_span_end_to(d->trace->rec, sp);
 	}
-	free(sp);
+	put_span(d, sp);
 }
 
-void sovd_span_drop(struct trace_span *sp)
-{
-	free(sp);
-}
 
 struct trace_span *sovd_trace_current(struct sovd *d)
 {
@@ -318,12 +328,50 @@ void sovd_trace_thread_clear(struct sovd *d, pid_t tid)
 
 /* ---- the consumer: drain, store, decide, export ------------------------------------ */
 
+/*
+ * A trace is stored when it is head-sampled, or once one of its spans meets
+ * a tail rule (an error, slower than its op's p99). The spans of the other
+ * traces wait in a ring of RECENT_SPANS, so that a trace that becomes worth
+ * keeping late (its root is slow) still has the spans that ended before:
+ * most spans then cost an observation and a copy, and the store holds only
+ * what will be kept.
+ */
+static void take_recent(struct sovd_trace *t, const struct trace_id *id)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n_recent; i++) {
+		struct trace_span *r = &t->recent[i];
+
+		if (trace_id_eq(&r->trace_id, id)) {
+			trace_store_add(t->store, r);
+			r->trace_id.hi = r->trace_id.lo = 0;
+		}
+	}
+}
+
 static void on_span(const struct trace_span *sp, void *arg)
 {
 	struct sovd_trace *t = arg;
+	unsigned int keep = trace_sampler_observe(t->smp, sp);
 
-	trace_sampler_observe(t->smp, sp);
-	trace_store_add(t->store, sp);	/* refusals are counted by the store */
+	if ((sp->flags & TRACE_FLAG_SAMPLED) || trace_store_find(t->store, &sp->trace_id)) {
+		trace_store_add(t->store, sp);	/* refusals are counted by the store */
+		return;
+	}
+	if (keep) {
+		t->triggered++;
+		trace_store_add(t->store, sp);
+		take_recent(t, &sp->trace_id);
+		return;
+	}
+	if (t->n_recent < RECENT_SPANS) {
+		t->recent[t->n_recent++] = *sp;
+		return;
+	}
+	t->recent[t->recent_next] = *sp;
+	t->recent_next = (t->recent_next + 1) % RECENT_SPANS;
+	t->recent_overwritten++;
 }
 
 struct due {
@@ -483,6 +531,7 @@ int sovd_trace_start(struct sovd *d, uint64_t node)
 	t->node = node ? node : 1;
 	trace_recorder_conf_default(&rc);
 	rc.node_id = t->node;
+	rc.ring_capacity = RING_SPANS;
 	trace_sampler_conf_default(&sc);
 	if (t->o.sample_p >= 0) {
 		sc.target_rate = 0;
@@ -495,7 +544,8 @@ int sovd_trace_start(struct sovd *d, uint64_t node)
 	t->rec = trace_recorder_create(&rc);
 	t->smp = trace_sampler_create(&sc);
 	t->store = trace_store_create(&stc);
-	if (!t->rec || !t->smp || !t->store)
+	t->recent = malloc(RECENT_SPANS * sizeof(*t->recent));
+	if (!t->rec || !t->smp || !t->store || !t->recent)
 		goto nomem;
 	if (t->o.sample_p >= 0)
 		trace_sampler_set_probability(t->smp, NULL, t->o.sample_p);
@@ -534,6 +584,7 @@ int sovd_trace_start(struct sovd *d, uint64_t node)
 nomem:
 	log_err("trace: out of memory");
 fail:
+	free(t->recent);
 	trace_store_destroy(t->store);
 	trace_sampler_destroy(t->smp);
 	trace_recorder_destroy(t->rec);
@@ -575,6 +626,9 @@ void sovd_trace_free(struct sovd *d)
 	trace_store_destroy(t->store);
 	trace_sampler_destroy(t->smp);
 	trace_recorder_destroy(t->rec);
+	while (t->n_free)
+		free(t->free[--t->n_free]);
+	free(t->recent);
 	free(t);
 	d->trace = NULL;
 }

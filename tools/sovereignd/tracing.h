@@ -62,8 +62,6 @@ struct trace_span *sovd_span_child(struct sovd *d, const struct trace_span *pare
 				   const char *name, enum trace_kind kind);
 /* End, record and free: @err < 0 sets status ERROR with @msg (NULL: strerror). */
 void sovd_span_end(struct sovd *d, struct trace_span *sp, int err, const char *msg);
-/* Free without recording (the work never happened). */
-void sovd_span_drop(struct trace_span *sp);
 
 /*
  * The span of the callback in progress (a request, an applied entry): what

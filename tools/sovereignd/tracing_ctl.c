@@ -110,6 +110,9 @@ static int reply_status(struct sovd_trace *t, struct sovd_client *c, const struc
 	counter(nlh, "store.spans_dropped", ss.spans_dropped_cap + ss.spans_invalid);
 	counter(nlh, "tail.kept", t->kept);
 	counter(nlh, "tail.discarded", t->discarded);
+	counter(nlh, "tail.triggered", t->triggered);
+	counter(nlh, "tail.held", t->n_recent);
+	counter(nlh, "tail.overwritten", t->recent_overwritten);
 	if (t->ex) {
 		struct trace_exporter_stats es;
 

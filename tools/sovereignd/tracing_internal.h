@@ -42,6 +42,12 @@ struct sovd_trace {
 	uint64_t export_refused;	/* kept traces the exporter's queue refused */
 	uint64_t bpf_attach_tries;
 	unsigned int interned;		/* status messages interned so far */
+	struct trace_span *recent;	/* unsampled spans, for a tail rule met late */
+	uint32_t n_recent, recent_next;
+	uint64_t recent_overwritten;	/* pushed out before their trace was decided */
+	uint64_t triggered;		/* unsampled traces a tail rule made stored */
+	struct trace_span *free[64];	/* spans to reuse */
+	unsigned int n_free;
 	uint64_t last_clock_sync;	/* uv_now() ms */
 };
 
