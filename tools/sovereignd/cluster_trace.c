@@ -183,7 +183,13 @@ void sovd_cltrace_sync_start(struct sovd_cluster *cl, const struct raft_ready *r
 	tr->n_stepped = 0;
 	for (i = 0; i < rd->n_entries && !s; i++)
 		s = lookup(tr, rd->entries[i].index);
-	if (!s || tr->sync)
+	/*
+	 * Head-sampled traces only: the span is there to hold the sync's kernel
+	 * spans, which only sampled traces get; the log's latency is in
+	 * sovctl raft status, and the sync is part of raft.append and
+	 * raft.propose anyway.
+	 */
+	if (!s || tr->sync || !(s->ctx.flags & TRACE_FLAG_SAMPLED))
 		return;
 	tr->sync = sovd_span_begin(cl->d, &s->ctx, "raft.sync", TRACE_KIND_INTERNAL);
 	trace_span_attr_int(tr->sync, "raft.entries", (int64_t)rd->n_entries);
