@@ -16,6 +16,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 #include <json.h>
@@ -217,11 +219,11 @@ static int held_spans(unsigned int i, const struct trace_id *id)
 /* ---- the exported spans ---- */
 
 struct xspan {
-	char id[17], parent[17], name[48];
+	char trace[33], id[17], parent[17], name[48];
 	uint64_t node;
 };
 
-static struct xspan xs[512];
+static struct xspan xs[4096];
 static unsigned int nxs;
 
 static uint64_t node_of(struct json_object *resource)
@@ -242,7 +244,7 @@ static uint64_t node_of(struct json_object *resource)
 	return 0;
 }
 
-/* Every span of trace @hex in the receiver's file, into xs[]. */
+/* Every span of trace @hex (NULL: of every trace) in the receiver's file, into xs[]. */
 static void load_spans(const char *hex)
 {
 	struct json_object *doc, *rss, *rs, *res, *sss, *spans, *sp, *o;
@@ -274,9 +276,11 @@ static void load_spans(const char *hex)
 
 					sp = json_object_array_get_idx(spans, k);
 					if (!json_object_object_get_ex(sp, "traceId", &o) ||
-					    strcmp(json_object_get_string(o), hex))
+					    (hex && strcmp(json_object_get_string(o), hex)))
 						continue;
 					memset(x, 0, sizeof(*x));
+					snprintf(x->trace, sizeof(x->trace), "%s",
+						 json_object_get_string(o));
 					x->node = node_of(res);
 					if (json_object_object_get_ex(sp, "spanId", &o))
 						snprintf(x->id, sizeof(x->id), "%s",
@@ -522,19 +526,37 @@ static bool exported_trace_of(const char *name, char hex[33])
 	return found;
 }
 
+/* Every trace id exported so far with a span named @name, into @ids; how many. */
+static unsigned int exported_traces_of(const char *name, char (*ids)[33], unsigned int max)
+{
+	unsigned int n = 0, i, j;
+
+	load_spans(NULL);
+	for (i = 0; i < nxs && n < max; i++) {
+		if (strcmp(xs[i].name, name))
+			continue;
+		for (j = 0; j < n && strcmp(ids[j], xs[i].trace); j++)
+			;
+		if (j == n)
+			snprintf(ids[n++], 33, "%s", xs[i].trace);
+	}
+	return n;
+}
+
 /*
- * Tail sampling: with head sampling off, a trace is kept when one of its
- * spans errs, with the spans that ended before the error was seen. The
- * module is not loaded on the host: every node's module.config-set fails.
+ * Tail sampling, error: with head sampling off, the leader keeps a trace in
+ * which a span erred. The module is not loaded on the host: the apply's
+ * module.config-set fails on every node; the followers, which were given no
+ * context (the trace is not head-sampled), keep nothing of it.
  */
 static void test_tail_error(void **state)
 {
 	unsigned char buf[256];
 	struct nlmsghdr *nlh;
 	struct sov_nl_err err;
-	unsigned int leader, tries, i;
+	unsigned int leader, tries;
 	char hex[33];
-	const struct xspan *req, *prop;
+	const struct xspan *req, *prop, *app;
 
 	(void)state;
 	leader = wait_leader();
@@ -543,28 +565,89 @@ static void test_tail_error(void **state)
 	mnl_attr_put_u32(nlh, SOV_A_CONFIG_LOG_LEVEL, 5);
 	/* replicated and applied everywhere: the request itself succeeds */
 	assert_int_equal(request(leader, nlh, NULL, NULL, &err), 0);
-	for (tries = 0; tries < 100; tries++) {
-		if (exported_trace_of("module.config-set", hex) && nodes_exported(hex))
-			break;
+	for (tries = 0; tries < 100 && !exported_trace_of("module.config-set", hex); tries++)
 		usleep(100 * 1000);
-	}
-	if (tries == 100) {
-		dump_spans();
-		fail_msg("no unsampled trace with a failed module.config-set exported by all nodes");
-	}
+	if (tries == 100)
+		fail_msg("no unsampled trace with a failed module.config-set was exported");
+	usleep(300 * 1000);	/* what else would come, has */
+	load_spans(hex);
 	req = find("ctl.config-set", leader, NULL);
-	assert_non_null(req);
+	if (!req) {
+		dump_spans();
+		fail_msg("trace %s: no ctl.config-set on the leader", hex);
+	}
 	assert_int_equal(req->parent[0], '\0');	/* a root: nobody sent a context */
 	prop = find("raft.propose", leader, req->id);
 	assert_non_null(prop);
-	/* a follower's APPEND ended before its apply failed: held back, then stored */
-	assert_non_null(find("raft.append", leader % 3 + 1, prop->id));
-	for (i = 1; i <= 3; i++)
-		if (!find("module.config-set", i, NULL) || !find("raft.apply", i, NULL)) {
-			dump_spans();
-			fail_msg("node %u: its failed module call or its apply is missing", i);
-		}
+	app = find("raft.apply", leader, prop->id);
+	assert_non_null(app);
+	assert_non_null(find("module.config-set", leader, app->id));
+	if (nxs != 4) {
+		dump_spans();
+		fail_msg("trace %s: %u spans, expected the leader's 4", hex, nxs);
+	}
 	assert_true(counter(leader, "tail.triggered") > 0);
+}
+
+/*
+ * Tail sampling, slow: a trace whose proposal is slower than the op's p99
+ * is kept with the spans that ended before (its apply, held back in the
+ * ring of unsampled spans until then). The followers are stopped for a
+ * while to make one write slow.
+ */
+static void test_tail_slow(void **state)
+{
+	char before[64][33], after[64][33], key[16], hex[33] = "";
+	unsigned int leader, i, j, nb, na, tries, f1, f2;
+	const struct xspan *req, *prop;
+	struct sov_nl_err err;
+	pid_t waker;
+
+	(void)state;
+	leader = wait_leader();
+	assert_true(leader);
+	/* enough writes for the ops' p99 (the sampler wants 100) */
+	for (i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "p%u", i);
+		assert_int_equal(put_traced(leader, key, NULL, 0, &err), 0);
+	}
+	usleep(1200 * 1000);	/* a tick refreshes the p99s; the writes' traces are decided */
+	nb = exported_traces_of("ctl.kv-put", before, 64);
+	f1 = leader % 3 + 1;
+	f2 = f1 % 3 + 1;
+	kill(nodes[f1].pid, SIGSTOP);
+	kill(nodes[f2].pid, SIGSTOP);
+	waker = fork();
+	assert_true(waker >= 0);
+	if (!waker) {
+		usleep(300 * 1000);
+		kill(nodes[f1].pid, SIGCONT);
+		kill(nodes[f2].pid, SIGCONT);
+		_exit(0);
+	}
+	assert_int_equal(put_traced(leader, "slow", NULL, 0, &err), 0);
+	waitpid(waker, NULL, 0);
+	for (tries = 0; tries < 100 && !hex[0]; tries++) {
+		usleep(100 * 1000);
+		na = exported_traces_of("ctl.kv-put", after, 64);
+		for (i = 0; i < na && !hex[0]; i++) {
+			for (j = 0; j < nb && strcmp(after[i], before[j]); j++)
+				;
+			if (j == nb)
+				snprintf(hex, sizeof(hex), "%s", after[i]);
+		}
+	}
+	if (!hex[0])
+		fail_msg("the slow write's trace was not kept");
+	usleep(300 * 1000);
+	load_spans(hex);
+	req = find("ctl.kv-put", leader, NULL);
+	assert_non_null(req);
+	prop = find("raft.propose", leader, req->id);
+	if (!prop || !find("raft.apply", leader, prop->id)) {
+		dump_spans();
+		fail_msg("trace %s: the proposal or its apply (ended before it) is missing", hex);
+	}
 }
 
 /* A request of @cmd with the attributes @put adds; the error, with its message in @err. */
@@ -769,6 +852,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_context),
 		cmocka_unit_test(test_trace_commands),
 		cmocka_unit_test(test_tail_error),
+		cmocka_unit_test(test_tail_slow),
 	};
 	const struct CMUnitTest down[] = {
 		cmocka_unit_test(test_export_down),

@@ -2,8 +2,8 @@
 /*
  * Spans of the Raft path (cluster_trace.h): a proposal, the APPEND that
  * carries it to each follower, the log sync on every node, the apply on
- * every node. The leader puts the proposal's trace context on the APPEND
- * (SOV_A_RAFT_TRACE); a follower's spans hang under it, so one client
+ * every node. The leader puts a head-sampled proposal's trace context on the
+ * APPEND (SOV_A_RAFT_TRACE); a follower's spans hang under it, so one client
  * request is one trace across the nodes.
  *
  * Entries are followed by index in a small table: a slot per index modulo
@@ -118,9 +118,16 @@ void sovd_cltrace_outgoing(struct sovd_cluster *cl, struct raft_msg *m)
 
 	if (!cl->tr || m->type != RAFT_MSG_APPEND)
 		return;
+	/*
+	 * Head-sampled traces only: every node keeps those. An unsampled
+	 * trace is kept, if at all, by the tail rules of the node that saw the
+	 * error or the slowness, which cannot know what the others will decide;
+	 * following it on the followers would cost every write their spans for
+	 * parts that are dropped but for a follower's own rare error.
+	 */
 	for (i = 0; i < m->n_entries; i++) {
 		s = lookup(cl->tr, m->entries[i].index);
-		if (s) {
+		if (s && (s->ctx.flags & TRACE_FLAG_SAMPLED)) {
 			trace_ctx_to_bin(&s->ctx, m->trace);
 			m->trace_len = TRACE_CTX_BIN_LEN;
 			return;

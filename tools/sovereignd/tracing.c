@@ -12,9 +12,9 @@
 #include "sovereignd.h"
 #include "tracing_internal.h"
 
-#define DRAIN_MS	50
-#define RING_SPANS	16384	/* per thread: 330k spans/s between two drains */
-#define RECENT_SPANS	4096	/* unsampled spans held for the tail rules */
+#define TICK_MS		100	/* decisions, the sampler's adaptation, BPF's ring */
+#define RING_SPANS	4096	/* per thread; the loop's is drained every iteration */
+#define RECENT_SPANS	1024	/* unsampled spans held for the tail rules: a few ms */
 #define FREE_SPANS	64	/* spans kept for reuse: no malloc per span */
 #define MAX_INTERNED	256	/* distinct error messages kept as span status */
 
@@ -463,6 +463,13 @@ static void on_timer(uv_timer_t *h)
 	}
 }
 
+static void on_drain(uv_check_t *h)
+{
+	struct sovd_trace *t = h->data;
+
+	trace_recorder_drain(t->rec, on_span, t, 0);
+}
+
 static void on_bpf(uv_poll_t *h, int status, int events)
 {
 	struct sovd_trace *t = h->data;
@@ -576,7 +583,11 @@ int sovd_trace_start(struct sovd *d, uint64_t node)
 		start_bpf(t);
 	uv_timer_init(d->loop, &t->timer);
 	t->timer.data = t;
-	uv_timer_start(&t->timer, on_timer, DRAIN_MS, DRAIN_MS);
+	uv_timer_start(&t->timer, on_timer, TICK_MS, TICK_MS);
+	/* spans leave the ring while it is still in the cache */
+	uv_check_init(d->loop, &t->drain);
+	t->drain.data = t;
+	uv_check_start(&t->drain, on_drain);
 	log_info("trace: node %" PRIu64 ", %s, store %u traces%s%s", t->node,
 		 t->o.sample_p >= 0 ? "fixed head probability" : "adaptive head sampling",
 		 t->o.store, t->ex ? ", export to " : "", t->ex ? t->o.export_target : "");
@@ -607,6 +618,8 @@ void sovd_trace_stop(struct sovd *d)
 	sovd_trace_flush(t, true);
 	uv_timer_stop(&t->timer);
 	uv_close((uv_handle_t *)&t->timer, on_closed);
+	uv_check_stop(&t->drain);
+	uv_close((uv_handle_t *)&t->drain, on_closed);
 	if (t->bpf_polling) {
 		uv_poll_stop(&t->bpf_poll);
 		uv_close((uv_handle_t *)&t->bpf_poll, on_closed);

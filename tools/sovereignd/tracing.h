@@ -4,9 +4,10 @@
  * recorder, sampler, store and exporter of lib/trace wired to the loop, the
  * spans of control requests, and the kernel spans of bpf/trace.bpf.c.
  *
- * Spans are recorded from the loop thread; a 100 ms timer drains them into
- * the sampler (latency histograms) and the store, and takes the tail
- * decision for each trace that has been quiet for SOVD_TRACE_QUIET_MS:
+ * Spans are recorded from the loop thread; after each loop iteration they are
+ * drained into the sampler (latency histograms) and, for the traces worth
+ * keeping, the store; a 100 ms timer takes the tail decision for each trace
+ * that has been quiet for SOVD_TRACE_QUIET_MS:
  * kept traces (head-sampled, erred or slow) go to the exporter, the others
  * are discarded. Head decisions travel in the trace flags, so every node
  * keeps the same traces.

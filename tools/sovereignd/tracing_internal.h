@@ -31,6 +31,7 @@ struct sovd_trace {
 	uint64_t oneshot_deadline;	/* uv_now() ms: given up then */
 	struct trace_bpf *bpf;		/* --trace-kernel; NULL: none */
 	uv_timer_t timer;
+	uv_check_t drain;		/* after each loop iteration */
 	uv_poll_t bpf_poll;
 	bool bpf_polling;
 	bool loop_traced, sync_traced;	/* in BPF's thread map now */
