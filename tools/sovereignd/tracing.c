@@ -15,7 +15,6 @@
 #define TICK_MS		100	/* decisions, the sampler's adaptation, BPF's ring */
 #define RING_SPANS	4096	/* per thread; the loop's is drained every iteration */
 #define RECENT_SPANS	1024	/* unsampled spans held for the tail rules: a few ms */
-#define FREE_SPANS	64	/* spans kept for reuse: no malloc per span */
 #define MAX_INTERNED	256	/* distinct error messages kept as span status */
 
 void sovd_trace_opts_init(struct sovd_trace_opts *o)
@@ -108,7 +107,7 @@ static void put_span(struct sovd *d, struct trace_span *sp)
 {
 	struct sovd_trace *t = d->trace;
 
-	if (t && t->n_free < FREE_SPANS)
+	if (t && t->n_free < SOVD_TRACE_FREE_SPANS)
 		t->free[t->n_free++] = sp;
 	else
 		free(sp);
@@ -176,7 +175,6 @@ void sovd_span_end(struct sovd *d, struct trace_span *sp, int err, const char *m
 	}
 	put_span(d, sp);
 }
-
 
 struct trace_span *sovd_trace_current(struct sovd *d)
 {

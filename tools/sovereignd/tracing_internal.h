@@ -10,6 +10,7 @@
 #include "tracing.h"
 
 #define SOVD_TRACE_EXPORT_MS	10000	/* a one-shot export's time to deliver */
+#define SOVD_TRACE_FREE_SPANS	64	/* spans kept for reuse: no malloc per span */
 
 /* Rows of the kernel histograms (trace_bpf_set_thread's op_id). */
 enum sovd_kop {
@@ -47,7 +48,7 @@ struct sovd_trace {
 	uint32_t n_recent, recent_next;
 	uint64_t recent_overwritten;	/* pushed out before their trace was decided */
 	uint64_t triggered;		/* unsampled traces a tail rule made stored */
-	struct trace_span *free[64];	/* spans to reuse */
+	struct trace_span *free[SOVD_TRACE_FREE_SPANS];	/* spans to reuse */
 	unsigned int n_free;
 	uint64_t last_clock_sync;	/* uv_now() ms */
 };
