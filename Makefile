@@ -138,6 +138,10 @@ $(BUILD)/tests/unit/test_prof_usersym: | $(BUILD)/tests/unit/prof_target
 $(BUILD)/tests/unit/test_cluster $(BUILD)/tests/unit/test_cluster_membership $(BUILD)/tests/unit/test_trace_cluster: \
 	$(call asan_obj,tests/unit/cluster_harness.c)
 
+# the sovctl trace tests share the fake sovereignds they ask
+$(BUILD)/tests/unit/test_sovctl_trace $(BUILD)/tests/unit/test_sovctl_trace_refusals: \
+	$(call asan_obj,tests/unit/sovctl_fake_daemon.c)
+
 # the deterministic simulation of lib/raft (tests/sim), sanitized like the unit tests
 $(RAFT_SIM): $(call asan_obj,$(SIM_SRCS)) $(LIBSOV_ASAN)
 	@mkdir -p $(@D)
