@@ -107,11 +107,16 @@ BPF_TRACE_TEST := $(BUILD)/bin/bpf-trace-test
 BPF_TRACE_LIB_SRCS := lib/trace/bpf_collect.c lib/trace/bpf_decode.c lib/trace/bpf_bench.c \
 	lib/trace/context.c lib/trace/span.c lib/trace/ring.c lib/trace/hist.c lib/bpf/percpu.c
 BPF_TRACE_TEST_OBJS := $(BUILD)/tests/bpf/trace_test.o $(BUILD)/tests/bpf/trace_test_decode.o \
-	$(patsubst %.c,$(BUILD)/tests/bpf/trace/%.o,$(BPF_TRACE_LIB_SRCS))
+	$(BUILD)/tests/bpf/tap.o $(patsubst %.c,$(BUILD)/tests/bpf/trace/%.o,$(BPF_TRACE_LIB_SRCS))
 BPF_TRACE_CFLAGS := $(BPF_RUNNER_CFLAGS) -D_GNU_SOURCE -pthread -I$(BUILD)/bpf $(BPF_LIBBPF_CFLAGS)
 
 $(BUILD)/tests/bpf/trace_test.o $(BUILD)/tests/bpf/trace_test_decode.o: \
 		$(BUILD)/tests/bpf/%.o: tests/bpf/%.c $(BUILD)/bpf/trace.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(BPF_TRACE_CFLAGS) -MMD -MP -c $< -o $@
+
+# the TAP harness of the trace and USDT tests
+$(BUILD)/tests/bpf/tap.o: tests/bpf/tap.c
 	@mkdir -p $(@D)
 	$(CC) $(BPF_TRACE_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -135,7 +140,7 @@ $(BUILD)/obj/lib/trace/usdt_collect.o $(BUILD)/asan/lib/trace/usdt_collect.o: $(
 BPF_USDT_TEST := $(BUILD)/bin/bpf-usdt-test
 BPF_USDT_LIB_SRCS := lib/trace/usdt_collect.c lib/trace/context.c lib/trace/span.c \
 	lib/trace/ring.c lib/bpf/percpu.c
-BPF_USDT_TEST_OBJS := $(BUILD)/tests/bpf/usdt_test.o \
+BPF_USDT_TEST_OBJS := $(BUILD)/tests/bpf/usdt_test.o $(BUILD)/tests/bpf/tap.o \
 	$(patsubst %.c,$(BUILD)/tests/bpf/trace/%.o,$(BPF_USDT_LIB_SRCS))
 
 $(BUILD)/tests/bpf/trace/lib/trace/usdt_collect.o: $(BUILD)/bpf/trace_usdt.skel.h

@@ -16,7 +16,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,44 +29,7 @@
 #include "../../lib/trace/bpf_collect.h"
 #include "trace_test.h"
 
-static int verbose;
-static int failures;
-
-/* ---- a tiny TAP harness ------------------------------------------------ */
-
-/* a case's diagnostics, printed after its ok / not ok line */
-static char *diag_buf;
-static size_t diag_len;
-static FILE *diag_f;
-
-void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", diag_f);
-	va_start(ap, fmt);
-	vfprintf(diag_f, fmt, ap);
-	va_end(ap);
-	fputc('\n', diag_f);
-}
-
 /* ---- spans collected from the ring ------------------------------------- */
-
-static void collect(const struct trace_span *sp, void *arg)
-{
-	struct spans *s = arg;
-
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		struct trace_span *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			abort();
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = *sp;
-}
 
 static void spans_reset(struct spans *s)
 {
@@ -120,14 +82,6 @@ static void drain(struct trace_bpf *tb)
 		;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!verbose && level != LIBBPF_WARN)
-		return 0;
-	fputs("# libbpf: ", diag_f);
-	return vfprintf(diag_f, fmt, ap);
-}
-
 struct trace_bpf *open_tb(struct spans *s, void (*tweak)(struct trace_bpf_opts *))
 {
 	struct trace_bpf_opts o;
@@ -136,7 +90,7 @@ struct trace_bpf *open_tb(struct spans *s, void (*tweak)(struct trace_bpf_opts *
 
 	trace_bpf_opts_default(&o);
 	o.pin_dir = NULL;
-	o.fn = collect;
+	o.fn = spans_collect;
 	o.arg = s;
 	if (tweak)
 		tweak(&o);
@@ -924,10 +878,7 @@ static bool t_set_clear_args(void)
 	return ok;
 }
 
-static const struct {
-	const char *name;
-	bool (*fn)(void);
-} cases[] = {
+static const struct tap_case cases[] = {
 	{ "programs load and attach", t_load_attach },
 	{ "maps pinned under bpffs and unpinned at close", t_pins },
 	{ "a traced thread's syscalls become spans of its trace", t_syscalls },
@@ -948,32 +899,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	size_t i, n = sizeof(cases) / sizeof(cases[0]);
-	int opt;
-
-	while ((opt = getopt(argc, argv, "v")) != -1) {
-		if (opt != 'v') {
-			fprintf(stderr, "usage: %s [-v]\n", argv[0]);
-			return 2;
-		}
-		verbose++;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	libbpf_set_print(libbpf_print);
-	printf("TAP version 13\n1..%zu\n", n);
-	for (i = 0; i < n; i++) {
-		bool ok;
-
-		diag_f = open_memstream(&diag_buf, &diag_len);
-		if (!diag_f)
-			return 1;
-		ok = cases[i].fn();
-		fclose(diag_f);
-		printf("%sok %zu - trace: %s\n%s", ok ? "" : "not ", i + 1, cases[i].name, diag_buf);
-		free(diag_buf);
-		diag_buf = NULL;
-		if (!ok)
-			failures++;
-	}
-	return failures ? 1 : 0;
+	return tap_main(argc, argv, "trace", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -8,24 +8,7 @@
 #include <stdint.h>
 
 #include "../../lib/trace/bpf_collect.h"
-
-/* a case's diagnostics, printed after its ok / not ok line */
-void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* CHECK: a failed condition fails the case, with the line and the text */
-#define CHECK(c, ...) do {						\
-		if (!(c)) {						\
-			diag("%s:%d: check failed: %s", __FILE__, __LINE__, #c); \
-			diag(__VA_ARGS__);				\
-			ok = false;					\
-		}							\
-	} while (0)
-
-/* spans collected from the ring */
-struct spans {
-	struct trace_span *v;
-	size_t n, cap;
-};
+#include "tap.h"
 
 /* a collector whose spans go to @s; @tweak (may be NULL) edits its options */
 struct trace_bpf *open_tb(struct spans *s, void (*tweak)(struct trace_bpf_opts *));

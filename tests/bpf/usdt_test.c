@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,51 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bpf/libbpf.h>
-
 #include "../../lib/trace/usdt_collect.h"
-
-static int verbose;
-
-/* ---- a tiny TAP harness ------------------------------------------------ */
-
-static char *diag_buf;
-static size_t diag_len;
-static FILE *diag_f;
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* a case's diagnostics, printed after its ok / not ok line */
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", diag_f);
-	va_start(ap, fmt);
-	vfprintf(diag_f, fmt, ap);
-	va_end(ap);
-	fputc('\n', diag_f);
-}
-
-/* CHECK: a failed condition fails the case, with the line and the text */
-#define CHECK(c, ...) do {						\
-		if (!(c)) {						\
-			diag("%s:%d: check failed: %s", __FILE__, __LINE__, #c); \
-			diag(__VA_ARGS__);				\
-			ok = false;					\
-		}							\
-	} while (0)
-
-/* set around a call whose libbpf warning is the expected outcome */
-static bool libbpf_quiet;
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!verbose && (level != LIBBPF_WARN || libbpf_quiet))
-		return 0;
-	fputs("# libbpf: ", diag_f);
-	return vfprintf(diag_f, fmt, ap);
-}
+#include "tap.h"
 
 /* ---- the spans both sides agree on --------------------------------------- */
 
@@ -315,27 +271,6 @@ static void child_sema(struct child *ch, int64_t sema[2])
 
 /* ---- spans collected from the ring ------------------------------------- */
 
-struct spans {
-	struct trace_span *v;
-	size_t n, cap;
-};
-
-static void collect(const struct trace_span *sp, void *arg)
-{
-	struct spans *s = arg;
-
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		struct trace_span *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			abort();
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = *sp;
-}
-
 static int64_t attr(const struct trace_span *sp, const char *key)
 {
 	unsigned int i;
@@ -371,7 +306,7 @@ static struct trace_usdt_collector *open_tu(struct spans *s, uint32_t ring_bytes
 	trace_usdt_opts_default(&o);
 	if (ring_bytes)
 		o.ring_bytes = ring_bytes;
-	o.fn = collect;
+	o.fn = spans_collect;
 	o.arg = s;
 	err = trace_usdt_open(&tu, &o);
 	if (err) {
@@ -425,38 +360,90 @@ static bool check_batch(const struct spans *s, pid_t pid, uint64_t base, uint32_
 	return ok;
 }
 
+/* ---- what a case traces ------------------------------------------------ */
+
+/* a case's collector, the spans it hands out and the children it traces */
+struct rig {
+	struct spans s;
+	struct trace_usdt_collector *tu;	/* NULL: it could not be opened */
+	struct child a, b;
+	int id;					/* a's attachment, by rig_open() */
+};
+
+/*
+ * The collector, with a ring of @ring_bytes (0: the default), then
+ * @children forked (1: a, 2: a and b) and, if @attach, a attached by pid.
+ * False when the case failed: with r->tu NULL (said) it returns at once;
+ * else a fork or the attachment failed (said) and it goes on as it can.
+ */
+static bool rig_open(struct rig *r, uint32_t ring_bytes, unsigned int children, bool attach)
+{
+	bool ok = true;
+
+	memset(r, 0, sizeof(*r));
+	r->tu = open_tu(&r->s, ring_bytes);
+	if (!r->tu)
+		return false;
+	if (children)
+		CHECK(child_start(&r->a) && (children < 2 || child_start(&r->b)), "fork");
+	if (attach) {
+		r->id = trace_usdt_attach(r->tu, r->a.pid, NULL);
+		CHECK(r->id >= 0, "attach: %s", strerror(-r->id));
+	}
+	return ok;
+}
+
+/* The children stopped, the collector closed; returns @ok, the case's outcome. */
+static bool rig_close(struct rig *r, bool ok)
+{
+	child_stop(&r->a);
+	child_stop(&r->b);
+	trace_usdt_close(r->tu);
+	free(r->s.v);
+	return ok;
+}
+
+/*
+ * Child a records @n spans of batch @base (ring of @ring_cap; @t gets their
+ * times, @rep its reply, may be NULL), all of which arrive as recorded.
+ */
+static bool rig_batch(struct rig *r, uint32_t n, uint64_t base, uint32_t ring_cap,
+		      struct times *t, struct reply *rep)
+{
+	bool ok = true;
+
+	CHECK(child_spans_run(&r->a, n, base, ring_cap, false, t, rep), "child");
+	drain(r->tu);
+	return check_batch(&r->s, r->a.pid, base, n, t) && ok;
+}
+
 /* ---- cases ------------------------------------------------------------- */
 
 static bool t_probes_in_binary(void)
 {
-	struct spans s = { 0 };
-	struct trace_usdt_collector *tu = open_tu(&s, 0);
 	struct trace_usdt_stats st;
-	struct child a = { 0 };
-	bool ok = true;
+	struct rig r;
+	bool ok = rig_open(&r, 0, 1, false);
 	int id, id2;
 
-	if (!tu)
+	if (!r.tu)
 		return false;
-	CHECK(child_start(&a), "fork");
-	id = trace_usdt_attach(tu, a.pid, NULL);
-	CHECK(id >= 0, "attach to %d: %s", (int)a.pid, strerror(-id));
-	trace_usdt_stats(tu, &st);
+	id = trace_usdt_attach(r.tu, r.a.pid, NULL);
+	CHECK(id >= 0, "attach to %d: %s", (int)r.a.pid, strerror(-id));
+	trace_usdt_stats(r.tu, &st);
 	CHECK(st.attached == 1, "%u attached", st.attached);
-	CHECK(trace_usdt_attach(tu, 0, NULL) == -EINVAL, "pid 0");
-	CHECK(trace_usdt_attach(tu, -1, NULL) == -EINVAL, "every process, no binary");
+	CHECK(trace_usdt_attach(r.tu, 0, NULL) == -EINVAL, "pid 0");
+	CHECK(trace_usdt_attach(r.tu, -1, NULL) == -EINVAL, "every process, no binary");
 	/* a binary without the probes: libbpf finds no note */
 	libbpf_quiet = true;
-	id2 = trace_usdt_attach(tu, -1, "/bin/true");
+	id2 = trace_usdt_attach(r.tu, -1, "/bin/true");
 	libbpf_quiet = false;
 	CHECK(id2 == -ENOENT, "/bin/true has no sovereign probe: %d", id2);
-	CHECK(trace_usdt_detach(tu, id) == 0 && trace_usdt_detach(tu, id) == -ENOENT, "detach");
-	CHECK(trace_usdt_detach(tu, 99) == -ENOENT, "unknown id");
-	CHECK(trace_usdt_fd(tu) >= 0, "epoll fd");
-	child_stop(&a);
-	trace_usdt_close(tu);
-	free(s.v);
-	return ok;
+	CHECK(trace_usdt_detach(r.tu, id) == 0 && trace_usdt_detach(r.tu, id) == -ENOENT,
+	      "detach");
+	CHECK(trace_usdt_detach(r.tu, 99) == -ENOENT, "unknown id");
+	CHECK(trace_usdt_fd(r.tu) >= 0, "epoll fd");
+	return rig_close(&r, ok);
 }
 
 /* An attached process's spans, exactly; none from processes not attached. */
@@ -464,56 +451,45 @@ static bool t_attached_pid(void)
 {
 	enum { N = 200 };
 	struct times ta[N], tb[N];
-	struct spans s = { 0 };
-	struct trace_usdt_collector *tu = open_tu(&s, 0);
 	struct trace_usdt_stats st;
-	struct child a = { 0 }, b = { 0 };
 	struct reply ra, rb;
 	int64_t sa[2], sb[2];
 	struct trace_span sp;
-	bool ok = true;
-	int id;
+	struct rig r;
+	bool ok = rig_open(&r, 0, 2, true);
 
-	if (!tu)
+	if (!r.tu)
 		return false;
-	CHECK(child_start(&a) && child_start(&b), "fork");
-	id = trace_usdt_attach(tu, a.pid, NULL);
-	CHECK(id >= 0, "attach: %s", strerror(-id));
 	if (!ok)
-		goto out;
-	child_sema(&a, sa);
-	child_sema(&b, sb);
+		return rig_close(&r, ok);
+	child_sema(&r.a, sa);
+	child_sema(&r.b, sb);
 	CHECK(sa[0] == 1 && sa[1] == 1, "attached child's semaphores %" PRId64 " %" PRId64,
 	      sa[0], sa[1]);
 	CHECK(sb[0] == 0 && sb[1] == 0, "other child's semaphores %" PRId64 " %" PRId64,
 	      sb[0], sb[1]);
 	CHECK(sovereign_span_end_semaphore == 0, "this process's semaphore %u",
 	      sovereign_span_end_semaphore);
-	CHECK(child_spans_run(&a, N, 0x5a, 4096, false, ta, &ra), "child a");
-	CHECK(child_spans_run(&b, N, 0x5b, 4096, false, tb, &rb), "child b");
+	CHECK(child_spans_run(&r.a, N, 0x5a, 4096, false, ta, &ra), "child a");
+	CHECK(child_spans_run(&r.b, N, 0x5b, 4096, false, tb, &rb), "child b");
 	/* and this process, same binary, not attached */
 	trace_span_begin(&sp, NULL, "usdt.self", TRACE_KIND_INTERNAL);
 	trace_span_end(&sp);
-	drain(tu);
+	drain(r.tu);
 	CHECK(ra.recorded == N && rb.recorded == N, "recorded in process: %" PRIu64 ", %" PRIu64,
 	      ra.recorded, rb.recorded);
-	CHECK(s.n == N, "%zu spans arrived, want %u", s.n, N);
-	CHECK(count_pid(&s, b.pid) == 0 && count_pid(&s, getpid()) == 0,
-	      "%zu from the other child, %zu from this process", count_pid(&s, b.pid),
-	      count_pid(&s, getpid()));
-	ok = check_batch(&s, a.pid, 0x5a, N, ta) && ok;
-	trace_usdt_stats(tu, &st);
+	CHECK(r.s.n == N, "%zu spans arrived, want %u", r.s.n, N);
+	CHECK(count_pid(&r.s, r.b.pid) == 0 && count_pid(&r.s, getpid()) == 0,
+	      "%zu from the other child, %zu from this process", count_pid(&r.s, r.b.pid),
+	      count_pid(&r.s, getpid()));
+	ok = check_batch(&r.s, r.a.pid, 0x5a, N, ta) && ok;
+	trace_usdt_stats(r.tu, &st);
 	CHECK(st.events == N && st.drops == 0 && st.decoded == N && st.decode_errors == 0 &&
 	      st.name_faults == 0 && st.target_full == 0,
 	      "events %" PRIu64 " drops %" PRIu64 " decoded %" PRIu64 " errors %" PRIu64
 	      " name faults %" PRIu64, st.events, st.drops, st.decoded, st.decode_errors,
 	      st.name_faults);
-out:
-	child_stop(&a);
-	child_stop(&b);
-	trace_usdt_close(tu);
-	free(s.v);
-	return ok;
+	return rig_close(&r, ok);
 }
 
 /* No recorder in the process: the probe still fires, spans still timed. */
@@ -521,26 +497,15 @@ static bool t_no_recorder(void)
 {
 	enum { N = 50 };
 	struct times t[N];
-	struct spans s = { 0 };
-	struct trace_usdt_collector *tu = open_tu(&s, 0);
-	struct child a = { 0 };
-	struct reply r;
-	bool ok = true;
-	int id;
+	struct reply rep;
+	struct rig r;
+	bool ok = rig_open(&r, 0, 1, true);
 
-	if (!tu)
+	if (!r.tu)
 		return false;
-	CHECK(child_start(&a), "fork");
-	id = trace_usdt_attach(tu, a.pid, NULL);
-	CHECK(id >= 0, "attach: %s", strerror(-id));
-	CHECK(child_spans_run(&a, N, 0x6c, 0, false, t, &r), "child");
-	drain(tu);
-	CHECK(r.recorded == 0, "recorded %" PRIu64, r.recorded);
-	ok = check_batch(&s, a.pid, 0x6c, N, t) && ok;
-	child_stop(&a);
-	trace_usdt_close(tu);
-	free(s.v);
-	return ok;
+	ok = rig_batch(&r, N, 0x6c, 0, t, &rep) && ok;
+	CHECK(rep.recorded == 0, "recorded %" PRIu64, rep.recorded);
+	return rig_close(&r, ok);
 }
 
 /* Detached: nothing more arrives, the process's semaphore is 0 again. */
@@ -548,43 +513,30 @@ static bool t_detach(void)
 {
 	enum { N = 20 };
 	struct times t[N];
-	struct spans s = { 0 };
-	struct trace_usdt_collector *tu = open_tu(&s, 0);
 	struct trace_usdt_stats st;
-	struct child a = { 0 };
 	int64_t sema[2];
-	bool ok = true;
-	int id;
+	struct rig r;
+	bool ok = rig_open(&r, 0, 1, true);
 
-	if (!tu)
+	if (!r.tu)
 		return false;
-	CHECK(child_start(&a), "fork");
-	id = trace_usdt_attach(tu, a.pid, NULL);
-	CHECK(id >= 0, "attach: %s", strerror(-id));
-	CHECK(child_spans_run(&a, N, 0x7d, 64, false, t, NULL), "child");
-	drain(tu);
-	ok = check_batch(&s, a.pid, 0x7d, N, t) && ok;
-	CHECK(trace_usdt_detach(tu, id) == 0, "detach");
-	child_sema(&a, sema);
+	ok = rig_batch(&r, N, 0x7d, 64, t, NULL) && ok;
+	CHECK(trace_usdt_detach(r.tu, r.id) == 0, "detach");
+	child_sema(&r.a, sema);
 	CHECK(sema[0] == 0 && sema[1] == 0, "semaphores after detach %" PRId64 " %" PRId64,
 	      sema[0], sema[1]);
-	CHECK(child_spans_run(&a, N, 0x7e, 64, false, t, NULL), "child");
-	drain(tu);
-	trace_usdt_stats(tu, &st);
-	CHECK(s.n == N && st.events == N && st.attached == 0,
+	CHECK(child_spans_run(&r.a, N, 0x7e, 64, false, t, NULL), "child");
+	drain(r.tu);
+	trace_usdt_stats(r.tu, &st);
+	CHECK(r.s.n == N && st.events == N && st.attached == 0,
 	      "%zu spans, %" PRIu64 " events after detaching (want %u), %u attached",
-	      s.n, st.events, N, st.attached);
+	      r.s.n, st.events, N, st.attached);
 	/* and attached again */
-	id = trace_usdt_attach(tu, a.pid, NULL);
-	CHECK(id >= 0, "attach again: %s", strerror(-id));
-	s.n = 0;
-	CHECK(child_spans_run(&a, N, 0x7f, 64, false, t, NULL), "child");
-	drain(tu);
-	ok = check_batch(&s, a.pid, 0x7f, N, t) && ok;
-	child_stop(&a);
-	trace_usdt_close(tu);
-	free(s.v);
-	return ok;
+	r.id = trace_usdt_attach(r.tu, r.a.pid, NULL);
+	CHECK(r.id >= 0, "attach again: %s", strerror(-r.id));
+	r.s.n = 0;
+	ok = rig_batch(&r, N, 0x7f, 64, t, NULL) && ok;
+	return rig_close(&r, ok);
 }
 
 /* pid -1 and the binary: every process running it, this one included. */
@@ -592,49 +544,43 @@ static bool t_binary(void)
 {
 	enum { N = 30 };
 	struct times ta[N], tb[N];
-	struct spans s = { 0 };
-	struct trace_usdt_collector *tu = open_tu(&s, 0);
-	struct child a = { 0 }, b = { 0 };
 	struct trace_span sp;
 	char exe[4096];
 	int64_t sema[2];
 	ssize_t len;
-	bool ok = true;
+	struct rig r;
+	bool ok = rig_open(&r, 0, 2, false);
 	int id;
 
-	if (!tu)
+	if (!r.tu)
 		return false;
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	CHECK(len > 0, "readlink: %s", strerror(errno));
 	if (len <= 0)
 		goto out;
 	exe[len] = '\0';
-	CHECK(child_start(&a) && child_start(&b), "fork");
-	id = trace_usdt_attach(tu, -1, exe);
+	id = trace_usdt_attach(r.tu, -1, exe);
 	CHECK(id >= 0, "attach to %s: %s", exe, strerror(-id));
 	if (!ok)
 		goto out;
-	child_sema(&b, sema);
+	child_sema(&r.b, sema);
 	CHECK(sema[0] == 1 && sovereign_span_end_semaphore == 1,
 	      "semaphores: child %" PRId64 ", this process %u", sema[0],
 	      sovereign_span_end_semaphore);
-	CHECK(child_spans_run(&a, N, 0x8a, 64, false, ta, NULL), "child a");
-	CHECK(child_spans_run(&b, N, 0x8b, 64, false, tb, NULL), "child b");
+	CHECK(child_spans_run(&r.a, N, 0x8a, 64, false, ta, NULL), "child a");
+	CHECK(child_spans_run(&r.b, N, 0x8b, 64, false, tb, NULL), "child b");
 	trace_span_begin(&sp, NULL, "usdt.self", TRACE_KIND_SERVER);
 	trace_span_end(&sp);
-	drain(tu);
-	ok = check_batch(&s, a.pid, 0x8a, N, ta) && ok;
-	ok = check_batch(&s, b.pid, 0x8b, N, tb) && ok;
-	CHECK(count_pid(&s, getpid()) == 1, "%zu spans of this process", count_pid(&s, getpid()));
-	trace_usdt_detach(tu, id);
+	drain(r.tu);
+	ok = check_batch(&r.s, r.a.pid, 0x8a, N, ta) && ok;
+	ok = check_batch(&r.s, r.b.pid, 0x8b, N, tb) && ok;
+	CHECK(count_pid(&r.s, getpid()) == 1, "%zu spans of this process",
+	      count_pid(&r.s, getpid()));
+	trace_usdt_detach(r.tu, id);
 	CHECK(sovereign_span_end_semaphore == 0, "this process's semaphore after detach: %u",
 	      sovereign_span_end_semaphore);
 out:
-	child_stop(&a);
-	child_stop(&b);
-	trace_usdt_close(tu);
-	free(s.v);
-	return ok;
+	return rig_close(&r, ok);
 }
 
 /* A one-page ring not read while 2000 spans arrive: drops counted, none silent. */
@@ -642,63 +588,46 @@ static bool t_ring_full(void)
 {
 	enum { N = 2000 };
 	struct times t[10];
-	struct spans s = { 0 };
-	struct trace_usdt_collector *tu = open_tu(&s, (uint32_t)sysconf(_SC_PAGESIZE));
 	struct trace_usdt_stats st;
-	struct child a = { 0 };
-	bool ok = true;
-	int id;
+	struct rig r;
+	bool ok = rig_open(&r, (uint32_t)sysconf(_SC_PAGESIZE), 1, true);
 
-	if (!tu)
+	if (!r.tu)
 		return false;
-	CHECK(child_start(&a), "fork");
-	id = trace_usdt_attach(tu, a.pid, NULL);
-	CHECK(id >= 0, "attach: %s", strerror(-id));
-	CHECK(child_spans_run(&a, N, 0x9a, 4096, false, NULL, NULL), "child");
-	trace_usdt_stats(tu, &st);
+	CHECK(child_spans_run(&r.a, N, 0x9a, 4096, false, NULL, NULL), "child");
+	trace_usdt_stats(r.tu, &st);
 	CHECK(st.drops > 0 && st.events + st.drops == N,
 	      "events %" PRIu64 " + drops %" PRIu64 " != %u", st.events, st.drops, N);
-	drain(tu);
-	trace_usdt_stats(tu, &st);
-	CHECK(st.decoded == st.events && s.n == st.events && st.decode_errors == 0,
+	drain(r.tu);
+	trace_usdt_stats(r.tu, &st);
+	CHECK(st.decoded == st.events && r.s.n == st.events && st.decode_errors == 0,
 	      "decoded %" PRIu64 " of %" PRIu64 " events, %" PRIu64 " errors",
 	      st.decoded, st.events, st.decode_errors);
 	if (verbose)
 		diag("ring of %ld bytes: %" PRIu64 " events, %" PRIu64 " drops",
 		     sysconf(_SC_PAGESIZE), st.events, st.drops);
 	/* the ring works again once read */
-	s.n = 0;
-	CHECK(child_spans_run(&a, 10, 0x9b, 64, false, t, NULL), "child");
-	drain(tu);
-	ok = check_batch(&s, a.pid, 0x9b, 10, t) && ok;
-	child_stop(&a);
-	trace_usdt_close(tu);
-	free(s.v);
-	return ok;
+	r.s.n = 0;
+	ok = rig_batch(&r, 10, 0x9b, 64, t, NULL) && ok;
+	return rig_close(&r, ok);
 }
 
 /* sovereign:span_drop: the process's own refusals, by reason. */
 static bool t_target_drops(void)
 {
-	struct spans s = { 0 };
-	struct trace_usdt_collector *tu = open_tu(&s, 0);
 	struct trace_usdt_stats st;
-	struct child a = { 0 };
 	struct reply r1, r2;
-	bool ok = true;
-	int id;
+	struct rig r;
+	bool ok = rig_open(&r, 0, 1, true);
 
-	if (!tu)
+	if (!r.tu)
 		return false;
-	CHECK(child_start(&a), "fork");
-	id = trace_usdt_attach(tu, a.pid, NULL);
-	CHECK(id >= 0, "attach: %s", strerror(-id));
 	/* a ring of 4, never drained in the process: 16 of 20 refused */
-	CHECK(child_spans_run(&a, 20, 0xaa, 4, false, NULL, &r1), "child");
+	CHECK(child_spans_run(&r.a, 20, 0xaa, 4, false, NULL, &r1), "child");
 	/* sampled spans only: the even ones are not sampled (spec_of) */
-	CHECK(child_spans_run(&a, 20, 0xab, 64, true, NULL, &r2), "child");
-	drain(tu);
-	trace_usdt_stats(tu, &st);
+	CHECK(child_spans_run(&r.a, 20, 0xab, 64, true, NULL, &r2), "child");
+	drain(r.tu);
+	trace_usdt_stats(r.tu, &st);
 	CHECK(r1.dropped_full == 16 && r2.dropped_unsampled == 10,
 	      "in process: full %" PRIu64 ", unsampled %" PRIu64, r1.dropped_full,
 	      r2.dropped_unsampled);
@@ -706,11 +635,8 @@ static bool t_target_drops(void)
 	      st.target_noring == 0, "span_drop: full %" PRIu64 " unsampled %" PRIu64
 	      " other %" PRIu64, st.target_full, st.target_unsampled, st.target_noring);
 	/* span_end fires for every span, recorded or not */
-	CHECK(s.n == 40 && st.events == 40, "%zu spans, %" PRIu64 " events", s.n, st.events);
-	child_stop(&a);
-	trace_usdt_close(tu);
-	free(s.v);
-	return ok;
+	CHECK(r.s.n == 40 && st.events == 40, "%zu spans, %" PRIu64 " events", r.s.n, st.events);
+	return rig_close(&r, ok);
 }
 
 static void fill_event(struct trace_usdt_event *ev)
@@ -739,53 +665,52 @@ static bool t_decode(void)
 	} big;
 	struct trace_usdt_event ev;
 	struct trace_usdt_stats st;
-	struct spans s = { 0 };
-	struct trace_usdt_collector *tu = open_tu(&s, 0);
-	bool ok = true;
+	struct rig r;
+	bool ok = rig_open(&r, 0, 0, false);
 
-	if (!tu)
+	if (!r.tu)
 		return false;
 	fill_event(&ev);
-	CHECK(trace_usdt_feed(tu, NULL, 0) == TRACE_USDT_DEC_SHORT, "NULL");
-	CHECK(trace_usdt_feed(tu, &ev, sizeof(ev) - 1) == TRACE_USDT_DEC_SHORT, "cut");
+	CHECK(trace_usdt_feed(r.tu, NULL, 0) == TRACE_USDT_DEC_SHORT, "NULL");
+	CHECK(trace_usdt_feed(r.tu, &ev, sizeof(ev) - 1) == TRACE_USDT_DEC_SHORT, "cut");
 	ev.size = 40;
-	CHECK(trace_usdt_feed(tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_SIZE, "size 40");
+	CHECK(trace_usdt_feed(r.tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_SIZE, "size 40");
 	ev.size = sizeof(ev) + 8;
-	CHECK(trace_usdt_feed(tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_SHORT, "size > len");
+	CHECK(trace_usdt_feed(r.tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_SHORT, "size > len");
 	fill_event(&ev);
 	ev.trace_id_hi = ev.trace_id_lo = 0;
-	CHECK(trace_usdt_feed(tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_INVALID, "zero trace id");
+	CHECK(trace_usdt_feed(r.tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_INVALID, "zero trace id");
 	fill_event(&ev);
 	ev.span_id = 0;
-	CHECK(trace_usdt_feed(tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_INVALID, "zero span id");
+	CHECK(trace_usdt_feed(r.tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_INVALID, "zero span id");
 	fill_event(&ev);
 	ev.end_ns = ev.start_ns - 1;
-	CHECK(trace_usdt_feed(tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_INVALID, "end before start");
+	CHECK(trace_usdt_feed(r.tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_INVALID, "end before start");
 	fill_event(&ev);
 	ev.info = TRACE_USDT_INFO(0, 6, 0);
-	CHECK(trace_usdt_feed(tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_INVALID, "kind 6");
+	CHECK(trace_usdt_feed(r.tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_INVALID, "kind 6");
 	fill_event(&ev);
 	ev.info = TRACE_USDT_INFO(0, 0, 3);
-	CHECK(trace_usdt_feed(tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_INVALID, "status 3");
-	CHECK(s.n == 0, "%zu spans handed out from bad records", s.n);
+	CHECK(trace_usdt_feed(r.tu, &ev, sizeof(ev)) == TRACE_USDT_DEC_INVALID, "status 3");
+	CHECK(r.s.n == 0, "%zu spans handed out from bad records", r.s.n);
 
 	fill_event(&ev);
-	CHECK(trace_usdt_feed(tu, &ev, sizeof(ev)) == 0, "good record refused");
+	CHECK(trace_usdt_feed(r.tu, &ev, sizeof(ev)) == 0, "good record refused");
 	/* a name without its NUL and a length that lies: cut at the record */
 	fill_event(&ev);
 	memset(ev.name, 'x', sizeof(ev.name));
 	ev.name_len = 9999;
-	CHECK(trace_usdt_feed(tu, &ev, sizeof(ev)) == 0, "unterminated name refused");
+	CHECK(trace_usdt_feed(r.tu, &ev, sizeof(ev)) == 0, "unterminated name refused");
 	fill_event(&ev);
 	ev.name_len = 0;
-	CHECK(trace_usdt_feed(tu, &ev, sizeof(ev)) == 0, "unreadable name refused");
+	CHECK(trace_usdt_feed(r.tu, &ev, sizeof(ev)) == 0, "unreadable name refused");
 	memset(&big, 0xab, sizeof(big));
 	fill_event(&big.ev);
 	big.ev.size = sizeof(big);
-	CHECK(trace_usdt_feed(tu, &big, sizeof(big)) == 0, "longer record refused");
-	CHECK(s.n == 4, "%zu spans", s.n);
-	if (s.n == 4) {
-		const struct trace_span *sp = &s.v[0];
+	CHECK(trace_usdt_feed(r.tu, &big, sizeof(big)) == 0, "longer record refused");
+	CHECK(r.s.n == 4, "%zu spans", r.s.n);
+	if (r.s.n == 4) {
+		const struct trace_span *sp = &r.s.v[0];
 
 		CHECK(!strcmp(sp->name, "ctl.status") && sp->name == trace_intern("ctl.status"),
 		      "name %s (interned)", sp->name);
@@ -796,68 +721,57 @@ static bool t_decode(void)
 		CHECK(sp->kind == TRACE_KIND_SERVER && sp->status == TRACE_STATUS_ERROR &&
 		      sp->flags == TRACE_FLAG_SAMPLED && !sp->status_msg, "kind, status, flags");
 		CHECK(attr(sp, "process.pid") == 1230 && attr(sp, "thread.id") == 1234, "attrs");
-		CHECK(strlen(s.v[1].name) == TRACE_USDT_NAME_LEN - 1, "cut name of %zu bytes",
-		      strlen(s.v[1].name));
-		CHECK(!strcmp(s.v[2].name, "(unreadable)"), "name %s", s.v[2].name);
+		CHECK(strlen(r.s.v[1].name) == TRACE_USDT_NAME_LEN - 1, "cut name of %zu bytes",
+		      strlen(r.s.v[1].name));
+		CHECK(!strcmp(r.s.v[2].name, "(unreadable)"), "name %s", r.s.v[2].name);
 	}
-	trace_usdt_stats(tu, &st);
+	trace_usdt_stats(r.tu, &st);
 	CHECK(st.err_short == 3 && st.err_size == 1 && st.err_invalid == 5 &&
 	      st.decode_errors == 9 && st.decoded == 4,
 	      "short %" PRIu64 " size %" PRIu64 " invalid %" PRIu64 " errors %" PRIu64
 	      " decoded %" PRIu64, st.err_short, st.err_size, st.err_invalid,
 	      st.decode_errors, st.decoded);
-	trace_usdt_close(tu);
-	free(s.v);
-	return ok;
+	return rig_close(&r, ok);
 }
 
 /* What a span costs in the process, with nobody attached and with us attached. */
 static bool t_cost(void)
 {
 	enum { N = 20000 };
-	struct spans s = { 0 };
-	/* room for a round (144 bytes a record): the ring is read between rounds only */
-	struct trace_usdt_collector *tu = open_tu(&s, 4u << 20);
 	struct trace_usdt_stats st;
-	struct child a = { 0 };
-	struct reply r;
+	struct reply rep;
 	double idle = 1e18, traced = 1e18;
-	bool ok = true;
+	struct rig r;
+	/* room for a round (144 bytes a record): the ring is read between rounds only */
+	bool ok = rig_open(&r, 4u << 20, 1, false);
 	int round, id;
 
-	if (!tu)
+	if (!r.tu)
 		return false;
-	CHECK(child_start(&a), "fork");
 	for (round = 0; round < 3 && ok; round++) {
-		CHECK(child_spans_run(&a, N, 0xc0, 1u << 15, false, NULL, &r), "child");
-		if ((double)r.elapsed_ns / N < idle)
-			idle = (double)r.elapsed_ns / N;
+		CHECK(child_spans_run(&r.a, N, 0xc0, 1u << 15, false, NULL, &rep), "child");
+		if ((double)rep.elapsed_ns / N < idle)
+			idle = (double)rep.elapsed_ns / N;
 	}
-	id = trace_usdt_attach(tu, a.pid, NULL);
+	id = trace_usdt_attach(r.tu, r.a.pid, NULL);
 	CHECK(id >= 0, "attach: %s", strerror(-id));
 	for (round = 0; round < 3 && ok; round++) {
-		CHECK(child_spans_run(&a, N, 0xc1, 1u << 15, false, NULL, &r), "child");
-		if ((double)r.elapsed_ns / N < traced)
-			traced = (double)r.elapsed_ns / N;
-		drain(tu);
+		CHECK(child_spans_run(&r.a, N, 0xc1, 1u << 15, false, NULL, &rep), "child");
+		if ((double)rep.elapsed_ns / N < traced)
+			traced = (double)rep.elapsed_ns / N;
+		drain(r.tu);
 	}
-	trace_usdt_stats(tu, &st);
+	trace_usdt_stats(r.tu, &st);
 	diag("ns per span in the traced process (begin, status, end into its ring; best of 3 x %d): "
 	     "%.0f not attached, %.0f attached (+%.0f: uprobe, program, ring)", N, idle, traced,
 	     traced - idle);
 	CHECK(st.events == 3 * N && st.drops == 0, "events %" PRIu64 " drops %" PRIu64,
 	      st.events, st.drops);
 	CHECK(idle > 0 && traced > 0, "idle %.1f traced %.1f", idle, traced);
-	child_stop(&a);
-	trace_usdt_close(tu);
-	free(s.v);
-	return ok;
+	return rig_close(&r, ok);
 }
 
-static const struct {
-	const char *name;
-	bool (*fn)(void);
-} cases[] = {
+static const struct tap_case cases[] = {
 	{ "attach by pid and detach; argument checks", t_probes_in_binary },
 	{ "an attached process's spans arrive exactly; others' never", t_attached_pid },
 	{ "no recorder in the process: spans still observed and timed", t_no_recorder },
@@ -871,33 +785,6 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	size_t i, n = sizeof(cases) / sizeof(cases[0]);
-	int opt, failures = 0;
-
-	while ((opt = getopt(argc, argv, "v")) != -1) {
-		if (opt != 'v') {
-			fprintf(stderr, "usage: %s [-v]\n", argv[0]);
-			return 2;
-		}
-		verbose++;
-	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	libbpf_set_print(libbpf_print);
-	printf("TAP version 13\n1..%zu\n", n);
-	for (i = 0; i < n; i++) {
-		bool ok;
-
-		diag_f = open_memstream(&diag_buf, &diag_len);
-		if (!diag_f)
-			return 1;
-		ok = cases[i].fn();
-		fclose(diag_f);
-		printf("%sok %zu - usdt: %s\n%s", ok ? "" : "not ", i + 1, cases[i].name, diag_buf);
-		free(diag_buf);
-		diag_buf = NULL;
-		if (!ok)
-			failures++;
-	}
-	return failures ? 1 : 0;
+	return tap_main(argc, argv, "usdt", cases, sizeof(cases) / sizeof(cases[0]));
 }
