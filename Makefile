@@ -86,6 +86,7 @@ include mk/bench.mk
 include mk/tc.mk
 include mk/prof.mk
 include mk/trace.mk
+include mk/netio.mk
 
 userspace: $(SOVCTL) $(SOVEREIGND) $(Q_SOV)
 

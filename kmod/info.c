@@ -5,6 +5,7 @@
 #include <linux/utsname.h>
 
 #include "sovereign.h"
+#include "netio/netio.h"
 #include "prof/prof.h"
 #include "sched/sched.h"
 #include "zpage/zpage.h"
@@ -21,7 +22,12 @@ const struct sov_subsys_desc sov_subsystems[__SOV_SUBSYS_CNT] = {
 #else
 	[SOV_SUBSYS_PROFILE]		= { .name = "profile" },
 #endif
+#if SOV_HAVE_NETIO
+	[SOV_SUBSYS_NETIO]		= { .name = "netio",
+					    .init = sov_netio_init, .exit = sov_netio_exit },
+#else
 	[SOV_SUBSYS_NETIO]		= { .name = "netio" },
+#endif
 };
 
 /*

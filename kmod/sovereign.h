@@ -61,6 +61,8 @@ int sov_info_fill(struct sk_buff *skb, const struct sov_subsys_desc *tbl,
 
 /* The profiler is built where perf events and tracepoints exist (not UML). */
 #define SOV_HAVE_PROF	(IS_ENABLED(CONFIG_PERF_EVENTS) && IS_ENABLED(CONFIG_TRACEPOINTS))
+/* netio (the sovnet pair) needs AF_XDP sockets (not in UML, where KUnit runs). */
+#define SOV_HAVE_NETIO	IS_ENABLED(CONFIG_XDP_SOCKETS)
 
 /* netlink.c */
 extern struct genl_family sov_genl_family;

@@ -14,6 +14,7 @@ ver=$(sed -n 's/^#define SOV_VERSION "\(.*\)"/\1/p' "$SOV_ROOT/kmod/version.h")
 check_contains "$out" "version $ver" "module show"
 check_contains "$out" "kernel $(uname -r)" "module show"
 check_contains "$out" "memcompress" "module show (subsystems)"
+check_contains "$out" "netio (enabled)" "module show (netio is built in)"
 
 json=$("$SOVCTL" -j module show) || ksft_fail "sovctl -j module show failed"
 echo "$json" | /usr/bin/python3 -c '

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mk/netio.mk - what the netio selftest (tests/selftests/netio_pair.sh) runs
+# in the VM, built on the host. Included by the top-level Makefile after the
+# other fragments; paths are relative to the repository root.
+#
+#   $(BUILD)/lib/ip/link_sovnet.so   ip's plugin for `type sovnet peer name X`
+#                                    (ip finds it through IP_LIB_DIR)
+#   $(BUILD)/tests/netio/xsk_probe    AF_XDP bind/exact/bench on libxdp's xsk API
+
+NETIO_IP_PLUGIN := $(BUILD)/lib/ip/link_sovnet.so
+NETIO_WORK_DIR := $(BUILD)/tests/netio
+NETIO_WORK := $(NETIO_WORK_DIR)/xsk_probe
+NETIO_XDP_CFLAGS := $(shell pkg-config --cflags libxdp 2>/dev/null)
+NETIO_XDP_LIBS := $(shell pkg-config --libs libxdp 2>/dev/null) -lbpf -lpthread
+
+.PHONY: netio-work
+netio-work: $(NETIO_IP_PLUGIN) $(NETIO_WORK)
+
+# undefined symbols are ip's (veth_link_util) or libc's: resolved when ip loads it
+$(NETIO_IP_PLUGIN): tools/ip/link_sovnet.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -g $(WARN) -fPIC -shared -o $@ $<
+
+$(NETIO_WORK_DIR)/xsk_probe: tests/selftests/netio_work/xsk_probe.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Werror $(NETIO_XDP_CFLAGS) -o $@ $< \
+		$(NETIO_XDP_LIBS)
+
+# the VM runs them: every verb that boots it with the selftests
+check check-vm: netio-work
