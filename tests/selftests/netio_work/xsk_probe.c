@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xsk_probe: AF_XDP probe for the netio selftest (libxdp xsk API), from
- * tests/netio-proof/xskpoc.c.
+ * xsk_probe: AF_XDP probe for the netio selftest (libxdp xsk API); it was
+ * the zero-copy proof's tool (Documentation/netio.rst).
  *   xsk_probe bind  DEV zc|copy                       try a bind, report errno
  *   xsk_probe exact TXDEV RXDEV N txmode rxmode       send N frames, check byte-exact receipt
  *   xsk_probe bench TXDEV RXDEV SECS txmode rxmode SIZE   txonly on TXDEV, rxdrop on RXDEV
