@@ -267,6 +267,21 @@ static void *rx_thread(void *arg)
 	return NULL;
 }
 
+/* exact and bench: argv[2] TX device, [3] RX device, [5] and [6] their modes; RX first */
+static int open_pair(struct sock *a, struct sock *b, char **argv)
+{
+	int err = sock_open(b, argv[3], mode_zc(argv[6]));
+
+	if (err) {
+		printf("rx bind %s: %s\n", argv[3], strerror(-err));
+		return err;
+	}
+	err = sock_open(a, argv[2], mode_zc(argv[5]));
+	if (err)
+		printf("tx bind %s: %s\n", argv[2], strerror(-err));
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
@@ -293,16 +308,8 @@ int main(int argc, char **argv)
 		struct rxstat st = {0};
 		double t0, deadline;
 
-		err = sock_open(&b, argv[3], mode_zc(argv[6]));
-		if (err) {
-			printf("rx bind %s: %s\n", argv[3], strerror(-err));
+		if (open_pair(&a, &b, argv))
 			return 1;
-		}
-		err = sock_open(&a, argv[2], mode_zc(argv[5]));
-		if (err) {
-			printf("tx bind %s: %s\n", argv[2], strerror(-err));
-			return 1;
-		}
 		t0 = now();
 		deadline = t0 + 20;
 		while (st.got + st.bad < n && now() < deadline) {
@@ -330,16 +337,8 @@ int main(int argc, char **argv)
 		double secs = atof(argv[4]), t0, t1;
 		pthread_t tt, rt;
 
-		err = sock_open(&b, argv[3], mode_zc(argv[6]));
-		if (err) {
-			printf("rx bind %s: %s\n", argv[3], strerror(-err));
+		if (open_pair(&a, &b, argv))
 			return 1;
-		}
-		err = sock_open(&a, argv[2], mode_zc(argv[5]));
-		if (err) {
-			printf("tx bind %s: %s\n", argv[2], strerror(-err));
-			return 1;
-		}
 		t0 = now();
 		pthread_create(&rt, NULL, rx_thread, &rb);
 		pthread_create(&tt, NULL, tx_thread, &tb);
