@@ -43,7 +43,36 @@ struct conn {
 	char *buf;
 };
 
+#define MAX_EXTRA	16	/* daemon arguments of one setting */
+#define MAX_SETTINGS	4	/* -S */
+
 extern char value[VALUE_LEN];		/* every write's value */
+extern char work[200];			/* -w */
+extern double secs, warmup;		/* -t, -u */
+extern int rounds;			/* -R */
+extern const char *status_cmd;		/* -X */
+extern char *set_args[MAX_SETTINGS][MAX_EXTRA];
+extern unsigned int n_set_args[MAX_SETTINGS], n_settings;
+extern const char *set_text[MAX_SETTINGS];
+
+struct tput {
+	double rate, p50_ms, p99_ms;
+	uint64_t errors;
+	double cpu_s, self_cpu_s;	/* the nodes' and the clients' CPU time while measured */
+};
+
+/* raft_bench.c, for raft_bench_settings.c */
+void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cmp_double(const void *a, const void *b);
+double pct(const double *v, size_t n, double p);
+void cluster_init(struct cluster *c, enum kind kind, const char *name, unsigned int slot);
+void start_node(struct cluster *c, unsigned int i);
+void cluster_wait(struct cluster *c);
+void kill_all(struct cluster *c);
+struct tput throughput(struct cluster *c, unsigned int nclients);
+
+/* raft_bench_settings.c: -S, settings side by side */
+void run_settings(unsigned int nclients);
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* raft_bench_conn.c */

@@ -126,15 +126,15 @@ bench-raft: $(RAFT_BENCH) $(SOVEREIGND)
 	$(RAFT_BENCH) -d $(SOVEREIGND) -w $(BUILD)/bench-raft $(RAFT_BENCH_FLAGS)
 
 # no BPF here: an explicit rule, so the skeletons of the pattern above are not needed
-$(BUILD)/bench/raft_bench.o $(BUILD)/bench/raft_bench_conn.o: $(BUILD)/bench/%.o: bench/%.c
+$(BUILD)/bench/raft_bench.o $(BUILD)/bench/raft_bench_conn.o $(BUILD)/bench/raft_bench_settings.o: $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
 
-$(RAFT_BENCH): $(BUILD)/bench/raft_bench.o $(BUILD)/bench/raft_bench_conn.o
+$(RAFT_BENCH): $(BUILD)/bench/raft_bench.o $(BUILD)/bench/raft_bench_conn.o $(BUILD)/bench/raft_bench_settings.o
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $^ -lmnl -lpthread
 
--include $(BUILD)/bench/raft_bench.d $(BUILD)/bench/raft_bench_conn.d
+-include $(BUILD)/bench/raft_bench.d $(BUILD)/bench/raft_bench_conn.d $(BUILD)/bench/raft_bench_settings.d
 
 # ---- bench-memcompress: in the VM, the module against zram --------------------------
 
