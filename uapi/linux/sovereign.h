@@ -145,6 +145,13 @@
  *	or of all: a fixed probability or an adaptive target rate
  * @SOV_CMD_TRACE_EXPORT: daemon socket: write the kept traces to a file
  *	or an OTLP/HTTP collector
+ * @SOV_CMD_NETIO_GET: a sovnet end (IFINDEX or IFNAME) or, as a dump, every
+ *	end in the caller's namespace: SOV_A_NETIO_* (sovereign_netio.h).
+ * @SOV_CMD_NETIO_SET: an end and what to change: RATE, PRIOMAP, CLASS and
+ *	QUEUE nests, RESET; at least one. Needs CAP_NET_ADMIN.
+ * @SOV_CMD_NETIO_STATS_GET: an end's counters: device, per queue, per class,
+ *	flow table use.
+ * @SOV_CMD_NETIO_FLOW_GET: dump of an end's flow table entries in use.
  */
 enum sov_cmd {
 	SOV_CMD_UNSPEC,
@@ -193,6 +200,10 @@ enum sov_cmd {
 	SOV_CMD_TRACE_LATENCY_GET,
 	SOV_CMD_TRACE_SAMPLE_SET,
 	SOV_CMD_TRACE_EXPORT,
+	SOV_CMD_NETIO_GET,
+	SOV_CMD_NETIO_SET,
+	SOV_CMD_NETIO_STATS_GET,
+	SOV_CMD_NETIO_FLOW_GET,
 
 	__SOV_CMD_MAX,
 	SOV_CMD_MAX = __SOV_CMD_MAX - 1
@@ -1082,5 +1093,6 @@ enum sov_a_mc_policy {
 /* The profiler's and tracing's attributes live in headers of their own. */
 #include "sovereign_prof.h"
 #include "sovereign_trace.h"
+#include "sovereign_netio.h"
 
 #endif /* _UAPI_LINUX_SOVEREIGN_H */
