@@ -59,7 +59,7 @@ enum {
  * @SOV_A_NETIO_FLOW: nest, FLOW_GET reply (dump, one per message): enum
  *	sov_a_netio_flow
  * @SOV_A_NETIO_FLOWS_USED: u32, STATS_GET reply: flow entries in use
- * @SOV_A_NETIO_FLOW_COLLISIONS: u64, STATS_GET reply: frames counted in
+ * @SOV_A_NETIO_COLLISIONS: u64, STATS_GET reply: frames counted in
  *	an entry that another flow holds
  * @SOV_A_NETIO_CARRIER: u8, reply: 1 while both ends are up
  * @SOV_A_NETIO_XDP_PROG_ID: u32, reply: the native XDP program, if any
@@ -82,7 +82,7 @@ enum sov_a_netio {
 	SOV_A_NETIO_RESET,
 	SOV_A_NETIO_FLOW,
 	SOV_A_NETIO_FLOWS_USED,
-	SOV_A_NETIO_FLOW_COLLISIONS,
+	SOV_A_NETIO_COLLISIONS,
 	SOV_A_NETIO_CARRIER,
 	SOV_A_NETIO_XDP_PROG_ID,
 	SOV_A_NETIO_TX_INVALID,
