@@ -15,23 +15,66 @@
 
 static struct rtnl_link_ops sovnet_link_ops;
 
+/* Queue pairs: as many TX as RX queues, 1..SOV_NETIO_QUEUES_MAX. */
+static int sovnet_validate_queues(struct nlattr *tb[],
+				  struct netlink_ext_ack *extack)
+{
+	struct nlattr *tx = tb[IFLA_NUM_TX_QUEUES], *rx = tb[IFLA_NUM_RX_QUEUES];
+
+	if (tx && nla_get_u32(tx) > SOV_NETIO_QUEUES_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, tx, "sovnet: numtxqueues must be 1 to 8");
+		return -EINVAL;
+	}
+	if (rx && nla_get_u32(rx) > SOV_NETIO_QUEUES_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, rx, "sovnet: numrxqueues must be 1 to 8");
+		return -EINVAL;
+	}
+	if ((tx ? nla_get_u32(tx) : 1) != (rx ? nla_get_u32(rx) : 1)) {
+		NL_SET_ERR_MSG_ATTR(extack, tx ? tx : rx,
+				    "sovnet: numtxqueues and numrxqueues must be equal (queue pairs)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int sovnet_validate(struct nlattr *tb[], struct nlattr *data[],
 			   struct netlink_ext_ack *extack)
 {
 	if (tb[IFLA_ADDRESS]) {
 		if (nla_len(tb[IFLA_ADDRESS]) != ETH_ALEN) {
-			NL_SET_ERR_MSG(extack, "sovnet: bad address length");
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_ADDRESS],
+					    "sovnet: address must be 6 bytes");
 			return -EINVAL;
 		}
 		if (!is_valid_ether_addr(nla_data(tb[IFLA_ADDRESS]))) {
-			NL_SET_ERR_MSG(extack, "sovnet: invalid address");
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_ADDRESS],
+					    "sovnet: address must be a unicast, non-zero MAC");
 			return -EADDRNOTAVAIL;
 		}
 	}
-	if ((tb[IFLA_NUM_TX_QUEUES] && nla_get_u32(tb[IFLA_NUM_TX_QUEUES]) != 1) ||
-	    (tb[IFLA_NUM_RX_QUEUES] && nla_get_u32(tb[IFLA_NUM_RX_QUEUES]) != 1)) {
-		NL_SET_ERR_MSG(extack, "sovnet: one queue pair per end (for now)");
-		return -EOPNOTSUPP;
+	return sovnet_validate_queues(tb, extack);
+}
+
+/*
+ * The peer takes the device's queue counts unless it names its own, which
+ * must then be the same (queue q of one end delivers to queue q of the other).
+ */
+static int sovnet_peer_queues(struct net_device *dev, struct nlattr *ptb[],
+			      struct nlattr *tb[],
+			      struct netlink_ext_ack *extack)
+{
+	struct nlattr *a = ptb[IFLA_NUM_TX_QUEUES] ? ptb[IFLA_NUM_TX_QUEUES] :
+			   ptb[IFLA_NUM_RX_QUEUES];
+
+	if (!a) {
+		ptb[IFLA_NUM_TX_QUEUES] = tb[IFLA_NUM_TX_QUEUES];
+		ptb[IFLA_NUM_RX_QUEUES] = tb[IFLA_NUM_RX_QUEUES];
+		return 0;
+	}
+	if (nla_get_u32(a) != dev->num_tx_queues) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "sovnet: the peer must have as many queue pairs as the device");
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -55,6 +98,9 @@ static int sovnet_newlink(struct net *src_net, struct net_device *dev,
 		if (err < 0)
 			return err;
 		err = sovnet_validate(peer_tb, NULL, extack);
+		if (err < 0)
+			return err;
+		err = sovnet_peer_queues(dev, peer_tb, tb, extack);
 		if (err < 0)
 			return err;
 		ptb = peer_tb;

@@ -3,8 +3,10 @@
  * Native XDP on a sovnet end: every frame delivered to an end with a program
  * runs it on an xdp_buff, in the end's XSK buffer when a pool is bound (its
  * rxq is MEM_TYPE_XSK_BUFF_POOL, so a redirect into the socket is zero-copy),
- * else in a page (MEM_TYPE_PAGE_SHARED). XDP_TX sends a copy back to the
- * peer; ndo_xdp_xmit makes an end a redirect target (copied, off the ZC path).
+ * else in a page (MEM_TYPE_PAGE_SHARED); each queue has its own rxqs, pool
+ * and lock. XDP_TX sends a copy back to the peer's queue of the same index;
+ * ndo_xdp_xmit makes an end a redirect target (copied, off the ZC path, onto
+ * the peer's queue of the current CPU).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,22 +20,31 @@
 #define SOVNET_PAGE_FRAME_MAX	(PAGE_SIZE - XDP_PACKET_HEADROOM - \
 				 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
 
+/* XDP_TX: @xdp, received on @q, goes back to the peer's queue of @q's index. */
+bool sovnet_tx_xdp_buff(struct sovnet_queue *q, struct xdp_buff *xdp)
+{
+	struct net_device *peer = rcu_dereference(q->priv->peer);
+	u32 len = xdp->data_end - xdp->data;
+
+	if (!peer || !sovnet_queue_copy(sovnet_rxq(peer, q->qid), xdp->data, len))
+		return false;
+	sovnet_qadd(q, SOVNET_QS_TX_PKTS, 1);
+	sovnet_qadd(q, SOVNET_QS_TX_BYTES, len);
+	return true;
+}
+
 /* What an action other than XDP_REDIRECT did with @xdp: true if delivered. */
-static bool sovnet_xdp_act(struct net_device *dev, struct bpf_prog *prog,
+static bool sovnet_xdp_act(struct sovnet_queue *q, struct bpf_prog *prog,
 			   struct xdp_buff *xdp, u32 act)
 {
-	struct net_device *peer;
-
 	switch (act) {
 	case XDP_PASS:
-		sovnet_rx_skb(dev, xdp->data, xdp->data_end - xdp->data);
+		sovnet_rx_skb(q, xdp->data, xdp->data_end - xdp->data);
 		return true;
 	case XDP_TX:
-		peer = rcu_dereference(sovnet_priv(dev)->peer);
-		return peer && sovnet_queue_copy(peer, xdp->data,
-						 xdp->data_end - xdp->data);
+		return sovnet_tx_xdp_buff(q, xdp);
 	default:
-		bpf_warn_invalid_xdp_action(dev, prog, act);
+		bpf_warn_invalid_xdp_action(q->priv->dev, prog, act);
 		fallthrough;
 	case XDP_ABORTED:
 	case XDP_DROP:
@@ -42,21 +53,21 @@ static bool sovnet_xdp_act(struct net_device *dev, struct bpf_prog *prog,
 }
 
 /*
- * Deliver one frame into @dev: @dev's rx_lock held, BH off, RCU read side.
- * Returns false only when @dev's XSK fill ring is empty (the caller retries).
+ * Deliver one frame into queue @q: its rx_lock held, BH off, RCU read side.
+ * Returns false only when @q's XSK fill ring is empty (the frame is lost).
  */
-bool sovnet_deliver(struct net_device *dev, const void *data, u32 len)
+bool sovnet_deliver(struct sovnet_queue *q, const void *data, u32 len)
 {
-	struct sovnet_priv *p = sovnet_priv(dev);
-	struct bpf_prog *prog = rcu_dereference(p->xdp_prog);
-	struct xsk_buff_pool *pool = READ_ONCE(p->pool);
+	struct net_device *dev = q->priv->dev;
+	struct bpf_prog *prog = rcu_dereference(q->priv->xdp_prog);
+	struct xsk_buff_pool *pool = READ_ONCE(q->pool);
 	struct xdp_buff *xdp, xdpb;
 	struct page *page = NULL;
 	bool ok;
 	u32 act;
 
 	if (!prog) {
-		sovnet_rx_skb(dev, data, len);
+		sovnet_rx_skb(q, data, len);
 		goto counted;
 	}
 	if (pool) {
@@ -64,7 +75,7 @@ bool sovnet_deliver(struct net_device *dev, const void *data, u32 len)
 			goto drop;
 		xdp = xsk_buff_alloc(pool);
 		if (!xdp) {
-			atomic64_inc(&p->xsk_rx_nobuf);
+			sovnet_qadd(q, SOVNET_QS_RX_NOBUF, 1);
 			if (xsk_uses_need_wakeup(pool))
 				xsk_set_rx_need_wakeup(pool);
 			return false;
@@ -81,7 +92,7 @@ bool sovnet_deliver(struct net_device *dev, const void *data, u32 len)
 		if (!page)
 			goto drop;
 		xdp = &xdpb;
-		xdp_init_buff(xdp, PAGE_SIZE, &p->rxq_page);
+		xdp_init_buff(xdp, PAGE_SIZE, &q->rxq_page);
 		xdp_prepare_buff(xdp, page_address(page), XDP_PACKET_HEADROOM,
 				 len, true);
 		memcpy(xdp->data, data, len);
@@ -90,11 +101,14 @@ bool sovnet_deliver(struct net_device *dev, const void *data, u32 len)
 	act = bpf_prog_run_xdp(prog, xdp);
 	if (act == XDP_REDIRECT) {
 		/* on success the buffer belongs to the target */
-		if (!xdp_do_redirect(dev, xdp, prog))
+		if (!xdp_do_redirect(dev, xdp, prog)) {
+			if (pool)
+				sovnet_qadd(q, SOVNET_QS_XSK_RX, 1);
 			goto counted;
+		}
 		ok = false;
 	} else {
-		ok = sovnet_xdp_act(dev, prog, xdp, act);
+		ok = sovnet_xdp_act(q, prog, xdp, act);
 	}
 	if (pool)
 		xsk_buff_free(xdp);
@@ -103,15 +117,29 @@ bool sovnet_deliver(struct net_device *dev, const void *data, u32 len)
 	if (ok)
 		goto counted;
 drop:
-	atomic64_inc(&p->rx_drops);
+	sovnet_qadd(q, SOVNET_QS_RX_DROPS, 1);
 	return true;
 counted:
-	atomic64_inc(&p->rx_pkts);
-	atomic64_add(len, &p->rx_bytes);
+	sovnet_qadd(q, SOVNET_QS_RX_PKTS, 1);
+	sovnet_qadd(q, SOVNET_QS_RX_BYTES, len);
 	return true;
 }
 
-/* ndo_xdp_xmit: frames sent out of @dev arrive at its peer, copied. */
+/* ndo_xdp_xmit: @frame sent out of @dev arrives at its peer, copied. */
+bool sovnet_tx_xdp_frame(struct net_device *dev, struct xdp_frame *frame)
+{
+	struct sovnet_priv *p = sovnet_priv(dev);
+	struct net_device *peer = rcu_dereference(p->peer);
+	u32 qid = smp_processor_id() % dev->real_num_tx_queues;
+
+	if (!peer ||
+	    !sovnet_queue_copy(sovnet_rxq(peer, qid), frame->data, frame->len))
+		return false;
+	sovnet_qadd(&p->q[qid], SOVNET_QS_TX_PKTS, 1);
+	sovnet_qadd(&p->q[qid], SOVNET_QS_TX_BYTES, frame->len);
+	return true;
+}
+
 int sovnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 		    u32 flags)
 {
@@ -125,7 +153,7 @@ int sovnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 		return -ENETDOWN;
 	}
 	for (i = 0; i < n; i++) {
-		if (!sovnet_queue_copy(peer, frames[i]->data, frames[i]->len))
+		if (!sovnet_tx_xdp_frame(dev, frames[i]))
 			break;
 		xdp_return_frame(frames[i]);
 		sent++;

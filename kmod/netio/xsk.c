@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AF_XDP zero-copy on a sovnet end (queue 0). The pool is DMA-mapped against
- * the netio platform device when it is bound; the end's XSK TX ring is
- * drained by its NAPI into the peer with one copy: into a buffer of the
- * peer's pool (allocated from the peer's pool, whose rxq is the peer's) or
- * into a page. Completions are posted in ring order after xdp_do_flush().
+ * AF_XDP zero-copy on a sovnet end, one pool per queue pair. A pool is
+ * DMA-mapped against the netio platform device when it is bound; a queue's
+ * XSK TX ring is drained by the queue's TX NAPI into the peer's queue of the
+ * same index with one copy: into a buffer of the peer queue's pool
+ * (allocated from that pool, whose rxq is the peer's) or into a page.
+ * Completions are posted in ring order after xdp_do_flush().
+ *
+ * Malformed descriptors: 6.1's xsk_tx_peek_desc() skips, without a
+ * completion, those outside the UMEM, crossing a chunk (aligned mode) or
+ * with options set, counting them in the socket's tx_invalid_descs
+ * (XDP_STATISTICS). What it hands over has a completion slot reserved, so
+ * every descriptor peeked is completed; one shorter than an Ethernet header
+ * (len 0 included) or longer than the peer's MTU plus ETH_HLEN is not sent
+ * and is counted in the queue's tx_invalid.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,113 +23,151 @@
 
 #include "netio.h"
 
-static int sovnet_xsk_enable(struct net_device *dev,
-			     struct xsk_buff_pool *pool)
+bool sovnet_any_pool(struct net_device *dev)
 {
 	struct sovnet_priv *p = sovnet_priv(dev);
+	u32 i;
+
+	for (i = 0; i < dev->num_rx_queues; i++)
+		if (READ_ONCE(p->q[i].pool))
+			return true;
+	return false;
+}
+
+static int sovnet_xsk_enable(struct net_device *dev, struct sovnet_queue *q,
+			     struct xsk_buff_pool *pool)
+{
+	u32 fsize = xsk_pool_get_rx_frame_size(pool);
 	int err;
 
-	if (p->pool)
+	if (q->pool)
 		return -EBUSY;
+	/* frames of the MTU would not fit: sovnet_change_mtu keeps this true */
+	if (fsize < dev->mtu + ETH_HLEN) {
+		netdev_err(dev, "XSK frames of %u bytes are too small for mtu %u\n",
+			   fsize, dev->mtu);
+		return -EINVAL;
+	}
 	err = xsk_pool_dma_map(pool, sovnet_dma_dev(), 0);
 	if (err) {
 		netdev_err(dev, "xsk_pool_dma_map: %d\n", err);
 		return err;
 	}
-	err = xdp_rxq_info_reg(&p->rxq_xsk, dev, 0, p->napi.napi_id);
+	err = xdp_rxq_info_reg(&q->rxq_xsk, dev, q->qid, q->rx_napi.napi_id);
 	if (err)
 		goto err_unmap;
-	err = xdp_rxq_info_reg_mem_model(&p->rxq_xsk, MEM_TYPE_XSK_BUFF_POOL,
+	err = xdp_rxq_info_reg_mem_model(&q->rxq_xsk, MEM_TYPE_XSK_BUFF_POOL,
 					 NULL);
 	if (err)
 		goto err_unreg;
-	xsk_pool_set_rxq_info(pool, &p->rxq_xsk);
-	WRITE_ONCE(p->pool, pool);
-	netdev_info(dev, "XSK pool bound to queue 0 (zero-copy)\n");
+	xsk_pool_set_rxq_info(pool, &q->rxq_xsk);
+	WRITE_ONCE(q->pool, pool);
+	netdev_info(dev, "XSK pool bound to queue %u (zero-copy)\n", q->qid);
 	if (netif_running(dev)) {
 		local_bh_disable();
-		napi_schedule(&p->napi);
+		napi_schedule(&q->tx_napi);
 		local_bh_enable();
 	}
 	return 0;
 
 err_unreg:
-	xdp_rxq_info_unreg(&p->rxq_xsk);
+	xdp_rxq_info_unreg(&q->rxq_xsk);
 err_unmap:
 	xsk_pool_dma_unmap(pool, 0);
 	return err;
 }
 
-static int sovnet_xsk_disable(struct net_device *dev)
+static int sovnet_xsk_disable(struct net_device *dev, struct sovnet_queue *q)
 {
-	struct sovnet_priv *p = sovnet_priv(dev);
-	struct xsk_buff_pool *pool = p->pool;
+	struct xsk_buff_pool *pool = q->pool;
 
 	if (!pool)
 		return -EINVAL;
-	WRITE_ONCE(p->pool, NULL);
-	synchronize_net();	/* neither NAPI of the pair still uses it */
-	xdp_rxq_info_unreg(&p->rxq_xsk);
+	WRITE_ONCE(q->pool, NULL);
+	synchronize_net();	/* no NAPI of the pair still uses it */
+	xdp_rxq_info_unreg(&q->rxq_xsk);
 	xsk_pool_dma_unmap(pool, 0);
-	netdev_info(dev, "XSK pool unbound from queue 0\n");
+	netdev_info(dev, "XSK pool unbound from queue %u\n", q->qid);
 	return 0;
 }
 
 int sovnet_xsk_pool_setup(struct net_device *dev, struct xsk_buff_pool *pool,
 			  u16 qid)
 {
-	if (qid != 0)
+	struct sovnet_queue *q;
+
+	if (qid >= dev->real_num_rx_queues || qid >= dev->real_num_tx_queues)
 		return -EINVAL;
-	return pool ? sovnet_xsk_enable(dev, pool) : sovnet_xsk_disable(dev);
+	q = &sovnet_priv(dev)->q[qid];
+	return pool ? sovnet_xsk_enable(dev, q, pool) :
+		      sovnet_xsk_disable(dev, q);
 }
 
-/* Drain @p's XSK TX ring into the peer (NAPI, RCU read side). */
-int sovnet_xsk_tx(struct sovnet_priv *p, int budget, bool *more)
+/*
+ * One descriptor of @q's XSK TX ring into the peer's queue @pq (its rx_lock
+ * held). The descriptor is completed whatever happens here.
+ */
+static void sovnet_tx_xsk(struct sovnet_queue *q, struct sovnet_queue *pq,
+			  struct xsk_buff_pool *pool,
+			  const struct xdp_desc *desc)
 {
-	struct xsk_buff_pool *pool = READ_ONCE(p->pool);
+	u32 max = READ_ONCE(pq->priv->dev->mtu) + ETH_HLEN;
+
+	if (desc->len < ETH_HLEN || desc->len > max) {
+		sovnet_qadd(q, SOVNET_QS_TX_INVALID, 1);
+		return;
+	}
+	sovnet_deliver(pq, xsk_buff_raw_get_data(pool, desc->addr), desc->len);
+	sovnet_qadd(q, SOVNET_QS_TX_PKTS, 1);
+	sovnet_qadd(q, SOVNET_QS_TX_BYTES, desc->len);
+	sovnet_qadd(q, SOVNET_QS_XSK_TX, 1);
+}
+
+/* Drain @q's XSK TX ring into the peer (TX NAPI, RCU read side). */
+int sovnet_xsk_tx(struct sovnet_queue *q, int budget, bool *more)
+{
+	struct xsk_buff_pool *pool = READ_ONCE(q->pool);
 	struct xsk_buff_pool *ppool;
 	struct net_device *peer;
-	struct sovnet_priv *pp;
+	struct sovnet_queue *pq;
 	struct xdp_desc desc;
 	int n = 0;
 
 	*more = false;
 	if (!pool)
 		return 0;
-	peer = rcu_dereference(p->peer);
+	peer = rcu_dereference(q->priv->peer);
 	if (!peer || !netif_running(peer)) {
 		/* what the socket sends while the peer is down is lost */
-		while (n < budget && xsk_tx_peek_desc(pool, &desc))
+		while (n < budget && xsk_tx_peek_desc(pool, &desc)) {
+			dev_core_stats_tx_dropped_inc(q->priv->dev);
 			n++;
+		}
 		goto done;
 	}
-	pp = sovnet_priv(peer);
-	spin_lock(&pp->rx_lock);
+	pq = sovnet_rxq(peer, q->qid);
+	spin_lock(&pq->rx_lock);
 	while (n < budget) {
-		ppool = READ_ONCE(pp->pool);
+		ppool = READ_ONCE(pq->pool);
 		/* consume a descriptor only if the peer can take the frame */
-		if (ppool && rcu_access_pointer(pp->xdp_prog) &&
+		if (ppool && rcu_access_pointer(pq->priv->xdp_prog) &&
 		    !xsk_buff_can_alloc(ppool, 1)) {
 			if (xsk_uses_need_wakeup(ppool))
 				xsk_set_rx_need_wakeup(ppool);
-			atomic64_inc(&pp->xsk_rx_nobuf);
+			sovnet_qadd(pq, SOVNET_QS_RX_NOBUF, 1);
 			break;
 		}
 		if (!xsk_tx_peek_desc(pool, &desc))
 			break;
-		sovnet_deliver(peer, xsk_buff_raw_get_data(pool, desc.addr),
-			       desc.len);
-		atomic64_add(desc.len, &p->tx_bytes);
+		sovnet_tx_xsk(q, pq, pool, &desc);
 		n++;
 	}
 	xdp_do_flush();
-	spin_unlock(&pp->rx_lock);
+	spin_unlock(&pq->rx_lock);
 done:
 	if (n) {
 		xsk_tx_release(pool);
 		xsk_tx_completed(pool, n);
-		atomic64_add(n, &p->tx_pkts);
-		atomic64_add(n, &p->xsk_tx);
 	}
 	*more = n == budget;
 	if (xsk_uses_need_wakeup(pool)) {
@@ -132,24 +179,44 @@ done:
 	return n;
 }
 
+/*
+ * The fill ring of @dev's queue @qid was refilled: the peer queues that send
+ * to it may be waiting for buffers.
+ */
+static void sovnet_wake_senders(struct net_device *dev, u32 qid)
+{
+	struct sovnet_priv *pp;
+	struct net_device *peer;
+	u32 i;
+
+	rcu_read_lock();
+	peer = rcu_dereference(sovnet_priv(dev)->peer);
+	if (peer && netif_running(peer)) {
+		pp = sovnet_priv(peer);
+		for (i = 0; i < peer->real_num_tx_queues; i++)
+			if (sovnet_rxq(dev, i)->qid == qid)
+				napi_schedule(&pp->q[i].tx_napi);
+	}
+	rcu_read_unlock();
+}
+
 int sovnet_xsk_wakeup(struct net_device *dev, u32 qid, u32 flags)
 {
-	struct sovnet_priv *p = sovnet_priv(dev);
-	struct net_device *peer;
+	struct sovnet_queue *q;
 
 	if (!netif_running(dev))
 		return -ENETDOWN;
-	if (qid != 0 || !READ_ONCE(p->pool))
+	if (qid >= dev->real_num_rx_queues)
+		return -EINVAL;
+	q = &sovnet_priv(dev)->q[qid];
+	if (!READ_ONCE(q->pool))
 		return -EINVAL;
 	local_bh_disable();
-	napi_schedule(&p->napi);
-	/* the fill ring was refilled: the peer's TX may wait for it */
+	if (flags & XDP_WAKEUP_TX)
+		napi_schedule(&q->tx_napi);
 	if (flags & XDP_WAKEUP_RX) {
-		rcu_read_lock();
-		peer = rcu_dereference(p->peer);
-		if (peer && netif_running(peer))
-			napi_schedule(&sovnet_priv(peer)->napi);
-		rcu_read_unlock();
+		napi_schedule(&q->rx_napi);
+		sovnet_wake_senders(dev, qid);
 	}
 	local_bh_enable();
 	return 0;

@@ -2,13 +2,17 @@
 /*
  * xsk_probe: AF_XDP probe for the netio selftest (libxdp xsk API); it was
  * the zero-copy proof's tool (Documentation/netio.rst).
- *   xsk_probe bind  DEV zc|copy                       try a bind, report errno
- *   xsk_probe exact TXDEV RXDEV N txmode rxmode       send N frames, check byte-exact receipt
- *   xsk_probe bench TXDEV RXDEV SECS txmode rxmode SIZE   txonly on TXDEV, rxdrop on RXDEV
- * mode: zc | copy (XDP_ZEROCOPY / XDP_COPY), always with XDP_USE_NEED_WAKEUP
- * unless XSKPOC_NO_WAKEUP=1.
+ *   xsk_probe [OPTS] bind  DEV zc|copy                    try a bind, report errno
+ *   xsk_probe [OPTS] exact TXDEV RXDEV N txmode rxmode    send N frames, check byte-exact receipt
+ *   xsk_probe [OPTS] bench TXDEV RXDEV SECS txmode rxmode SIZE  txonly on TXDEV, rxdrop on RXDEV
+ *   xsk_probe [OPTS] bad   TXDEV RXDEV txmode rxmode      malformed TX descriptors, then 100
+ *                                                         valid frames (must arrive byte-exact)
+ * OPTS: -q QID (queue, default 0), -f FRAME (UMEM frame size: 2048 or 4096),
+ *       -W (no XDP_USE_NEED_WAKEUP; also XSKPOC_NO_WAKEUP=1)
+ * mode: zc | copy (XDP_ZEROCOPY / XDP_COPY).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,7 +29,6 @@
 #include <xdp/xsk.h>
 
 #define NFRAMES 4096
-#define FSIZE XSK_UMEM__DEFAULT_FRAME_SIZE
 #define RING 2048
 #define ETYPE 0x88b5
 #define MAGIC 0x50c0ffeeu
@@ -42,6 +45,10 @@ struct sock {
 	uint64_t outstanding;
 };
 
+static uint32_t fsize = XSK_UMEM__DEFAULT_FRAME_SIZE;	/* -f */
+static uint32_t queue;					/* -q */
+static int no_wakeup;					/* -W */
+
 static double now(void)
 {
 	struct timespec ts;
@@ -53,7 +60,7 @@ static double now(void)
 static int sock_open(struct sock *s, const char *ifname, int zc)
 {
 	struct xsk_umem_config ucfg = {
-		.fill_size = RING, .comp_size = RING, .frame_size = FSIZE,
+		.fill_size = RING, .comp_size = RING, .frame_size = fsize,
 		.frame_headroom = 0, .flags = 0,
 	};
 	struct xsk_socket_config cfg = {
@@ -64,17 +71,17 @@ static int sock_open(struct sock *s, const char *ifname, int zc)
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	s->wakeup = !getenv("XSKPOC_NO_WAKEUP");
+	s->wakeup = !no_wakeup && !getenv("XSKPOC_NO_WAKEUP");
 	s->copy = !zc;
 	cfg.bind_flags = (zc ? XDP_ZEROCOPY : XDP_COPY) | (s->wakeup ? XDP_USE_NEED_WAKEUP : 0);
-	s->buf = mmap(NULL, (size_t)NFRAMES * FSIZE, PROT_READ | PROT_WRITE,
+	s->buf = mmap(NULL, (size_t)NFRAMES * fsize, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (s->buf == MAP_FAILED)
 		return -errno;
-	err = xsk_umem__create(&s->umem, s->buf, (uint64_t)NFRAMES * FSIZE, &s->fq, &s->cq, &ucfg);
+	err = xsk_umem__create(&s->umem, s->buf, (uint64_t)NFRAMES * fsize, &s->fq, &s->cq, &ucfg);
 	if (err)
 		return err;
-	err = xsk_socket__create(&s->xsk, ifname, 0, s->umem, &s->rx, &s->tx, &cfg);
+	err = xsk_socket__create(&s->xsk, ifname, queue, s->umem, &s->rx, &s->tx, &cfg);
 	if (err) {
 		xsk_umem__delete(s->umem);
 		return err;
@@ -83,10 +90,10 @@ static int sock_open(struct sock *s, const char *ifname, int zc)
 	if (xsk_ring_prod__reserve(&s->fq, RING, &idx) != RING)
 		return -ENOSPC;
 	for (i = 0; i < RING; i++)
-		*xsk_ring_prod__fill_addr(&s->fq, idx + i) = (uint64_t)i * FSIZE;
+		*xsk_ring_prod__fill_addr(&s->fq, idx + i) = (uint64_t)i * fsize;
 	xsk_ring_prod__submit(&s->fq, RING);
 	for (i = 0; i < RING; i++)
-		s->freetx[i] = (uint64_t)(RING + i) * FSIZE;
+		s->freetx[i] = (uint64_t)(RING + i) * fsize;
 	s->nfree = RING;
 	return 0;
 }
@@ -97,7 +104,7 @@ static void sock_close(struct sock *s)
 		xsk_socket__delete(s->xsk);
 	if (s->umem)
 		xsk_umem__delete(s->umem);
-	munmap(s->buf, (size_t)NFRAMES * FSIZE);
+	munmap(s->buf, (size_t)NFRAMES * fsize);
 }
 
 static void kick_tx(struct sock *s)
@@ -249,7 +256,7 @@ static void *tx_thread(void *arg)
 
 	/* pre-fill all TX frames with a valid header once */
 	for (i = 0; i < RING; i++)
-		frame_fill(xsk_umem__get_data(b->s->buf, (uint64_t)(RING + i) * FSIZE), 0, b->size);
+		frame_fill(xsk_umem__get_data(b->s->buf, (uint64_t)(RING + i) * fsize), 0, b->size);
 	while (!*b->stop)
 		tx_some(b->s, RING, &seq, b->size);
 	b->count = seq;
@@ -267,32 +274,155 @@ static void *rx_thread(void *arg)
 	return NULL;
 }
 
-/* exact and bench: argv[2] TX device, [3] RX device, [5] and [6] their modes; RX first */
-static int open_pair(struct sock *a, struct sock *b, char **argv)
+/* the RX socket first: a frame sent before it is bound would be lost */
+static int open_pair(struct sock *a, struct sock *b, const char *txdev, const char *rxdev,
+		     const char *txmode, const char *rxmode)
 {
-	int err = sock_open(b, argv[3], mode_zc(argv[6]));
+	int err = sock_open(b, rxdev, mode_zc(rxmode));
 
 	if (err) {
-		printf("rx bind %s: %s\n", argv[3], strerror(-err));
+		printf("rx bind %s: %s\n", rxdev, strerror(-err));
 		return err;
 	}
-	err = sock_open(a, argv[2], mode_zc(argv[5]));
+	err = sock_open(a, txdev, mode_zc(txmode));
 	if (err)
-		printf("tx bind %s: %s\n", argv[2], strerror(-err));
+		printf("tx bind %s: %s\n", txdev, strerror(-err));
 	return err;
+}
+
+/* send n frames from a, receive them on b, every byte checked (20 s at most) */
+static void exchange(struct sock *a, struct sock *b, uint32_t n, uint32_t *seq,
+		     struct rxstat *st)
+{
+	double deadline = now() + 20;
+
+	while (st->got + st->bad < n && now() < deadline) {
+		if (*seq < n)
+			tx_some(a, n - *seq, seq, 0);
+		else
+			kick_tx(a);
+		rx_some(b, st, 1);
+	}
+	reap_cq(a);
+}
+
+struct bad_desc {
+	const char *what;
+	int core;		/* dropped by the core's validation, never completed */
+	uint64_t off;		/* into a free TX frame */
+	uint32_t len, options;
+};
+
+/*
+ * Malformed descriptors, then 100 valid frames. Those the core refuses
+ * (xskq_cons_is_valid_desc) only raise XDP_STATISTICS.tx_invalid_descs; the
+ * others reach the driver and must come back on the completion ring.
+ */
+static int run_bad(char **argv)
+{
+	const struct bad_desc bad[] = {
+		{ "len 0", 0, 0, 0, 0 },
+		{ "len 10 (no Ethernet header)", 0, 0, 10, 0 },
+		{ "longer than the MTU", 0, 0, fsize - 48, 0 },
+		{ "outside the UMEM", 1, (uint64_t)NFRAMES * fsize, 60, 0 },
+		{ "crossing a frame", 1, fsize - 30, 60, 0 },
+		{ "options set", 1, 0, 60, 1 },
+	};
+	const uint32_t nbad = sizeof(bad) / sizeof(bad[0]), nvalid = 100;
+	struct xdp_statistics xst = {0};
+	socklen_t sl = sizeof(xst);
+	uint32_t idx, i, todrv = 0, tocore = 0, seq = 0;
+	struct rxstat st = {0};
+	struct sock a, b;
+	double deadline;
+	int ok;
+
+	if (open_pair(&a, &b, argv[2], argv[3], argv[4], argv[5]))
+		return 1;
+	if (xsk_ring_prod__reserve(&a.tx, nbad, &idx) != nbad) {
+		printf("bad: no room in the TX ring\n");
+		return 1;
+	}
+	for (i = 0; i < nbad; i++) {
+		struct xdp_desc *d = xsk_ring_prod__tx_desc(&a.tx, idx + i);
+		uint64_t frame = a.freetx[a.nfree - 1];
+
+		if (bad[i].core) {
+			/* the frame stays free: it never comes back */
+			d->addr = bad[i].off >= (uint64_t)NFRAMES * fsize ? bad[i].off : frame + bad[i].off;
+			tocore++;
+		} else {
+			d->addr = a.freetx[--a.nfree];
+			frame_fill(xsk_umem__get_data(a.buf, d->addr), 0xbad, bad[i].len < 22 ? 22 : bad[i].len);
+			todrv++;
+		}
+		d->len = bad[i].len;
+		d->options = bad[i].options;
+		printf("bad descriptor: %s (addr %llu len %u options %u)\n", bad[i].what,
+		       (unsigned long long)d->addr, d->len, d->options);
+	}
+	xsk_ring_prod__submit(&a.tx, nbad);
+	a.outstanding += todrv;
+	deadline = now() + 5;
+	while (a.outstanding && now() < deadline) {
+		kick_tx(&a);
+		reap_cq(&a);
+		rx_some(&b, &st, 1);
+	}
+	getsockopt(xsk_socket__fd(a.xsk), SOL_XDP, XDP_STATISTICS, &xst, &sl);
+	printf("bad: %u to the driver, completed %u; %u for the core, tx_invalid_descs %llu; received %llu\n",
+	       todrv, todrv - (uint32_t)a.outstanding, tocore,
+	       (unsigned long long)xst.tx_invalid_descs, (unsigned long long)(st.got + st.foreign));
+	ok = !a.outstanding && xst.tx_invalid_descs == tocore && !st.got && !st.foreign;
+	exchange(&a, &b, nvalid, &seq, &st);
+	printf("bad, then valid: sent %u, received %llu, byte-exact %llu, mismatched %llu, "
+	       "out-of-order %llu, foreign %llu, tx outstanding %llu\n", seq,
+	       (unsigned long long)st.got, (unsigned long long)(st.got - st.bad),
+	       (unsigned long long)st.bad, (unsigned long long)st.outoforder,
+	       (unsigned long long)st.foreign, (unsigned long long)a.outstanding);
+	ok = ok && st.got == nvalid && !st.bad && !st.outoforder && !a.outstanding;
+	sock_close(&a);
+	sock_close(&b);
+	return ok ? 0 : 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: see the header of xsk_probe.c\n");
+	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
 	struct sock a, b;
-	int err;
+	int err, c;
 
+	while ((c = getopt(argc, argv, "+q:f:W")) != -1) {
+		switch (c) {
+		case 'q':
+			queue = atoi(optarg);
+			break;
+		case 'f':
+			fsize = atoi(optarg);
+			if (fsize != 2048 && fsize != 4096)
+				usage();
+			break;
+		case 'W':
+			no_wakeup = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argv += optind - 1;
+	argc -= optind - 1;
 	setrlimit(RLIMIT_MEMLOCK, &r);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 4 && !strcmp(argv[1], "bind")) {
 		err = sock_open(&a, argv[2], mode_zc(argv[3]));
-		printf("bind %s %s: %s (%d)\n", argv[2], argv[3], err ? strerror(-err) : "OK", err);
+		printf("bind %s %s queue %u: %s (%d)\n", argv[2], argv[3], queue,
+		       err ? strerror(-err) : "OK", err);
 		if (!err) {
 			struct xdp_options o = {0};
 			socklen_t ol = sizeof(o);
@@ -306,30 +436,24 @@ int main(int argc, char **argv)
 	if (argc == 7 && !strcmp(argv[1], "exact")) {
 		uint32_t n = atoi(argv[4]), seq = 0;
 		struct rxstat st = {0};
-		double t0, deadline;
+		double t0;
 
-		if (open_pair(&a, &b, argv))
+		if (open_pair(&a, &b, argv[2], argv[3], argv[5], argv[6]))
 			return 1;
 		t0 = now();
-		deadline = t0 + 20;
-		while (st.got + st.bad < n && now() < deadline) {
-			if (seq < n)
-				tx_some(&a, n - seq, &seq, 0);
-			else
-				kick_tx(&a);
-			rx_some(&b, &st, 1);
-		}
-		reap_cq(&a);
-		printf("exact %s(%s) -> %s(%s): sent %u, received %llu, byte-exact %llu, mismatched %llu, "
-		       "out-of-order %llu, foreign %llu, tx outstanding %llu, %.2fs\n",
-		       argv[2], argv[5], argv[3], argv[6], seq, (unsigned long long)st.got,
-		       (unsigned long long)(st.got - st.bad), (unsigned long long)st.bad,
-		       (unsigned long long)st.outoforder, (unsigned long long)st.foreign,
-		       (unsigned long long)a.outstanding, now() - t0);
+		exchange(&a, &b, n, &seq, &st);
+		printf("exact %s(%s) -> %s(%s) queue %u%s: sent %u, received %llu, byte-exact %llu, "
+		       "mismatched %llu, out-of-order %llu, foreign %llu, tx outstanding %llu, %.2fs\n",
+		       argv[2], argv[5], argv[3], argv[6], queue, a.wakeup ? "" : " no-wakeup", seq,
+		       (unsigned long long)st.got, (unsigned long long)(st.got - st.bad),
+		       (unsigned long long)st.bad, (unsigned long long)st.outoforder,
+		       (unsigned long long)st.foreign, (unsigned long long)a.outstanding, now() - t0);
 		sock_close(&a);
 		sock_close(&b);
 		return (st.got == n && !st.bad && !st.outoforder) ? 0 : 1;
 	}
+	if (argc == 6 && !strcmp(argv[1], "bad"))
+		return run_bad(argv);
 	if (argc == 8 && !strcmp(argv[1], "bench")) {
 		volatile int stop = 0;
 		struct bench tb = {.s = &a, .size = atoi(argv[7]), .stop = &stop};
@@ -337,7 +461,7 @@ int main(int argc, char **argv)
 		double secs = atof(argv[4]), t0, t1;
 		pthread_t tt, rt;
 
-		if (open_pair(&a, &b, argv))
+		if (open_pair(&a, &b, argv[2], argv[3], argv[5], argv[6]))
 			return 1;
 		t0 = now();
 		pthread_create(&rt, NULL, rx_thread, &rb);
@@ -354,6 +478,6 @@ int main(int argc, char **argv)
 		sock_close(&b);
 		return 0;
 	}
-	fprintf(stderr, "usage: see source header\n");
+	usage();
 	return 2;
 }
