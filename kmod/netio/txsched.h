@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * netio TX scheduling: the SOV_NETIO_CLASSES classes of one sovnet end.
+ * Strict priority (class 0 first); each class may be shaped by a token
+ * bucket, and the end as a whole may be (SOV_A_NETIO_RATE, its "link
+ * speed"): every frame is charged to its class's bucket and to the end's.
+ * The buckets are kmod/sched/shaper.c's sov_tb (picoseconds of sending
+ * time, a frame bigger than the bucket goes when it is full and leaves a
+ * debt). Pure: no netdev, no skb; the clock (ns) is passed in.
+ *
+ * Locking: none inside. One spinlock per end (the end's TX lock) must be
+ * held around every call that takes a non-const struct sov_txs, and around
+ * sov_txs_stats() too, so that a snapshot is consistent; the flow table of
+ * the end (flowtab.h) is counted under the same lock. Nothing here sleeps
+ * or allocates, so it may be called from NAPI, ndo_start_xmit and the
+ * netlink handlers alike (with spin_lock_bh from process context).
+ *
+ * How the datapath uses this (all under the end's TX lock):
+ *
+ *   setup:  sov_txs_init(s, mtu, now) once, then from SOV_CMD_NETIO_SET:
+ *           sov_txs_check_*() first (their reason goes to
+ *           NL_SET_ERR_MSG_ATTR), then sov_txs_set_priomap(),
+ *           sov_txs_set_queue_class(), sov_txs_set_class_rate(),
+ *           sov_txs_set_rate(); on an MTU change sov_txs_set_mtu();
+ *           on SOV_A_NETIO_RESET sov_txs_reset_counters() (and
+ *           sov_flowtab_reset()).
+ *   enqueue: cls = sov_txs_classify_skb(s, skb->priority) in
+ *           ndo_start_xmit (or sov_txs_classify_xsk(s, qid, sk_priority)
+ *           for an AF_XDP queue); if the class's queue is full:
+ *           sov_txs_drop(s, cls) and free the frame; else queue it and
+ *           sov_txs_enqueue(s, cls).
+ *   send:   in the TX NAPI, loop: build the bitmap of classes with a head
+ *           frame and their head lengths, cls = sov_txs_pick(s, bitmap,
+ *           lens, now, &wait); if cls >= 0: take the head frame of cls,
+ *           sov_txs_dequeue(s, cls) (if it was enqueued), count its flow
+ *           (sov_flowtab_count), send it, sov_txs_charge(s, cls, len, now).
+ *           If cls == -EAGAIN: stop and arm an hrtimer for wait ns (the
+ *           timer schedules the NAPI again); -ENODATA: nothing to send.
+ *           The time may be read once per NAPI poll (ktime_get_ns()):
+ *           charging at a stale time only makes a frame wait longer.
+ *   stats:  sov_txs_stats(s, now, &st) under the lock, then build the
+ *           netlink reply from st with the lock released.
+ *
+ * The length charged is the frame on the wire without FCS (skb->len, the
+ * XSK descriptor's len); a GSO skb is charged whole.
+ */
+#ifndef _SOV_NETIO_TXSCHED_H
+#define _SOV_NETIO_TXSCHED_H
+
+#include <linux/minmax.h>
+#include <linux/types.h>
+
+#include "../sched/shaper.h"
+#include "../../uapi/linux/sovereign_netio.h"
+
+/* the class of an AF_XDP queue nobody set, and of priority 0 */
+#define SOV_TXS_CLASS_DEFAULT	(SOV_NETIO_CLASSES - 1)
+/* a class's default burst: this many ms of sending at its rate ... */
+#define SOV_TXS_BURST_MS	10
+/* ... but at least this many MTUs */
+#define SOV_TXS_BURST_MTUS	2
+
+struct sov_txs_class {
+	struct sov_tb tb;	/* tb.rate 0: not shaped */
+	u32 burst_set;		/* the burst asked for; 0: the default */
+	u32 backlog;		/* frames enqueued, not yet dequeued */
+	u64 tx_pkts;
+	u64 tx_bytes;
+	u64 throttled;		/* times it had frames and had to wait for tokens */
+	u64 drops;
+};
+
+struct sov_txs {
+	struct sov_txs_class cls[SOV_NETIO_CLASSES];
+	struct sov_tb link;		/* the end-wide bucket; rate 0: unlimited */
+	u64 link_throttled;		/* times the end's bucket held the next frame back */
+	u32 mtu;
+	u8 throttled_mask;		/* classes in a throttled spell now */
+	bool link_waiting;		/* the end's bucket holds a frame back now */
+	u8 priomap[SOV_NETIO_PRIOMAP_LEN];
+	u8 queue_class[SOV_NETIO_QUEUES_MAX];
+};
+
+struct sov_txs_class_stats {
+	u64 rate;		/* bytes/s; 0: not shaped */
+	u32 burst;		/* bytes, in effect (0 when not shaped) */
+	u32 backlog;
+	s64 tokens;		/* bytes in the bucket now (negative: debt) */
+	u64 tx_pkts;
+	u64 tx_bytes;
+	u64 throttled;
+	u64 drops;
+};
+
+struct sov_txs_stats {
+	struct sov_txs_class_stats cls[SOV_NETIO_CLASSES];
+	u64 rate;		/* the end's; 0: unlimited */
+	u32 burst;
+	u32 mtu;
+	u64 link_throttled;
+	u8 priomap[SOV_NETIO_PRIOMAP_LEN];
+	u8 queue_class[SOV_NETIO_QUEUES_MAX];
+};
+
+/*
+ * Defaults: priority p goes to class 7 - min(p, 7) (0 is class 7, 7 and
+ * above class 0), every queue to class 7, nothing shaped, counters zero.
+ */
+void sov_txs_init(struct sov_txs *s, u32 mtu, u64 now);
+
+/* The default burst of a class shaped at @rate bytes/s on an MTU of @mtu. */
+u32 sov_txs_default_burst(u64 rate, u32 mtu);
+
+/*
+ * Checks of what userspace sends, before anything is changed: NULL when
+ * valid, else why not (a static string for NL_SET_ERR_MSG_ATTR).
+ * sov_txs_check_priomap() sets *@bad_index to the first bad entry (-1:
+ * none or the length is wrong). sov_txs_check_rate(): @burst 0 means
+ * the default; a burst needs a rate, must be at least @mtu and at most
+ * 26 days of sending at the rate.
+ */
+const char *sov_txs_check_priomap(const u8 *map, u32 len, int *bad_index);
+const char *sov_txs_check_class_id(u32 id);
+const char *sov_txs_check_rate(u64 rate, u32 burst, u32 mtu);
+
+/* Setters, for values that passed the checks (they return -EINVAL if not). */
+int sov_txs_set_priomap(struct sov_txs *s, const u8 *map);
+int sov_txs_set_queue_class(struct sov_txs *s, u32 qid, u32 cls);
+/* @rate 0: not shaped; @burst 0: the default. The bucket starts full. */
+int sov_txs_set_class_rate(struct sov_txs *s, u32 cls, u64 rate, u32 burst, u64 now);
+/* The end-wide bucket (its burst is always the default). */
+int sov_txs_set_rate(struct sov_txs *s, u64 rate, u64 now);
+/*
+ * A new MTU: default bursts follow it; a burst that was set and is now
+ * below the MTU is raised to the MTU (the setting is kept for a later
+ * MTU). Buckets restart full.
+ */
+void sov_txs_set_mtu(struct sov_txs *s, u32 mtu, u64 now);
+
+/* The class of an skb of priority @priority (above 15: entry 15). */
+static inline u32 sov_txs_classify_skb(const struct sov_txs *s, u32 priority)
+{
+	return s->priomap[min_t(u32, priority, SOV_NETIO_PRIOMAP_LEN - 1)];
+}
+
+/*
+ * The class of an AF_XDP frame sent on queue @qid by a socket of
+ * priority @sk_priority: its queue's, or the priomap's when the socket
+ * set a nonzero priority. A queue past SOV_NETIO_QUEUES_MAX (a datapath
+ * bug) gets SOV_TXS_CLASS_DEFAULT.
+ */
+u32 sov_txs_classify_xsk(const struct sov_txs *s, u32 qid, u32 sk_priority);
+
+/*
+ * The decision. @backlog: bit c set when class c has a frame waiting,
+ * @lens[c] the length of that frame (only read for set bits). Returns
+ * the class whose head frame may go at @now: the first (lowest number)
+ * with frames whose own bucket lets it go, if the end's bucket lets that
+ * frame go too. A class whose own bucket holds it back yields to the
+ * next; the end's bucket holding back the first eligible class holds
+ * back every class (strict priority for the link: a lower class's
+ * smaller frame does not slip ahead).
+ * Returns -ENODATA when @backlog is empty, -EAGAIN when every class with
+ * frames must wait: then *@wait_ns (> 0) is when to call again. The wait
+ * is never late (nothing could go sooner) but may be early when a higher
+ * class becomes eligible first and still waits for the end's bucket;
+ * calling again then returns a new wait. Counts throttled spells: a class
+ * enters one when its own bucket (or, for the first eligible class, the
+ * end's) holds it back, and leaves it when it sends or has no frames.
+ */
+int sov_txs_pick(struct sov_txs *s, unsigned long backlog, const u32 *lens,
+		 u64 now, u64 *wait_ns);
+
+/* The head frame of @cls (@len bytes) went at @now: take its tokens and count it. */
+void sov_txs_charge(struct sov_txs *s, u32 cls, u32 len, u64 now);
+/* A frame of @cls was queued / left its queue (sent or dropped): backlog. */
+void sov_txs_enqueue(struct sov_txs *s, u32 cls);
+void sov_txs_dequeue(struct sov_txs *s, u32 cls);
+/* A frame of @cls was dropped (its queue was full, or purged). */
+void sov_txs_drop(struct sov_txs *s, u32 cls);
+
+/* Zero the counters (tx, throttled, drops); the settings, buckets and backlog stay. */
+void sov_txs_reset_counters(struct sov_txs *s);
+
+/* A snapshot of settings and counters at @now. */
+void sov_txs_stats(const struct sov_txs *s, u64 now, struct sov_txs_stats *st);
+
+#endif /* _SOV_NETIO_TXSCHED_H */
