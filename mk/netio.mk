@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# mk/netio.mk - what the netio selftest (tests/selftests/netio_pair.sh) runs
-# in the VM, built on the host. Included by the top-level Makefile after the
+# mk/netio.mk - what the netio selftests (tests/selftests/netio_pair.sh and
+# netio_faults.sh) run in the VM, built on the host. Included by the top-level Makefile after the
 # other fragments; paths are relative to the repository root.
 #
 #   $(BUILD)/lib/ip/link_sovnet.so   ip's plugin for `type sovnet peer name X`
 #                                    (ip finds it through IP_LIB_DIR)
-#   $(BUILD)/tests/netio/xsk_probe    AF_XDP bind/exact/bench on libxdp's xsk API
+#   $(BUILD)/tests/netio/xsk_probe    AF_XDP bind/exact/bench/txonly/bad on libxdp's xsk API
 
 NETIO_IP_PLUGIN := $(BUILD)/lib/ip/link_sovnet.so
 NETIO_WORK_DIR := $(BUILD)/tests/netio

@@ -5,6 +5,7 @@
  *   xsk_probe [OPTS] bind  DEV zc|copy                    try a bind, report errno
  *   xsk_probe [OPTS] exact TXDEV RXDEV N txmode rxmode    send N frames, check byte-exact receipt
  *   xsk_probe [OPTS] bench TXDEV RXDEV SECS txmode rxmode SIZE  txonly on TXDEV, rxdrop on RXDEV
+ *   xsk_probe [OPTS] txonly DEV SECS mode SIZE            send for SECS, report the rate
  *   xsk_probe [OPTS] bad   TXDEV RXDEV txmode rxmode      malformed TX descriptors, then 100
  *                                                         valid frames (must arrive byte-exact)
  * OPTS: -q QID (queue, default 0), -f FRAME (UMEM frame size: 2048 or 4096),
@@ -454,6 +455,34 @@ int main(int argc, char **argv)
 	}
 	if (argc == 6 && !strcmp(argv[1], "bad"))
 		return run_bad(argv);
+	if (argc == 6 && !strcmp(argv[1], "txonly")) {
+		volatile int stop = 0;
+		struct bench tb = {.s = &a, .size = atoi(argv[5]), .stop = &stop};
+		double secs = atof(argv[3]), t0, t1;
+		pthread_t tt;
+
+		err = sock_open(&a, argv[2], mode_zc(argv[4]));
+		if (err) {
+			printf("tx bind %s: %s\n", argv[2], strerror(-err));
+			return 1;
+		}
+		t0 = now();
+		pthread_create(&tt, NULL, tx_thread, &tb);
+		usleep((useconds_t)(secs * 1e6));
+		stop = 1;
+		pthread_join(tt, NULL);
+		t1 = now() - t0;
+		/* what is still in flight must complete: a stalled TX ring would not */
+		for (t0 = now(); a.outstanding && now() < t0 + 2;) {
+			kick_tx(&a);
+			reap_cq(&a);
+		}
+		printf("txonly %s(%s) queue %u size %u: %.0f pps (%llu in %.2fs), tx outstanding %llu\n",
+		       argv[2], argv[4], queue, tb.size, tb.count / t1, (unsigned long long)tb.count,
+		       t1, (unsigned long long)a.outstanding);
+		sock_close(&a);
+		return 0;
+	}
 	if (argc == 8 && !strcmp(argv[1], "bench")) {
 		volatile int stop = 0;
 		struct bench tb = {.s = &a, .size = atoi(argv[7]), .stop = &stop};
