@@ -15,31 +15,44 @@
  * or allocates, so it may be called from NAPI, ndo_start_xmit and the
  * netlink handlers alike (with spin_lock_bh from process context).
  *
- * How the datapath uses this (all under the end's TX lock):
+ * How the datapath uses this (every call under the end's TX lock,
+ * spin_lock_bh() from process context; ktime_get_ns() for "now", read once
+ * per poll: a stale, earlier clock only makes a frame wait longer):
  *
- *   setup:  sov_txs_init(s, mtu, now) once, then from SOV_CMD_NETIO_SET:
- *           sov_txs_check_*() first (their reason goes to
- *           NL_SET_ERR_MSG_ATTR), then sov_txs_set_priomap(),
- *           sov_txs_set_queue_class(), sov_txs_set_class_rate(),
- *           sov_txs_set_rate(); on an MTU change sov_txs_set_mtu();
- *           on SOV_A_NETIO_RESET sov_txs_reset_counters() (and
- *           sov_flowtab_reset()).
- *   enqueue: cls = sov_txs_classify_skb(s, skb->priority) in
- *           ndo_start_xmit (or sov_txs_classify_xsk(s, qid, sk_priority)
- *           for an AF_XDP queue); if the class's queue is full:
- *           sov_txs_drop(s, cls) and free the frame; else queue it and
- *           sov_txs_enqueue(s, cls).
- *   send:   in the TX NAPI, loop: build the bitmap of classes with a head
- *           frame and their head lengths, cls = sov_txs_pick(s, bitmap,
- *           lens, now, &wait); if cls >= 0: take the head frame of cls,
- *           sov_txs_dequeue(s, cls) (if it was enqueued), count its flow
- *           (sov_flowtab_count), send it, sov_txs_charge(s, cls, len, now).
- *           If cls == -EAGAIN: stop and arm an hrtimer for wait ns (the
- *           timer schedules the NAPI again); -ENODATA: nothing to send.
- *           The time may be read once per NAPI poll (ktime_get_ns()):
- *           charging at a stale time only makes a frame wait longer.
- *   stats:  sov_txs_stats(s, now, &st) under the lock, then build the
- *           netlink reply from st with the lock released.
+ * 1. Setup. sov_txs_init(s, dev->mtu, now) and sov_flowtab_alloc() when
+ *    the end is made. SOV_CMD_NETIO_SET: run sov_txs_check_priomap(),
+ *    _check_class_id(), _check_rate() on every attribute first and
+ *    report the first reason with NL_SET_ERR_MSG_ATTR (nothing changed
+ *    yet); then, under the lock, sov_txs_set_priomap(),
+ *    _set_queue_class(), _set_class_rate(), _set_rate(). ndo_change_mtu:
+ *    sov_txs_set_mtu(). SOV_A_NETIO_RESET: sov_txs_reset_counters() and
+ *    sov_flowtab_reset().
+ * 2. Enqueue (ndo_start_xmit). cls = sov_txs_classify_skb(s,
+ *    skb->priority). The end keeps one skb queue per class: when it is
+ *    full, sov_txs_drop(s, cls) and free the skb; else queue it,
+ *    sov_txs_enqueue(s, cls), and schedule the TX NAPI. AF_XDP frames
+ *    are not enqueued: they wait in their queue's TX ring; a queue's class
+ *    is sov_txs_classify_xsk(s, qid, READ_ONCE(xs->sk.sk_priority)) (the
+ *    socket's priority when it set one; 0 means the queue's class).
+ * 3. Send (one TX scheduling point per end, so that priority holds across
+ *    its queues). Loop: set bit c of a bitmap when class c has a head
+ *    frame, and lens[c] = its length: the head skb of the class's queue,
+ *    or a descriptor peeked from a TX ring of that class and held (one
+ *    held descriptor per queue, since xsk_tx_peek_desc() consumes it).
+ *    Then cls = sov_txs_pick(s, bitmap, lens, now, &wait):
+ *      cls >= 0: take that head frame (an skb: sov_txs_dequeue(s, cls)),
+ *        count it with sov_flowtab_count_frame(t, data, len, cls) on the
+ *        frame's first bytes (an skb: skb_header_pointer() of up to 128
+ *        bytes; ZC: xsk_buff_raw_get_data()), sov_txs_charge(s, cls, len,
+ *        now); then unlock and hand it to the peer (never hold two ends'
+ *        TX locks at once). A frame the peer then refuses was still sent
+ *        by this end: the peer counts the drop.
+ *      -EAGAIN: arm an hrtimer (HRTIMER_MODE_REL_SOFT) for wait ns that
+ *        schedules the NAPI again; complete the poll.
+ *      -ENODATA: nothing waits; complete the poll.
+ * 4. Stats. sov_txs_stats(s, now, &st) and, for a flow dump,
+ *    sov_flowtab_get() one entry at a time, each under the lock; build
+ *    the netlink message from the copies with the lock released.
  *
  * The length charged is the frame on the wire without FCS (skb->len, the
  * XSK descriptor's len); a GSO skb is charged whole.
