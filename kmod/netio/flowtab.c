@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* netio per-flow TX counters (flowtab.h). */
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
 #include <linux/errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_vlan.h>
@@ -54,45 +56,44 @@ static int sov_flowtab_ports(const u8 *d, u32 len, u32 off, struct sov_flow_key 
 	return 0;
 }
 
+/*
+ * The IP headers write the key only once they passed their checks: a
+ * header that is cut or bad leaves it as it was (-EPROTO: the caller
+ * falls back to the MACs).
+ */
 static int sov_flowtab_ipv4(const u8 *d, u32 len, u32 off, struct sov_flow_key *key)
 {
-	struct iphdr iph;
+	const u8 *ip = d + off;
 	u32 ihl;
 
-	if (len - off < sizeof(iph))
-		return -EINVAL;
-	memcpy(&iph, d + off, sizeof(iph));
-	ihl = iph.ihl * 4;
-	if (iph.version != 4 || ihl < sizeof(iph) || len - off < ihl)
-		return -EINVAL;
-	memset(key->src, 0, sizeof(key->src));
-	memset(key->dst, 0, sizeof(key->dst));
-	memcpy(key->src, &iph.saddr, 4);
-	memcpy(key->dst, &iph.daddr, 4);
+	if (len - off < sizeof(struct iphdr))
+		return -EPROTO;
+	ihl = (ip[0] & 0x0f) * 4;
+	if ((ip[0] >> 4) != 4 || ihl < sizeof(struct iphdr) || len - off < ihl)
+		return -EPROTO;
+	memcpy(key->src, ip + offsetof(struct iphdr, saddr), 4);
+	memcpy(key->dst, ip + offsetof(struct iphdr, daddr), 4);
 	key->addr_len = 4;
-	key->proto = iph.protocol;
+	key->proto = ip[offsetof(struct iphdr, protocol)];
 	/* every fragment in the datagram's flow: only the first has ports */
-	if (iph.frag_off & htons(IP_MF | IP_OFFSET))
+	if (sov_be16_at(ip + offsetof(struct iphdr, frag_off)) & htons(IP_MF | IP_OFFSET))
 		return 0;
 	return sov_flowtab_ports(d, len, off + ihl, key);
 }
 
 static int sov_flowtab_ipv6(const u8 *d, u32 len, u32 off, struct sov_flow_key *key)
 {
-	struct ipv6hdr ip6;
+	const u8 *ip = d + off;
 	unsigned int i;
 	u8 next;
 
-	if (len - off < sizeof(ip6))
-		return -EINVAL;
-	memcpy(&ip6, d + off, sizeof(ip6));
-	if (ip6.version != 6)
-		return -EINVAL;
-	memcpy(key->src, &ip6.saddr, 16);
-	memcpy(key->dst, &ip6.daddr, 16);
+	if (len - off < sizeof(struct ipv6hdr) || (ip[0] >> 4) != 6)
+		return -EPROTO;
+	memcpy(key->src, ip + offsetof(struct ipv6hdr, saddr), 16);
+	memcpy(key->dst, ip + offsetof(struct ipv6hdr, daddr), 16);
 	key->addr_len = 16;
-	next = ip6.nexthdr;
-	off += sizeof(ip6);
+	next = ip[offsetof(struct ipv6hdr, nexthdr)];
+	off += sizeof(struct ipv6hdr);
 	for (i = 0; i < SOV_FLOWTAB_EXTHDR_MAX; i++) {
 		key->proto = next;
 		switch (next) {
@@ -125,18 +126,14 @@ static int sov_flowtab_ipv6(const u8 *d, u32 len, u32 off, struct sov_flow_key *
 int sov_flowtab_parse(const void *data, u32 len, struct sov_flow_key *key)
 {
 	const u8 *d = data;
-	struct sov_flow_key l2;
 	unsigned int tags;
+	int err = -EPROTO;
 	__be16 type;
 	u32 off;
-	int err;
 
 	memset(key, 0, sizeof(*key));
 	if (len < ETH_HLEN)
 		return -EINVAL;
-	key->addr_len = ETH_ALEN;
-	memcpy(key->dst, d, ETH_ALEN);
-	memcpy(key->src, d + ETH_ALEN, ETH_ALEN);
 	type = sov_be16_at(d + 2 * ETH_ALEN);
 	off = ETH_HLEN;
 	for (tags = 0; tags < SOV_FLOWTAB_VLAN_MAX && eth_type_vlan(type); tags++) {
@@ -148,23 +145,25 @@ int sov_flowtab_parse(const void *data, u32 len, struct sov_flow_key *key)
 		off += VLAN_HLEN;
 	}
 	key->ethertype = type;
-	if (eth_type_vlan(type) && len - off < VLAN_HLEN)
-		return -EINVAL;		/* a tag cut short */
-	if (type != htons(ETH_P_IP) && type != htons(ETH_P_IPV6))
-		return 0;
-
-	l2 = *key;
-	err = type == htons(ETH_P_IP) ? sov_flowtab_ipv4(d, len, off, key) :
-		sov_flowtab_ipv6(d, len, off, key);
-	/* the IP header itself cut or bad: back to the MACs */
-	if (err && key->addr_len == ETH_ALEN)
-		*key = l2;
-	return err;
+	if (type == htons(ETH_P_IP))
+		err = sov_flowtab_ipv4(d, len, off, key);
+	else if (type == htons(ETH_P_IPV6))
+		err = sov_flowtab_ipv6(d, len, off, key);
+	if (err != -EPROTO)
+		return err;
+	/* not IP, or its IP header is cut or bad: the MACs */
+	key->addr_len = ETH_ALEN;
+	memcpy(key->dst, d, ETH_ALEN);
+	memcpy(key->src, d + ETH_ALEN, ETH_ALEN);
+	if (type == htons(ETH_P_IP) || type == htons(ETH_P_IPV6))
+		return -EINVAL;
+	/* a tag cut short */
+	return eth_type_vlan(type) && len - off < VLAN_HLEN ? -EINVAL : 0;
 }
 
 u32 sov_flowtab_hash(const struct sov_flowtab *t, const struct sov_flow_key *key)
 {
-	return (u32)siphash(key, sizeof(*key), &t->seed);
+	return hsiphash(key, sizeof(*key), &t->seed);
 }
 
 u32 sov_flowtab_set_base(u32 hash)
@@ -172,36 +171,45 @@ u32 sov_flowtab_set_base(u32 hash)
 	return reciprocal_scale(hash, SOV_FLOWTAB_SETS) * SOV_FLOWTAB_WAYS;
 }
 
+/* Claim way @w of the set at @base for @key. */
+static struct sov_flowtab_entry *sov_flowtab_claim(struct sov_flowtab *t, u32 base, u32 w,
+						   const struct sov_flow_key *key, u32 hash)
+{
+	struct sov_flowtab_entry *e = &t->e[base + w];
+
+	e->key = *key;
+	e->hash = hash;
+	e->used = 1;
+	t->hash[base + w] = hash;
+	t->set_used[base / SOV_FLOWTAB_WAYS] |= BIT(w);
+	t->used++;
+	return e;
+}
+
 u32 sov_flowtab_count(struct sov_flowtab *t, const struct sov_flow_key *key, u32 hash,
 		      u32 cls, u32 len, bool *collided)
 {
-	u32 base = sov_flowtab_set_base(hash), i, lru = base, empty = SOV_NETIO_FLOWS;
+	u32 base = sov_flowtab_set_base(hash), w, lru = 0;
+	unsigned long used = t->set_used[base / SOV_FLOWTAB_WAYS];
 	struct sov_flowtab_entry *e;
 
-	for (i = base; i < base + SOV_FLOWTAB_WAYS; i++) {
-		e = &t->e[i];
-		if (!e->used) {
-			if (empty == SOV_NETIO_FLOWS)
-				empty = i;
-			continue;
-		}
-		if (e->hash == hash && !memcmp(&e->key, key, sizeof(*key)))
+	/* the set's hashes share a cache line: only a matching one is compared in full */
+	for_each_set_bit(w, &used, SOV_FLOWTAB_WAYS) {
+		e = &t->e[base + w];
+		if (t->hash[base + w] == hash && !memcmp(&e->key, key, sizeof(*key)))
 			goto own;
-		if (e->last < t->e[lru].last || !t->e[lru].used)
-			lru = i;
 	}
-	if (empty < SOV_NETIO_FLOWS) {
-		i = empty;
-		e = &t->e[i];
-		e->key = *key;
-		e->hash = hash;
-		e->used = 1;
-		t->used++;
+	if (used != GENMASK(SOV_FLOWTAB_WAYS - 1, 0)) {
+		w = ffz(used);
+		e = sov_flowtab_claim(t, base, w, key, hash);
 		goto own;
 	}
-	/* the set is full of other flows: the least recently used entry takes it */
-	i = lru;
-	e = &t->e[i];
+	/* the set is full of other flows: its least recently used entry takes the frame */
+	for (w = 1; w < SOV_FLOWTAB_WAYS; w++)
+		if (t->e[base + w].last < t->e[base + lru].last)
+			lru = w;
+	w = lru;
+	e = &t->e[base + w];
 	e->collisions++;
 	t->collisions++;
 	if (collided)
@@ -216,7 +224,7 @@ count:
 	e->pkts++;
 	e->bytes += len;
 	t->tick++;
-	return i;
+	return base + w;
 }
 
 u32 sov_flowtab_count_frame(struct sov_flowtab *t, const void *data, u32 len, u32 cls)
@@ -246,6 +254,8 @@ int sov_flowtab_get(const struct sov_flowtab *t, u32 *pos, struct sov_flowtab_en
 void sov_flowtab_reset(struct sov_flowtab *t)
 {
 	memset(t->e, 0, sizeof(t->e));
+	memset(t->hash, 0, sizeof(t->hash));
+	memset(t->set_used, 0, sizeof(t->set_used));
 	t->tick = 0;
 	t->collisions = 0;
 	t->used = 0;
