@@ -65,6 +65,8 @@ enum {
  * @SOV_A_NETIO_XDP_PROG_ID: u32, reply: the native XDP program, if any
  * @SOV_A_NETIO_TX_INVALID: u64, STATS_GET reply: AF_XDP TX descriptors
  *	refused (address or length outside the UMEM or above the MTU)
+ * @SOV_A_NETIO_THROTTLED: u64, STATS_GET reply: times the end-wide
+ *	bucket (RATE) held the next frame back
  */
 enum sov_a_netio {
 	SOV_A_NETIO_UNSPEC,
@@ -86,6 +88,7 @@ enum sov_a_netio {
 	SOV_A_NETIO_CARRIER,
 	SOV_A_NETIO_XDP_PROG_ID,
 	SOV_A_NETIO_TX_INVALID,
+	SOV_A_NETIO_THROTTLED,
 
 	__SOV_A_NETIO_CNT,
 	SOV_A_NETIO_MAX = __SOV_A_NETIO_CNT - 1
@@ -103,6 +106,8 @@ enum sov_a_netio {
  * @SOV_A_NETIO_CLASS_THROTTLED: u64, times the class had frames and no
  *	tokens
  * @SOV_A_NETIO_CLASS_DROPS: u64, frames dropped in this class (queue full)
+ * @SOV_A_NETIO_CLASS_TOKENS: s64, STATS_GET reply: bytes in the class's
+ *	bucket now (negative: a debt); absent when not shaped
  */
 enum sov_a_netio_class {
 	SOV_A_NETIO_CLASS_UNSPEC,
@@ -115,6 +120,7 @@ enum sov_a_netio_class {
 	SOV_A_NETIO_CLASS_BACKLOG,
 	SOV_A_NETIO_CLASS_THROTTLED,
 	SOV_A_NETIO_CLASS_DROPS,
+	SOV_A_NETIO_CLASS_TOKENS,
 
 	__SOV_A_NETIO_CLASS_CNT,
 	SOV_A_NETIO_CLASS_MAX = __SOV_A_NETIO_CLASS_CNT - 1
@@ -159,9 +165,13 @@ enum sov_a_netio_queue {
  * enum sov_a_netio_flow - one entry of an end's flow table
  * @SOV_A_NETIO_FLOW_INDEX: u32, the entry (0..SOV_NETIO_FLOWS-1)
  * @SOV_A_NETIO_FLOW_HASH: u32, the flow that holds it (the last to claim)
- * @SOV_A_NETIO_FLOW_PROTO: u8, IP protocol (0: not IP)
- * @SOV_A_NETIO_FLOW_SRC: binary, 4 or 16 bytes, network order
- * @SOV_A_NETIO_FLOW_DST: binary, 4 or 16 bytes, network order
+ * @SOV_A_NETIO_FLOW_PROTO: u8, IP protocol (0: not IP, or an IPv6 frame
+ *	cut inside its extension headers)
+ * @SOV_A_NETIO_FLOW_SRC: binary, network order: 4 bytes (IPv4), 16 (IPv6)
+ *	or 6 (not IP: the source MAC)
+ * @SOV_A_NETIO_FLOW_DST: binary, the same for the destination
+ * @SOV_A_NETIO_FLOW_ETHERTYPE: u16, host order, after any VLAN tags
+ * @SOV_A_NETIO_FLOW_VLAN: u16, the outer VLAN id (absent: untagged)
  * @SOV_A_NETIO_FLOW_SPORT: u16, host order (TCP/UDP; else absent)
  * @SOV_A_NETIO_FLOW_DPORT: u16, host order
  * @SOV_A_NETIO_FLOW_CLASS: u8, the class of its last frame
@@ -183,6 +193,8 @@ enum sov_a_netio_flow {
 	SOV_A_NETIO_FLOW_PKTS,
 	SOV_A_NETIO_FLOW_BYTES,
 	SOV_A_NETIO_FLOW_COLLISIONS,
+	SOV_A_NETIO_FLOW_ETHERTYPE,
+	SOV_A_NETIO_FLOW_VLAN,
 
 	__SOV_A_NETIO_FLOW_CNT,
 	SOV_A_NETIO_FLOW_MAX = __SOV_A_NETIO_FLOW_CNT - 1
