@@ -7,6 +7,9 @@
 #include "sovereign.h"
 #include "sov_trace.h"
 #include "prof/prof.h"
+#if SOV_HAVE_NETIO
+#include "netio/netio.h"
+#endif
 #include "zpage/zpage.h"
 
 enum sov_mcgrp {
@@ -149,6 +152,11 @@ SOV_NL_TRACED(sov_nl_prof_get_doit)
 SOV_NL_TRACED(sov_nl_prof_start_doit)
 SOV_NL_TRACED(sov_nl_prof_stop_doit)
 #endif
+#if SOV_HAVE_NETIO
+SOV_NL_TRACED(sov_nl_netio_get_doit)
+SOV_NL_TRACED(sov_nl_netio_set_doit)
+SOV_NL_TRACED(sov_nl_netio_stats_get_doit)
+#endif
 
 /*
  * GET ops carry no policy: with resv_start_op 0 the core then rejects any
@@ -254,6 +262,34 @@ static const struct genl_ops sov_genl_ops[] = {
 	{
 		.cmd	= SOV_CMD_PROF_RSS_GET,
 		.dumpit	= sov_nl_prof_rss_dumpit,
+	},
+#endif
+#if SOV_HAVE_NETIO
+	{
+		.cmd	= SOV_CMD_NETIO_GET,
+		.doit	= sov_nl_netio_get_doit_traced,
+		.dumpit	= sov_nl_netio_get_dumpit,
+		.policy	= sov_netio_get_policy,
+		.maxattr = SOV_A_NETIO_MAX,
+	},
+	{
+		.cmd	= SOV_CMD_NETIO_SET,
+		.doit	= sov_nl_netio_set_doit_traced,
+		.policy	= sov_netio_set_policy,
+		.maxattr = SOV_A_NETIO_MAX,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= SOV_CMD_NETIO_STATS_GET,
+		.doit	= sov_nl_netio_stats_get_doit_traced,
+		.policy	= sov_netio_get_policy,
+		.maxattr = SOV_A_NETIO_MAX,
+	},
+	{
+		.cmd	= SOV_CMD_NETIO_FLOW_GET,
+		.dumpit	= sov_nl_netio_flow_get_dumpit,
+		.policy	= sov_netio_get_policy,
+		.maxattr = SOV_A_NETIO_MAX,
 	},
 #endif
 };

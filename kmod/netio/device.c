@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sovnet pair's net_device: 1..SOV_NETIO_QUEUES_MAX queue pairs per end,
- * two NAPIs per queue pair (one per ring side). A queue's RX NAPI delivers
+ * an RX NAPI per queue pair, one TX NAPI per end. A queue's RX NAPI delivers
  * the skbs its peer queued to it (stack traffic, copy-mode AF_XDP, XDP_TX,
  * ndo_xdp_xmit): with no XDP program the skb itself goes up the stack, as
  * veth does (GSO and checksum state kept); with a program it is copied into
- * an xdp_buff. A queue's TX NAPI drains its zero-copy XSK TX ring into the
- * peer (xsk.c). XSK pools are DMA-mapped against a platform device with a
- * 64-bit mask, registered first and unregistered last.
+ * an xdp_buff. What an end sends goes through its TX classes and its one TX
+ * NAPI (txpath.c), which also drains the zero-copy XSK TX rings (xsk.c).
+ * XSK pools are DMA-mapped against a platform device with a 64-bit mask,
+ * registered first and unregistered last.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -61,26 +62,6 @@ void sovnet_rx_skb(struct sovnet_queue *q, const void *data, u32 len)
 	return;
 drop:
 	sovnet_qadd(q, SOVNET_QS_RX_DROPS, 1);
-}
-
-/* Queue a copy of @data for @to's RX NAPI (off the zero-copy path). RCU held. */
-bool sovnet_queue_copy(struct sovnet_queue *to, const void *data, u32 len)
-{
-	struct sk_buff *skb;
-
-	if (!netif_running(to->priv->dev) ||
-	    skb_queue_len(&to->rxskbs) >= SOVNET_RXQ_MAX)
-		goto drop;
-	skb = netdev_alloc_skb(to->priv->dev, len);
-	if (!skb)
-		goto drop;
-	skb_put_data(skb, data, len);
-	skb_queue_tail(&to->rxskbs, skb);
-	napi_schedule(&to->rx_napi);
-	return true;
-drop:
-	sovnet_qadd(to, SOVNET_QS_RX_DROPS, 1);
-	return false;
 }
 
 /* One linear, checksummed frame into @q through its XDP program; frees @skb. */
@@ -164,24 +145,8 @@ static int sovnet_rx_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
-static int sovnet_tx_poll(struct napi_struct *napi, int budget)
-{
-	struct sovnet_queue *q = container_of(napi, struct sovnet_queue,
-					      tx_napi);
-	bool more;
-	int n;
-
-	rcu_read_lock();
-	n = sovnet_xsk_tx(q, budget, &more);
-	rcu_read_unlock();
-	if (more || n >= budget)
-		return budget;
-	napi_complete_done(napi, n);
-	return n;
-}
-
-/* An skb the stack (or a copy-mode XSK socket) sent out of @p's device. */
-netdev_tx_t sovnet_tx_skb(struct sovnet_priv *p, struct sk_buff *skb)
+/* An skb @p's TX classes let go (its TX NAPI): onto the peer's queue. */
+void sovnet_tx_skb_out(struct sovnet_priv *p, struct sk_buff *skb)
 {
 	u16 qid = skb_get_queue_mapping(skb);
 	struct sovnet_queue *q = &p->q[qid < SOV_NETIO_QUEUES_MAX ? qid : 0];
@@ -189,12 +154,6 @@ netdev_tx_t sovnet_tx_skb(struct sovnet_priv *p, struct sk_buff *skb)
 	struct sovnet_queue *pq;
 	u32 len = skb->len;
 
-	/* an AF_XDP copy-mode socket can send a frame of 0 bytes */
-	if (unlikely(len < ETH_HLEN)) {
-		sovnet_qadd(q, SOVNET_QS_TX_INVALID, 1);
-		kfree_skb(skb);
-		return NETDEV_TX_OK;
-	}
 	rcu_read_lock();
 	peer = rcu_dereference(p->peer);
 	if (!peer || !netif_running(peer)) {
@@ -216,11 +175,10 @@ netdev_tx_t sovnet_tx_skb(struct sovnet_priv *p, struct sk_buff *skb)
 	sovnet_qadd(q, SOVNET_QS_TX_PKTS, 1);
 	sovnet_qadd(q, SOVNET_QS_TX_BYTES, len);
 	rcu_read_unlock();
-	return NETDEV_TX_OK;
+	return;
 drop:
 	rcu_read_unlock();
 	kfree_skb(skb);
-	return NETDEV_TX_OK;
 }
 
 static netdev_tx_t sovnet_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -235,21 +193,17 @@ static int sovnet_open(struct net_device *dev)
 	struct net_device *peer = rtnl_dereference(p->peer);
 	u32 i;
 
-	for (i = 0; i < dev->num_rx_queues; i++) {
+	for (i = 0; i < dev->num_rx_queues; i++)
 		napi_enable(&p->q[i].rx_napi);
-		napi_enable(&p->q[i].tx_napi);
-	}
+	napi_enable(&p->tx.napi);
 	netif_tx_start_all_queues(dev);
 	if (peer && netif_running(peer)) {
 		netif_carrier_on(dev);
 		netif_carrier_on(peer);
 	}
 	/* a socket bound while the link was down may have queued frames */
-	local_bh_disable();
-	for (i = 0; i < dev->num_rx_queues; i++)
-		if (READ_ONCE(p->q[i].pool))
-			napi_schedule(&p->q[i].tx_napi);
-	local_bh_enable();
+	if (sovnet_any_pool(dev))
+		sovnet_tx_wake(p);
 	return 0;
 }
 
@@ -263,11 +217,12 @@ static int sovnet_stop(struct net_device *dev)
 	if (peer)
 		netif_carrier_off(peer);
 	netif_tx_stop_all_queues(dev);
-	for (i = 0; i < dev->num_rx_queues; i++) {
+	for (i = 0; i < dev->num_rx_queues; i++)
 		napi_disable(&p->q[i].rx_napi);
-		napi_disable(&p->q[i].tx_napi);
-	}
+	napi_disable(&p->tx.napi);
 	synchronize_net();
+	/* what the classes hold is lost, the held XSK descriptors completed */
+	sovnet_tx_flush(p);
 	for (i = 0; i < dev->num_rx_queues; i++)
 		skb_queue_purge(&p->q[i].rxskbs);
 	return 0;
@@ -292,10 +247,12 @@ static int sovnet_init(struct net_device *dev)
 	int err;
 	u32 i;
 
+	err = sovnet_tx_init(p);
+	if (err)
+		return err;
 	for (i = 0; i < dev->num_rx_queues; i++) {
 		q = &p->q[i];
 		netif_napi_add(dev, &q->rx_napi, sovnet_rx_poll);
-		netif_napi_add_tx(dev, &q->tx_napi, sovnet_tx_poll);
 		err = xdp_rxq_info_reg(&q->rxq_page, dev, i,
 				       q->rx_napi.napi_id);
 		if (err)
@@ -310,6 +267,7 @@ static int sovnet_init(struct net_device *dev)
 	return 0;
 err:
 	sovnet_uninit_queues(p, i);
+	sovnet_tx_uninit(p);
 	return err;
 }
 
@@ -317,6 +275,7 @@ err:
 static void sovnet_uninit(struct net_device *dev)
 {
 	sovnet_uninit_queues(sovnet_priv(dev), dev->num_rx_queues);
+	sovnet_tx_uninit(sovnet_priv(dev));
 }
 
 static void sovnet_get_stats64(struct net_device *dev,
@@ -350,6 +309,9 @@ static int sovnet_change_mtu(struct net_device *dev, int mtu)
 		}
 	}
 	WRITE_ONCE(dev->mtu, mtu);
+	spin_lock_bh(&p->tx.lock);
+	sov_txs_set_mtu(&p->tx.s, mtu, ktime_get_ns());
+	spin_unlock_bh(&p->tx.lock);
 	return 0;
 }
 

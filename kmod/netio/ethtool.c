@@ -2,8 +2,10 @@
 /*
  * ethtool on a sovnet end: -i (driver "sovnet", the module's version), -l/-L
  * (combined queue pairs, 1 to the count the pair was made with), link state,
- * and -S: every queue's counters, then the end's totals. The offload flags
- * (-k/-K) are the core's, from hw_features (device.c).
+ * and -S: every queue's counters, the end's totals, each TX class's
+ * counters, the flow table's use and the end-wide bucket's throttled
+ * count. The offload flags (-k/-K) are the core's, from hw_features
+ * (device.c).
  */
 #include <linux/ethtool.h>
 #include <linux/rtnetlink.h>
@@ -23,15 +25,26 @@ static const char * const sovnet_qstat_names[SOVNET_QS_NUM][2] = {
 	[SOVNET_QS_TX_INVALID]	= { "txq%u_invalid", "tx_invalid" },
 };
 
+/* -S names of each TX class's counters (a %u for the class) */
+static const char * const sovnet_cstat_names[] = {
+	"class%u_tx_packets", "class%u_tx_bytes", "class%u_drops",
+	"class%u_throttled",
+};
+
+/* then the end's: the flow table's and the end-wide bucket's */
+static const char * const sovnet_estat_names[] = {
+	"flows_used", "flow_collisions", "tx_throttled",
+};
+
 /*
  * The layout of -S: SOVNET_QS_NUM counters for each real queue, then the
- * SOVNET_QS_NUM totals. The TX classes' and the flow table's counters
- * ("class0_tx_packets", ...) are to follow the totals: add their count in
- * sovnet_sset_count() and their names and values after the totals below.
+ * SOVNET_QS_NUM totals, then each class's counters, then the end's.
  */
 static int sovnet_sset_count(struct net_device *dev)
 {
-	return (dev->real_num_rx_queues + 1) * SOVNET_QS_NUM;
+	return (dev->real_num_rx_queues + 1) * SOVNET_QS_NUM +
+	       SOV_NETIO_CLASSES * ARRAY_SIZE(sovnet_cstat_names) +
+	       ARRAY_SIZE(sovnet_estat_names);
 }
 
 static void sovnet_get_drvinfo(struct net_device *dev,
@@ -111,12 +124,19 @@ static void sovnet_get_strings(struct net_device *dev, u32 sset, u8 *buf)
 			ethtool_sprintf(&buf, sovnet_qstat_names[s][0], i);
 	for (s = 0; s < SOVNET_QS_NUM; s++)
 		ethtool_sprintf(&buf, "%s", sovnet_qstat_names[s][1]);
+	for (i = 0; i < SOV_NETIO_CLASSES; i++)
+		for (s = 0; s < ARRAY_SIZE(sovnet_cstat_names); s++)
+			ethtool_sprintf(&buf, sovnet_cstat_names[s], i);
+	for (s = 0; s < ARRAY_SIZE(sovnet_estat_names); s++)
+		ethtool_sprintf(&buf, "%s", sovnet_estat_names[s]);
 }
 
 static void sovnet_get_ethtool_stats(struct net_device *dev,
 				     struct ethtool_stats *stats, u64 *data)
 {
 	struct sovnet_priv *p = sovnet_priv(dev);
+	struct sov_txs_class *c;
+	u64 used, coll, thr;
 	u32 i, s;
 
 	for (i = 0; i < dev->real_num_rx_queues; i++)
@@ -125,6 +145,22 @@ static void sovnet_get_ethtool_stats(struct net_device *dev,
 	/* totals over every queue the end has, the inactive ones included */
 	for (s = 0; s < SOVNET_QS_NUM; s++)
 		*data++ = sovnet_qstat_sum(dev, s);
+	/* a consistent copy: the TX lock, no allocation, so taken here */
+	spin_lock_bh(&p->tx.lock);
+	for (i = 0; i < SOV_NETIO_CLASSES; i++) {
+		c = &p->tx.s.cls[i];
+		*data++ = c->tx_pkts;
+		*data++ = c->tx_bytes;
+		*data++ = c->drops;
+		*data++ = c->throttled;
+	}
+	used = p->tx.ft->used;
+	coll = p->tx.ft->collisions;
+	thr = p->tx.s.link_throttled;
+	spin_unlock_bh(&p->tx.lock);
+	*data++ = used;
+	*data++ = coll;
+	*data++ = thr;
 }
 
 const struct ethtool_ops sovnet_ethtool_ops = {

@@ -6,7 +6,8 @@
  * else in a page (MEM_TYPE_PAGE_SHARED); each queue has its own rxqs, pool
  * and lock. XDP_TX sends a copy back to the peer's queue of the same index;
  * ndo_xdp_xmit makes an end a redirect target (copied, off the ZC path, onto
- * the peer's queue of the current CPU).
+ * the peer's queue of the current CPU). Both copies go through the sending
+ * end's TX classes as skbs of priority 0 (txpath.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,14 +24,8 @@
 /* XDP_TX: @xdp, received on @q, goes back to the peer's queue of @q's index. */
 bool sovnet_tx_xdp_buff(struct sovnet_queue *q, struct xdp_buff *xdp)
 {
-	struct net_device *peer = rcu_dereference(q->priv->peer);
-	u32 len = xdp->data_end - xdp->data;
-
-	if (!peer || !sovnet_queue_copy(sovnet_rxq(peer, q->qid), xdp->data, len))
-		return false;
-	sovnet_qadd(q, SOVNET_QS_TX_PKTS, 1);
-	sovnet_qadd(q, SOVNET_QS_TX_BYTES, len);
-	return true;
+	return sovnet_tx_copy(q->priv, q->qid, xdp->data,
+			      xdp->data_end - xdp->data);
 }
 
 /* What an action other than XDP_REDIRECT did with @xdp: true if delivered. */
@@ -128,16 +123,9 @@ counted:
 /* ndo_xdp_xmit: @frame sent out of @dev arrives at its peer, copied. */
 bool sovnet_tx_xdp_frame(struct net_device *dev, struct xdp_frame *frame)
 {
-	struct sovnet_priv *p = sovnet_priv(dev);
-	struct net_device *peer = rcu_dereference(p->peer);
 	u32 qid = smp_processor_id() % dev->real_num_tx_queues;
 
-	if (!peer ||
-	    !sovnet_queue_copy(sovnet_rxq(peer, qid), frame->data, frame->len))
-		return false;
-	sovnet_qadd(&p->q[qid], SOVNET_QS_TX_PKTS, 1);
-	sovnet_qadd(&p->q[qid], SOVNET_QS_TX_BYTES, frame->len);
-	return true;
+	return sovnet_tx_copy(sovnet_priv(dev), qid, frame->data, frame->len);
 }
 
 int sovnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,

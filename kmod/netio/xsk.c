@@ -2,10 +2,10 @@
 /*
  * AF_XDP zero-copy on a sovnet end, one pool per queue pair. A pool is
  * DMA-mapped against the netio platform device when it is bound; a queue's
- * XSK TX ring is drained by the queue's TX NAPI into the peer's queue of the
- * same index with one copy: into a buffer of the peer queue's pool
- * (allocated from that pool, whose rxq is the peer's) or into a page.
- * Completions are posted in ring order after xdp_do_flush().
+ * XSK TX ring is drained by the end's TX NAPI (txpath.c, in class order)
+ * into the peer's queue of the same index with one copy: into a buffer of
+ * the peer queue's pool (allocated from that pool, whose rxq is the peer's)
+ * or into a page. Completions are posted in ring order after xdp_do_flush().
  *
  * Malformed descriptors: 6.1's xsk_tx_peek_desc() skips, without a
  * completion, those outside the UMEM, crossing a chunk (aligned mode) or
@@ -63,11 +63,8 @@ static int sovnet_xsk_enable(struct net_device *dev, struct sovnet_queue *q,
 	xsk_pool_set_rxq_info(pool, &q->rxq_xsk);
 	WRITE_ONCE(q->pool, pool);
 	netdev_info(dev, "XSK pool bound to queue %u (zero-copy)\n", q->qid);
-	if (netif_running(dev)) {
-		local_bh_disable();
-		napi_schedule(&q->tx_napi);
-		local_bh_enable();
-	}
+	if (netif_running(dev))
+		sovnet_tx_wake(sovnet_priv(dev));
 	return 0;
 
 err_unreg:
@@ -85,6 +82,7 @@ static int sovnet_xsk_disable(struct net_device *dev, struct sovnet_queue *q)
 		return -EINVAL;
 	WRITE_ONCE(q->pool, NULL);
 	synchronize_net();	/* no NAPI of the pair still uses it */
+	sovnet_tx_unhold(q->priv, q->qid, pool);
 	xdp_rxq_info_unreg(&q->rxq_xsk);
 	xsk_pool_dma_unmap(pool, 0);
 	netdev_info(dev, "XSK pool unbound from queue %u\n", q->qid);
@@ -107,7 +105,7 @@ int sovnet_xsk_pool_setup(struct net_device *dev, struct xsk_buff_pool *pool,
  * One descriptor of @q's XSK TX ring into the peer's queue @pq (its rx_lock
  * held). The descriptor is completed whatever happens here.
  */
-static void sovnet_tx_xsk(struct sovnet_queue *q, struct sovnet_queue *pq,
+void sovnet_tx_xsk(struct sovnet_queue *q, struct sovnet_queue *pq,
 			  struct xsk_buff_pool *pool,
 			  const struct xdp_desc *desc)
 {
@@ -123,80 +121,18 @@ static void sovnet_tx_xsk(struct sovnet_queue *q, struct sovnet_queue *pq,
 	sovnet_qadd(q, SOVNET_QS_XSK_TX, 1);
 }
 
-/* Drain @q's XSK TX ring into the peer (TX NAPI, RCU read side). */
-int sovnet_xsk_tx(struct sovnet_queue *q, int budget, bool *more)
-{
-	struct xsk_buff_pool *pool = READ_ONCE(q->pool);
-	struct xsk_buff_pool *ppool;
-	struct net_device *peer;
-	struct sovnet_queue *pq;
-	struct xdp_desc desc;
-	int n = 0;
-
-	*more = false;
-	if (!pool)
-		return 0;
-	peer = rcu_dereference(q->priv->peer);
-	if (!peer || !netif_running(peer)) {
-		/* what the socket sends while the peer is down is lost */
-		while (n < budget && xsk_tx_peek_desc(pool, &desc)) {
-			dev_core_stats_tx_dropped_inc(q->priv->dev);
-			n++;
-		}
-		goto done;
-	}
-	pq = sovnet_rxq(peer, q->qid);
-	spin_lock(&pq->rx_lock);
-	while (n < budget) {
-		ppool = READ_ONCE(pq->pool);
-		/* consume a descriptor only if the peer can take the frame */
-		if (ppool && rcu_access_pointer(pq->priv->xdp_prog) &&
-		    !xsk_buff_can_alloc(ppool, 1)) {
-			if (xsk_uses_need_wakeup(ppool))
-				xsk_set_rx_need_wakeup(ppool);
-			sovnet_qadd(pq, SOVNET_QS_RX_NOBUF, 1);
-			break;
-		}
-		if (!xsk_tx_peek_desc(pool, &desc))
-			break;
-		sovnet_tx_xsk(q, pq, pool, &desc);
-		n++;
-	}
-	xdp_do_flush();
-	spin_unlock(&pq->rx_lock);
-done:
-	if (n) {
-		xsk_tx_release(pool);
-		xsk_tx_completed(pool, n);
-	}
-	*more = n == budget;
-	if (xsk_uses_need_wakeup(pool)) {
-		if (*more)
-			xsk_clear_tx_need_wakeup(pool);
-		else
-			xsk_set_tx_need_wakeup(pool);
-	}
-	return n;
-}
-
 /*
- * The fill ring of @dev's queue @qid was refilled: the peer queues that send
- * to it may be waiting for buffers.
+ * A fill ring of @dev was refilled: the peer's TX NAPI may hold a frame
+ * for it.
  */
-static void sovnet_wake_senders(struct net_device *dev, u32 qid)
+static void sovnet_wake_senders(struct net_device *dev)
 {
-	struct sovnet_priv *pp;
 	struct net_device *peer;
-	u32 i;
 
 	rcu_read_lock();
 	peer = rcu_dereference(sovnet_priv(dev)->peer);
-	if (peer && netif_running(peer)) {
-		pp = sovnet_priv(peer);
-		for (i = 0; i < peer->real_num_tx_queues; i++)
-			if (sovnet_rxq(dev, i)->qid == qid)
-				napi_schedule(&pp->q[i].tx_napi);
-	}
+	if (peer && netif_running(peer))
+		napi_schedule(&sovnet_priv(peer)->tx.napi);
 	rcu_read_unlock();
 }
 
@@ -213,10 +149,10 @@ int sovnet_xsk_wakeup(struct net_device *dev, u32 qid, u32 flags)
 		return -EINVAL;
 	local_bh_disable();
 	if (flags & XDP_WAKEUP_TX)
-		napi_schedule(&q->tx_napi);
+		napi_schedule(&sovnet_priv(dev)->tx.napi);
 	if (flags & XDP_WAKEUP_RX) {
 		napi_schedule(&q->rx_napi);
-		sovnet_wake_senders(dev, qid);
+		sovnet_wake_senders(dev);
 	}
 	local_bh_enable();
 	return 0;
