@@ -236,6 +236,31 @@ u32 sov_flowtab_count_frame(struct sov_flowtab *t, const void *data, u32 len, u3
 	return sov_flowtab_count(t, &key, sov_flowtab_hash(t, &key), cls, len, NULL);
 }
 
+u32 sov_flowtab_count_frame_hint(struct sov_flowtab *t, const void *data, u32 len, u32 cls,
+				 u32 *hint)
+{
+	struct sov_flowtab_entry *e;
+	struct sov_flow_key key;
+	bool collided;
+	u32 i;
+
+	sov_flowtab_parse(data, len, &key);
+	/* a key is in at most one entry and entries are never evicted: no lookup needed */
+	if (*hint < SOV_NETIO_FLOWS) {
+		e = &t->e[*hint];
+		if (e->used && !memcmp(&e->key, &key, sizeof(key))) {
+			e->cls = cls;
+			e->last = t->tick++;
+			e->pkts++;
+			e->bytes += len;
+			return *hint;
+		}
+	}
+	i = sov_flowtab_count(t, &key, sov_flowtab_hash(t, &key), cls, len, &collided);
+	*hint = collided ? SOV_NETIO_FLOWS : i;
+	return i;
+}
+
 int sov_flowtab_get(const struct sov_flowtab *t, u32 *pos, struct sov_flowtab_entry *out)
 {
 	u32 i;

@@ -113,6 +113,15 @@ u32 sov_flowtab_count(struct sov_flowtab *t, const struct sov_flow_key *key, u32
 u32 sov_flowtab_count_frame(struct sov_flowtab *t, const void *data, u32 len, u32 cls);
 
 /*
+ * sov_flowtab_count_frame() for a sender whose frames come in runs of one
+ * flow: *@hint (SOV_NETIO_FLOWS: none) is the entry its previous frame was
+ * counted in as that flow's own; a frame of the same flow is counted there
+ * without hashing. Counts exactly as sov_flowtab_count_frame() does.
+ */
+u32 sov_flowtab_count_frame_hint(struct sov_flowtab *t, const void *data, u32 len, u32 cls,
+				 u32 *hint);
+
+/*
  * The dump: copy the first used entry at index *@pos or later into @out,
  * return its index and set *@pos past it; -ENOENT when there is none.
  * Start with *@pos = 0 (a netlink dump keeps it in cb->args).

@@ -77,6 +77,7 @@ struct sovnet_tx {
 	struct sk_buff_head cq[SOV_NETIO_CLASSES];	/* skbs per class */
 	struct sovnet_held held[SOV_NETIO_QUEUES_MAX];
 	u8 rr[SOV_NETIO_CLASSES];	/* the class's next source, round robin */
+	u32 flow_hint;			/* sov_flowtab_count_frame_hint() */
 	struct napi_struct napi;
 	struct hrtimer timer;		/* every class waits for tokens */
 };

@@ -135,7 +135,7 @@ static void sovnet_tx_count_flow(struct sovnet_priv *p, struct sovnet_txf *f,
 		len = f->desc.len;
 		data = xsk_buff_raw_get_data(f->pool, f->desc.addr);
 	}
-	sov_flowtab_count_frame(p->tx.ft, data, len, cls);
+	sov_flowtab_count_frame_hint(p->tx.ft, data, len, cls, &p->tx.flow_hint);
 }
 
 /*
@@ -481,6 +481,7 @@ int sovnet_tx_init(struct sovnet_priv *p)
 		__skb_queue_head_init(&t->cq[c]);
 	memset(t->held, 0, sizeof(t->held));
 	memset(t->rr, 0, sizeof(t->rr));
+	t->flow_hint = SOV_NETIO_FLOWS;
 	hrtimer_init(&t->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	t->timer.function = sovnet_tx_timer;
 	netif_napi_add_tx(p->dev, &t->napi, sovnet_tx_poll);

@@ -767,6 +767,38 @@ static void ft_count_frame_and_reset(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e.bytes, (u64)v4);
 }
 
+/*
+ * The hinted count (the datapath's) counts exactly as the plain one: two
+ * tables with one seed, the same 3000 frames in runs of one flow over 1500
+ * flows (so sets fill and frames collide), every entry equal.
+ */
+static void ft_count_frame_hint(struct kunit *test)
+{
+	struct sov_flowtab *t = test->priv, *h = sov_flowtab_alloc(GFP_KERNEL);
+	u8 *b = frame_buf(test);
+	u32 v4 = build_v4_tcp_opts(b), hint = SOV_NETIO_FLOWS, i, run, port;
+	struct rnd_state rnd;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	h->seed = t->seed;
+	prandom_seed_state(&rnd, 11);
+	for (i = 0; i < 3000; i += run) {
+		port = prandom_u32_state(&rnd) % 1500;
+		b[14 + 24] = port >> 8;
+		b[14 + 24 + 1] = port;
+		for (run = 0; run < 1 + port % 3; run++) {
+			KUNIT_EXPECT_EQ(test, sov_flowtab_count_frame_hint(h, b, v4, port % 8, &hint),
+					sov_flowtab_count_frame(t, b, v4, port % 8));
+		}
+	}
+	KUNIT_EXPECT_GT(test, t->collisions, 0ULL);
+	KUNIT_EXPECT_EQ(test, h->collisions, t->collisions);
+	KUNIT_EXPECT_EQ(test, h->used, t->used);
+	KUNIT_EXPECT_EQ(test, h->tick, t->tick);
+	KUNIT_EXPECT_EQ(test, memcmp(h->e, t->e, sizeof(t->e)), 0);
+	sov_flowtab_free(h);
+}
+
 static struct kunit_case netio_flowtab_cases[] = {
 	KUNIT_CASE(ft_parse_ipv4),
 	KUNIT_CASE(ft_parse_vlan),
@@ -780,6 +812,7 @@ static struct kunit_case netio_flowtab_cases[] = {
 	KUNIT_CASE(ft_fill_and_collide),
 	KUNIT_CASE(ft_random_1024),
 	KUNIT_CASE(ft_count_frame_and_reset),
+	KUNIT_CASE(ft_count_frame_hint),
 	{}
 };
 

@@ -9,7 +9,8 @@
  *   xsk_probe [OPTS] bad   TXDEV RXDEV txmode rxmode      malformed TX descriptors, then 100
  *                                                         valid frames (must arrive byte-exact)
  * OPTS: -q QID (queue, default 0), -f FRAME (UMEM frame size: 2048 or 4096),
- *       -W (no XDP_USE_NEED_WAKEUP; also XSKPOC_NO_WAKEUP=1)
+ *       -W (no XDP_USE_NEED_WAKEUP; also XSKPOC_NO_WAKEUP=1), -N (load no XDP
+ *       program: TX-only sockets sharing a device), -P PRIO (SO_PRIORITY)
  * mode: zc | copy (XDP_ZEROCOPY / XDP_COPY).
  */
 #include <errno.h>
@@ -49,6 +50,8 @@ struct sock {
 static uint32_t fsize = XSK_UMEM__DEFAULT_FRAME_SIZE;	/* -f */
 static uint32_t queue;					/* -q */
 static int no_wakeup;					/* -W */
+static int no_prog;					/* -N */
+static int sk_prio = -1;				/* -P */
 
 static double now(void)
 {
@@ -67,6 +70,8 @@ static int sock_open(struct sock *s, const char *ifname, int zc)
 	struct xsk_socket_config cfg = {
 		.rx_size = RING, .tx_size = RING,
 		.xdp_flags = XDP_FLAGS_DRV_MODE,
+		/* -N: a TX-only socket needs no program (lets two share a device) */
+		.libxdp_flags = no_prog ? XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD : 0,
 	};
 	uint32_t idx, i;
 	int err;
@@ -87,6 +92,10 @@ static int sock_open(struct sock *s, const char *ifname, int zc)
 		xsk_umem__delete(s->umem);
 		return err;
 	}
+	/* -P: the socket's SO_PRIORITY (a sovnet end classifies its frames by it) */
+	if (sk_prio >= 0 && setsockopt(xsk_socket__fd(s->xsk), SOL_SOCKET, SO_PRIORITY,
+				       &sk_prio, sizeof(sk_prio)))
+		return -errno;
 	/* frames [0, RING) go to the fill ring, [RING, 2*RING) are for TX */
 	if (xsk_ring_prod__reserve(&s->fq, RING, &idx) != RING)
 		return -ENOSPC;
@@ -399,7 +408,7 @@ int main(int argc, char **argv)
 	struct sock a, b;
 	int err, c;
 
-	while ((c = getopt(argc, argv, "+q:f:W")) != -1) {
+	while ((c = getopt(argc, argv, "+q:f:WNP:")) != -1) {
 		switch (c) {
 		case 'q':
 			queue = atoi(optarg);
@@ -411,6 +420,12 @@ int main(int argc, char **argv)
 			break;
 		case 'W':
 			no_wakeup = 1;
+			break;
+		case 'N':
+			no_prog = 1;
+			break;
+		case 'P':
+			sk_prio = atoi(optarg);
 			break;
 		default:
 			usage();
