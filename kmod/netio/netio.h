@@ -71,7 +71,7 @@ struct sovnet_held {
  * @lock, which also guards @cq, @held and @rr; one NAPI for the whole end.
  */
 struct sovnet_tx {
-	spinlock_t lock;
+	spinlock_t lock;		/* the end's TX lock: everything below */
 	struct sov_txs s;
 	struct sov_flowtab *ft;
 	struct sk_buff_head cq[SOV_NETIO_CLASSES];	/* skbs per class */

@@ -140,6 +140,12 @@ static int sov_netio_put_dev(struct sk_buff *skb, struct net_device *dev)
 	return 0;
 }
 
+/* a u64 of a CLASS nest */
+static int sov_netio_put_u64(struct sk_buff *skb, int type, u64 v)
+{
+	return nla_put_u64_64bit(skb, type, v, SOV_A_NETIO_CLASS_PAD);
+}
+
 static int sov_netio_put_class(struct sk_buff *skb, u32 c,
 			       const struct sov_txs_class_stats *cs, bool stats)
 {
@@ -147,15 +153,15 @@ static int sov_netio_put_class(struct sk_buff *skb, u32 c,
 
 	if (!nest ||
 	    nla_put_u8(skb, SOV_A_NETIO_CLASS_ID, c) ||
-	    nla_put_u64_64bit(skb, SOV_A_NETIO_CLASS_RATE, cs->rate, SOV_A_NETIO_CLASS_PAD) ||
+	    sov_netio_put_u64(skb, SOV_A_NETIO_CLASS_RATE, cs->rate) ||
 	    nla_put_u32(skb, SOV_A_NETIO_CLASS_BURST, cs->burst))
 		return -EMSGSIZE;
 	if (stats &&
-	    (nla_put_u64_64bit(skb, SOV_A_NETIO_CLASS_TX_PKTS, cs->tx_pkts, SOV_A_NETIO_CLASS_PAD) ||
-	     nla_put_u64_64bit(skb, SOV_A_NETIO_CLASS_TX_BYTES, cs->tx_bytes, SOV_A_NETIO_CLASS_PAD) ||
+	    (sov_netio_put_u64(skb, SOV_A_NETIO_CLASS_TX_PKTS, cs->tx_pkts) ||
+	     sov_netio_put_u64(skb, SOV_A_NETIO_CLASS_TX_BYTES, cs->tx_bytes) ||
 	     nla_put_u32(skb, SOV_A_NETIO_CLASS_BACKLOG, cs->backlog) ||
-	     nla_put_u64_64bit(skb, SOV_A_NETIO_CLASS_THROTTLED, cs->throttled, SOV_A_NETIO_CLASS_PAD) ||
-	     nla_put_u64_64bit(skb, SOV_A_NETIO_CLASS_DROPS, cs->drops, SOV_A_NETIO_CLASS_PAD) ||
+	     sov_netio_put_u64(skb, SOV_A_NETIO_CLASS_THROTTLED, cs->throttled) ||
+	     sov_netio_put_u64(skb, SOV_A_NETIO_CLASS_DROPS, cs->drops) ||
 	     (cs->rate && nla_put_s64(skb, SOV_A_NETIO_CLASS_TOKENS, cs->tokens,
 				      SOV_A_NETIO_CLASS_PAD))))
 		return -EMSGSIZE;

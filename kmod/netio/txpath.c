@@ -356,7 +356,8 @@ static int sovnet_tx_poll(struct napi_struct *napi, int budget)
 		hrtimer_start(&t->timer, ns_to_ktime(wait),
 			      HRTIMER_MODE_REL_SOFT);
 out:
-	sovnet_tx_complete(p, &tp, res >= 0);
+	/* while the timer is armed the socket need not kick us */
+	sovnet_tx_complete(p, &tp, res >= 0 || res == -EAGAIN);
 	rcu_read_unlock();
 	if (res >= 0)
 		return budget;

@@ -106,8 +106,7 @@ int sovnet_xsk_pool_setup(struct net_device *dev, struct xsk_buff_pool *pool,
  * held). The descriptor is completed whatever happens here.
  */
 void sovnet_tx_xsk(struct sovnet_queue *q, struct sovnet_queue *pq,
-			  struct xsk_buff_pool *pool,
-			  const struct xdp_desc *desc)
+		   struct xsk_buff_pool *pool, const struct xdp_desc *desc)
 {
 	u32 max = READ_ONCE(pq->priv->dev->mtu) + ETH_HLEN;
 

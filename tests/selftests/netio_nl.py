@@ -6,8 +6,10 @@
   netio_nl.py stats DEV          NETIO_STATS_GET, JSON
   netio_nl.py flows DEV          NETIO_FLOW_GET dump, JSON list
   netio_nl.py set DEV [ATTR...]  NETIO_SET; prints "errno=N attr=A msg=TEXT"
-  netio_nl.py watch DEV SECS     each class's tx bytes/s over SECS (two STATS_GETs, timed
-                                 here), and the end-wide throttled count's rise: JSON
+  netio_nl.py watch DEV SECS [C...]  each class's tx bytes/s over SECS (two STATS_GETs,
+                                 timed here), and the end-wide throttled count's rise: JSON;
+                                 first waits (up to 30 s) until every class C sends or has
+                                 a frame waiting (its senders started)
   netio_nl.py -                  one request a line from stdin (as the arguments above),
                                  one answer a line: a process costs ~0.3 s in the TCG guest
 
@@ -216,7 +218,21 @@ def stats(g, dev):
     return time.monotonic(), decode(msgs[0], A, "SOV_A_NETIO_")
 
 
-def watch(g, dev, secs):
+def busy(prev, cur, classes):
+    p = {c["id"]: c for c in prev["class"]}
+    return all(c["tx_bytes"] > p[c["id"]]["tx_bytes"] or c["backlog"] > 0
+               for c in cur["class"] if c["id"] in classes)
+
+
+def watch(g, dev, secs, classes):
+    t0, a = stats(g, dev)
+    start = t0
+    while classes and t0 - start < 30:
+        time.sleep(0.3)
+        t1, b = stats(g, dev)
+        if busy(a, b, classes):
+            break
+        t0, a = t1, b
     t0, a = stats(g, dev)
     time.sleep(secs)
     t1, b = stats(g, dev)
@@ -224,6 +240,7 @@ def watch(g, dev, secs):
             for p, c in zip(a["class"], b["class"])}
     rate["throttled"] = b["throttled"] - a["throttled"]
     rate["secs"] = round(t1 - t0, 2)
+    rate["waited"] = round(t0 - start, 2)
     print(json.dumps(rate))
     return 0
 
@@ -246,7 +263,7 @@ def one(g, argv):
         sys.exit(__doc__)
     op, dev = argv[0], argv[1]
     if op == "watch":
-        return watch(g, dev, float(argv[2]))
+        return watch(g, dev, float(argv[2]), [int(c) for c in argv[3:]])
     if op == "set":
         pl = set_payload(dev, argv[2:])
         _, (err, msg, off) = g.request(g.fam, CMD["SOV_CMD_NETIO_SET"], pl, 0)
