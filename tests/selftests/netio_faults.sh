@@ -24,12 +24,24 @@ exact() {	# exact [OPTS] TX RX: 1000 frames, byte-exact, ZC both ends
 	out=$("$X" "$@" 1000 zc zc 2>&1 | quiet) || ksft_fail "exact $* failed: $out"
 	check_contains "$out" "received 1000, byte-exact 1000, mismatched 0, out-of-order 0" "exact $*"
 }
-bench_bg() {	# bench_bg [OPTS] TX RX SECS: ZC traffic in the background, pid in $bg
-	"$X" "$@" zc zc 64 >/tmp/netio_faults_bench.$$ 2>&1 &
+bound() { dmesg | grep -c 'sf[01]: XSK pool bound'; }
+bench_bg() {	# bench_bg [OPTS] TX RX: ZC traffic in the background (60 s at most), pid in $bg
+	local n0 i
+	n0=$(bound)
+	"$X" "$@" 60 zc zc 64 >/tmp/netio_faults_bench.$$ 2>&1 &
 	bg=$!
+	for i in $(seq 100); do	# both sockets bound, then some traffic
+		[ "$(bound)" -ge $((n0 + 2)) ] && break
+		sleep 0.1
+	done
+	[ "$i" -lt 100 ] || ksft_fail "the background traffic's sockets were not bound within 10 s"
+	sleep 0.5
 }
-bench_wait() {	# the background traffic must end cleanly
+bench_wait() {	# the background traffic ran through the checks; stopped, it exits cleanly
 	local rc
+	kill -0 "$bg" 2>/dev/null ||
+		ksft_fail "the traffic ended before the checks of $1 did: $(cat /tmp/netio_faults_bench.$$)"
+	kill -INT "$bg"
 	wait "$bg"
 	rc=$?
 	quiet </tmp/netio_faults_bench.$$
@@ -80,8 +92,7 @@ exact -q 2 exact sf0 sf1
 echo "unbind/rebind of a ZC socket x10 while the peer sent: exact afterwards"
 
 # --- both links down and up under traffic ---
-bench_bg -q 1 bench sf0 sf1 4
-sleep 1
+bench_bg -q 1 bench sf0 sf1
 $IP link set sf1 down; sleep 0.3; $IP link set sf1 up
 $IP link set sf0 down; sleep 0.3; $IP link set sf0 up
 bench_wait "link down/up"
@@ -89,8 +100,7 @@ exact -q 1 exact sf0 sf1
 echo "link down/up with sockets bound and sending: exact afterwards"
 
 # --- MTU: a bound pool of 2 KiB frames (1792 bytes after headroom) ---
-bench_bg -f 2048 bench sf0 sf1 4
-sleep 1.5
+bench_bg -f 2048 bench sf0 sf1
 $IP link set sf1 mtu 2000 2>/dev/null && ksft_fail "mtu 2000 on sf1 accepted with 2 KiB frames bound"
 check_contains "$(dmesg | tail -n 5)" "mtu 2000 does not fit the XSK pool bound on queue 0" "the refusal's message"
 $IP link set sf1 mtu 1700 || ksft_fail "mtu 1700 on sf1 refused with 2 KiB frames bound"
@@ -106,8 +116,7 @@ exact -f 2048 exact sf0 sf1
 echo "mtu: refused while it does not fit the bound frames, applied when it does; bind checked too"
 
 # --- XDP program swap with a ZC socket bound on the receiver ---
-bench_bg -q 3 bench sf0 sf1 4
-sleep 1.5
+bench_bg -q 3 bench sf0 sf1
 $IP -force link set sf1 xdpdrv obj "$SOV_ROOT/build/bpf/bench_floor.bpf.o" sec xdp ||
 	ksft_fail "replacing sf1's program under traffic failed"
 sleep 0.3
@@ -117,8 +126,7 @@ exact -q 3 exact sf0 sf1
 echo "XDP program replaced and removed under ZC traffic: exact afterwards"
 
 # --- ethtool -L with pools bound ---
-bench_bg -q 0 bench sf0 sf1 3
-sleep 1.5
+bench_bg -q 0 bench sf0 sf1
 ethtool -L sf0 combined 2 2>/dev/null && ksft_fail "ethtool -L sf0 accepted with a pool bound"
 check_contains "$(dmesg | tail -n 3)" "an XSK pool is bound on sf" "the refusal's message (sf0)"
 ethtool -L sf1 combined 2 2>/dev/null && ksft_fail "ethtool -L sf1 accepted with a pool bound on it"

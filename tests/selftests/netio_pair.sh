@@ -16,7 +16,7 @@ X=$SOV_ROOT/build/tests/netio/xsk_probe
 export IP_LIB_DIR=$SOV_ROOT/build/lib/ip	# link_sovnet.so: "type sovnet peer name X"
 [ -x "$X" ] || ksft_fail "$X missing (make netio-work)"
 [ -f "$IP_LIB_DIR/link_sovnet.so" ] || ksft_fail "$IP_LIB_DIR/link_sovnet.so missing (make netio-work)"
-ko=$SOV_ROOT/kmod/sovereign.ko
+ko=${SOV_KO:-$SOV_ROOT/kmod/sovereign.ko}	# what run_all.sh loaded
 ns=sovnio$$
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 on_exit "[ -d /sys/module/sovereign ] || insmod '$ko'"
@@ -202,7 +202,7 @@ check_contains "$(ethtool -i sq0)" "driver: sovnet" "ethtool -i sq0"
 check_contains "$(ethtool -i sq0)" "version: $(modinfo -F version "$ko")" "ethtool -i sq0's version"
 ethtool -L sq0 combined 2 || ksft_fail "ethtool -L sq0 combined 2"
 check_contains "$(ethtool -l sq1)" "Combined:	2" "sq1's queue count after -L on sq0 (both ends move)"
-check_eq "$(ethtool -S sq0 | grep -c '_packets:')" 6 "counter lines of sq0 with 2 queues (2 x rx,tx + totals)"
+check_eq "$(ethtool -S sq0 | grep -c '^ *[rt]xq[0-9]*_packets:')" 4 "per-queue packet counters of sq0 with 2 queues"
 out=$("$X" -q 3 bind sq1 zc 2>&1 | quiet)
 check_contains "$out" "Invalid argument" "a bind on queue 3 with 2 queue pairs"
 ethtool -L sq0 combined 9 2>/dev/null && ksft_fail "ethtool -L sq0 combined 9 accepted (made with 4)"
@@ -217,12 +217,22 @@ $IP link add sv0 type sovnet peer name sv1 || ksft_fail "re-creating the pair"
 up sv0 sv1
 
 # --- rmmod with zero-copy sockets bound and sending, on queues 0 and 3 ---
-"$X" bench sv0 sv1 4 zc zc 64 >/tmp/netio_bench.$$ 2>&1 &
+bound() { dmesg | grep -c 'XSK pool bound'; }
+n0=$(bound)
+"$X" bench sv0 sv1 60 zc zc 64 >/tmp/netio_bench.$$ 2>&1 &
 b=$!
-"$X" -q 3 bench sq0 sq1 4 zc zc 64 >/tmp/netio_bench3.$$ 2>&1 &
+"$X" -q 3 bench sq0 sq1 60 zc zc 64 >/tmp/netio_bench3.$$ 2>&1 &
 b3=$!
-sleep 2
+for i in $(seq 100); do	# the four sockets bound, then some traffic
+	[ "$(bound)" -ge $((n0 + 4)) ] && break
+	sleep 0.1
+done
+[ "$i" -lt 100 ] || ksft_fail "the four sockets were not bound within 10 s"
+sleep 0.5
+kill -0 $b && kill -0 $b3 || ksft_fail "the traffic ended before rmmod (too slow a machine?)"
 rmmod sovereign || ksft_fail "rmmod with ZC sockets bound failed"
+sleep 0.5	# the applications go on with unbound sockets, then stop cleanly
+kill -INT $b $b3
 wait $b
 rc=$?
 wait $b3

@@ -8,6 +8,7 @@
  *   xsk_probe [OPTS] txonly DEV SECS mode SIZE            send for SECS, report the rate
  *   xsk_probe [OPTS] bad   TXDEV RXDEV txmode rxmode      malformed TX descriptors, then 100
  *                                                         valid frames (must arrive byte-exact)
+ * bench and txonly stop early, cleanly, on SIGINT or SIGTERM.
  * OPTS: -q QID (queue, default 0), -f FRAME (UMEM frame size: 2048 or 4096),
  *       -W (no XDP_USE_NEED_WAKEUP; also XSKPOC_NO_WAKEUP=1), -N (load no XDP
  *       program: TX-only sockets sharing a device), -P PRIO (SO_PRIORITY)
@@ -17,6 +18,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,24 @@ struct sock {
 static uint32_t fsize = XSK_UMEM__DEFAULT_FRAME_SIZE;	/* -f */
 static uint32_t queue;					/* -q */
 static int no_wakeup;					/* -W */
+static volatile sig_atomic_t stop_sig;			/* SIGINT, SIGTERM */
+
+static double now(void);
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_sig = 1;
+}
+
+/* sleep until secs have passed or a stop signal came */
+static void run_for(double secs)
+{
+	double end = now() + secs;
+
+	while (!stop_sig && now() < end)
+		usleep(10000);
+}
 static int no_prog;					/* -N */
 static int sk_prio = -1;				/* -P */
 
@@ -435,6 +455,8 @@ int main(int argc, char **argv)
 	argc -= optind - 1;
 	setrlimit(RLIMIT_MEMLOCK, &r);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
 	if (argc == 4 && !strcmp(argv[1], "bind")) {
 		err = sock_open(&a, argv[2], mode_zc(argv[3]));
 		printf("bind %s %s queue %u: %s (%d)\n", argv[2], argv[3], queue,
@@ -483,7 +505,7 @@ int main(int argc, char **argv)
 		}
 		t0 = now();
 		pthread_create(&tt, NULL, tx_thread, &tb);
-		usleep((useconds_t)(secs * 1e6));
+		run_for(secs);
 		stop = 1;
 		pthread_join(tt, NULL);
 		t1 = now() - t0;
@@ -510,7 +532,7 @@ int main(int argc, char **argv)
 		t0 = now();
 		pthread_create(&rt, NULL, rx_thread, &rb);
 		pthread_create(&tt, NULL, tx_thread, &tb);
-		usleep((useconds_t)(secs * 1e6));
+		run_for(secs);
 		stop = 1;
 		pthread_join(tt, NULL);
 		pthread_join(rt, NULL);
