@@ -81,6 +81,17 @@ print("defaults: priomap 7..0 then 0, queues in class 7, unshaped; dump: sq0 sq1
 EOF
 
 # --- strict priority and rates ---
+# a closed XSK socket's pool is released by a work item: wait until no queue
+# of sq0 is zero-copy any more, or the next bind on it is refused (EBUSY)
+unbound() {
+	local i
+
+	for i in $(seq 30); do
+		$NL get sq0 | grep -q '"zc": 1' || return 0
+		sleep 0.5
+	done
+	ksft_fail "sq0 still has a pool bound after its sockets closed"
+}
 # measure: per-class bytes/s of sq0 over 3 s once both classes have frames
 # (a process starts slowly in TCG); c0 c7 thr
 measure() {
@@ -94,6 +105,7 @@ import json, sys
 r = json.loads(sys.argv[1])
 print(r["0"], r["7"], r["throttled"])' "$out")
 	read -r c0 c7 thr <<<"$out"
+	unbound
 	echo "$what: class 0 $c0 B/s, class 7 $c7 B/s, end-wide throttled +$thr (rate $LINK B/s) $raw"
 }
 # skb senders: AF_PACKET with SO_PRIORITY (priority 7 -> class 0, 0 -> class 7)
@@ -152,9 +164,11 @@ share_check
 out=$($NL set sq0 queue=0:7 queue=1:7)
 check_eq "$out" "errno=0 attr=- msg=" "both queues in class 7"
 what="XSK ZC q1 SO_PRIORITY 7 (class 0) vs q0 priority 0 (queue class 7)"
-"$X" -N -P 0 -q 0 txonly sq0 $SECS zc $SIZE >/dev/null 2>&1 &
-"$X" -N -P 7 -q 1 txonly sq0 $SECS zc $SIZE >/dev/null 2>&1 &
+"$X" -N -P 0 -q 0 txonly sq0 $SECS zc $SIZE >/tmp/nc_q0.$$ 2>&1 &
+"$X" -N -P 7 -q 1 txonly sq0 $SECS zc $SIZE >/tmp/nc_q1.$$ 2>&1 &
 measure
+cat /tmp/nc_q0.$$ /tmp/nc_q1.$$
+rm -f /tmp/nc_q0.$$ /tmp/nc_q1.$$
 share_check
 out=$($NL set sq0 queue=0:0 queue=1:7)
 check_eq "$out" "errno=0 attr=- msg=" "queue 0 in class 0 again"
@@ -220,9 +234,12 @@ EOF
 }
 sent=$(udpsend 64 10000) || ksft_fail "sending 64 flows failed"
 sleep 1
-python3 - "$($NL flows sq0)" "$(bpftool map dump name flowcount -j)" "$sent" <<'EOF' ||
+$NL flows sq0 >/tmp/nc_flows.$$ || ksft_fail "FLOW_GET failed"
+bpftool map dump name flowcount -j >/tmp/nc_ref.$$ || ksft_fail "bpftool map dump failed"
+python3 - /tmp/nc_flows.$$ /tmp/nc_ref.$$ "$sent" <<'EOF' ||
 import json, sys
-flows, ref, sent = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+flows, ref = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+sent = int(sys.argv[3])
 mine = {}
 for f in flows:
 	if f.get("proto") == 17:
@@ -243,13 +260,17 @@ print("flow table = XDP count on the peer for all 64 flows (%d frames, %d bytes)
       (sent, sum(b for _, b in theirs.values())))
 EOF
 	ksft_fail "flow table and the XDP program's count differ"
+rm -f /tmp/nc_ref.$$
 
 # more flows than entries: every frame counted once, collisions counted
 $NL set sq0 reset >/dev/null
 sent=$(udpsend 1200 20000) || ksft_fail "sending 1200 flows failed"
-python3 - "$($NL stats sq0)" "$($NL flows sq0)" "$sent" <<'EOF' || ksft_fail "1200 flows counted wrong"
+# a dump of 1024 entries is too long for an argument: through files
+printf 'stats sq0\nflows sq0\n' | $NL - >/tmp/nc_flows.$$ || ksft_fail "STATS_GET/FLOW_GET failed"
+python3 - /tmp/nc_flows.$$ "$sent" <<'EOF' || ksft_fail "1200 flows counted wrong"
 import json, sys
-s, flows, sent = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+s, flows = (json.loads(l) for l in open(sys.argv[1]))
+sent = int(sys.argv[2])
 used, coll = s["flows_used"], s["collisions"]
 pkts = sum(f["pkts"] for f in flows)
 print("1200 flows: flows_used %d, collisions %d, entries %d, pkts %d of %d sent"
@@ -258,5 +279,6 @@ assert sent == 1200 and used <= 1024 and len(flows) == used, (used, len(flows))
 assert coll > 0 and coll == sum(f["collisions"] for f in flows), coll
 assert pkts == sent, (pkts, sent)
 EOF
+rm -f /tmp/nc_flows.$$
 $IP link set sq1 xdpdrv off
 ksft_pass "netio classes: refusals, strict priority (XSK across queues, skbs), shaping, flow table"

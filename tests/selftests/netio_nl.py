@@ -8,8 +8,9 @@
   netio_nl.py set DEV [ATTR...]  NETIO_SET; prints "errno=N attr=A msg=TEXT"
   netio_nl.py watch DEV SECS [C...]  each class's tx bytes/s over SECS (two STATS_GETs,
                                  timed here), and the end-wide throttled count's rise: JSON;
-                                 first waits (up to 30 s) until every class C sends or has
-                                 a frame waiting (its senders started)
+                                 first waits (up to 30 s) until, twice in a row, the first
+                                 class C sent and every other one sent or has a frame
+                                 waiting (its senders started)
   netio_nl.py -                  one request a line from stdin (as the arguments above),
                                  one answer a line: a process costs ~0.3 s in the TCG guest
 
@@ -219,19 +220,21 @@ def stats(g, dev):
 
 
 def busy(prev, cur, classes):
+    """The first class sent since @prev; each other one sent or has a frame waiting."""
     p = {c["id"]: c for c in prev["class"]}
-    return all(c["tx_bytes"] > p[c["id"]]["tx_bytes"] or c["backlog"] > 0
+    return all(c["tx_bytes"] > p[c["id"]]["tx_bytes"] or
+               (c["backlog"] > 0 and c["id"] != classes[0])
                for c in cur["class"] if c["id"] in classes)
 
 
 def watch(g, dev, secs, classes):
     t0, a = stats(g, dev)
     start = t0
-    while classes and t0 - start < 30:
+    streak = 0
+    while classes and streak < 2 and t0 - start < 30:
         time.sleep(0.3)
         t1, b = stats(g, dev)
-        if busy(a, b, classes):
-            break
+        streak = streak + 1 if busy(a, b, classes) else 0
         t0, a = t1, b
     t0, a = stats(g, dev)
     time.sleep(secs)
