@@ -29,3 +29,18 @@ $(NETIO_WORK_DIR)/xsk_probe: tests/selftests/netio_work/xsk_probe.c
 
 # the VM runs them: every verb that boots it with the selftests
 check check-vm: netio-work
+
+# netio_xdp / netio_umem (tests/selftests/netio_xdp.sh, netio_umem.sh):
+#   $(BUILD)/tests/netio/xdp_actions.bpf.o  one XDP action per UDP port
+#   $(BUILD)/tests/netio/xsk_conform         their senders and checkers
+NETIO_CONFORM := $(NETIO_WORK_DIR)/xdp_actions.bpf.o $(NETIO_WORK_DIR)/xsk_conform
+netio-work: $(NETIO_CONFORM)
+
+$(NETIO_WORK_DIR)/xdp_actions.bpf.o: tests/selftests/netio_work/xdp_actions.bpf.c
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(BPF_INCLUDES) -c $< -o $@
+
+$(NETIO_WORK_DIR)/xsk_conform: tests/selftests/netio_work/xsk_conform.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(NETIO_XDP_CFLAGS) -o $@ $< \
+		$(NETIO_XDP_LIBS)
