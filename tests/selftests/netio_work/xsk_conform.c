@@ -10,9 +10,10 @@
  *                                         the attached program's "xsks" map
  *   devmap IF TARGET                      tx_port[0] of IF's program = TARGET
  *   seen IF                               IF's program's per-action counters
- *   shared A B N wakeup|nowakeup          ZC socket on A queue 0 owning a UMEM,
+ *   shared A B N wakeup|nowakeup FILL     ZC socket on A queue 0 owning a UMEM,
  *                                         one on B queue 0 sharing it (own fill
- *                                         and completion rings); N frames each way
+ *                                         and completion rings); N frames each way,
+ *                                         FILL (1-1024) buffers on each fill ring
  *   shared-bad A B                        the shared binds 6.1 must refuse
  *
  * FLOW is SMAC,DMAC,SIP,DIP: the addresses the frame carries when it is
@@ -197,7 +198,7 @@ static long frame_seq(const unsigned char *p, unsigned int len, unsigned int dpo
 }
 
 struct tally {
-	unsigned int got, exact, dup, foreign;
+	unsigned int got, exact, dup, foreign, disorder, next;
 	unsigned char *seen;
 };
 
@@ -216,6 +217,9 @@ static void tally_frame(struct tally *t, const struct flow *f, unsigned int dpor
 	t->got++;	/* ours, even if not expected (seq >= n) */
 	if (seq >= n)
 		return;
+	if (seq != t->next)
+		t->disorder++;
+	t->next = seq + 1;
 	if (t->seen[seq]++) {
 		t->dup++;
 		return;
@@ -229,8 +233,8 @@ static void tally_frame(struct tally *t, const struct flow *f, unsigned int dpor
 
 static int tally_report(const char *who, struct tally *t, unsigned int n)
 {
-	printf("%s: received %u of %u, byte-exact %u, duplicates %u, foreign %u\n", who, t->got,
-	       n, t->exact, t->dup, t->foreign);
+	printf("%s: received %u of %u, byte-exact %u, duplicates %u, out-of-order %u, foreign %u\n",
+	       who, t->got, n, t->exact, t->dup, t->disorder, t->foreign);
 	free(t->seen);
 	return t->got == n && t->exact == n && !t->dup ? 0 : 1;
 }
@@ -555,7 +559,8 @@ struct side {
 	unsigned int dport, txbase, fillbase, sent, txfree[RING], nfree;
 	__u64 fifo[RING];	/* TX addresses in submission order */
 	unsigned int fhead, ftail, completed, cq_disorder;
-	unsigned int kicks, rx_wakeups, flag_seen, zero_copies;
+	unsigned int kicks, rx_wakeups, zero_copies;
+	unsigned int tx_flag_clear, fq_flag_set;	/* need_wakeup flags as read */
 	struct tally t;		/* what this side received */
 };
 
@@ -577,8 +582,8 @@ static void side_tx(struct side *s, void *area, unsigned int n, int wakeup)
 	k = n - s->sent;
 	if (k > s->nfree)
 		k = s->nfree;
-	if (k > 32)
-		k = 32;
+	if (k > 64)
+		k = 64;
 	if (k)
 		k = xsk_ring_prod__reserve(&s->tx, k, &idx);
 	for (i = 0; i < k; i++) {
@@ -590,8 +595,8 @@ static void side_tx(struct side *s, void *area, unsigned int n, int wakeup)
 	}
 	if (k)
 		xsk_ring_prod__submit(&s->tx, k);
-	if (xsk_ring_prod__needs_wakeup(&s->tx))
-		s->flag_seen++;
+	if (!xsk_ring_prod__needs_wakeup(&s->tx))
+		s->tx_flag_clear++;
 	/* need_wakeup on: kick only when the ring says so; off: always */
 	if (s->completed < s->sent && (!wakeup || xsk_ring_prod__needs_wakeup(&s->tx))) {
 		s->kicks++;
@@ -608,7 +613,7 @@ static void side_rx(struct side *s, const struct side *from, void *area, unsigne
 	got = xsk_ring_cons__peek(&s->rx, 64, &idx);
 	if (!got) {
 		if (xsk_ring_prod__needs_wakeup(s->fqp))
-			s->flag_seen++;
+			s->fq_flag_set++;
 		if (wakeup && xsk_ring_prod__needs_wakeup(s->fqp)) {
 			s->rx_wakeups++;
 			recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
@@ -664,16 +669,21 @@ static int side_report(const char *dir, struct side *s, unsigned int n, int wake
 	int bad;
 
 	snprintf(who, sizeof(who), "shared %s", dir);
-	bad = tally_report(who, &s->t, n);
-	printf("  %s: sent %u, completed %u, completions out of order %u, kicks %u, "
-	       "rx wakeups %u, need_wakeup flag seen %u, zero-copy arrivals %u\n", s->ifname,
-	       s->sent, s->completed, s->cq_disorder, s->kicks, s->rx_wakeups, s->flag_seen,
-	       s->zero_copies);
+	bad = s->t.disorder != 0;	/* one queue: arrival in sending order */
+	bad |= tally_report(who, &s->t, n);
+	printf("  %s: sent %u, completed %u, completions out of order %u, kicks %u, rx wakeups %u, "
+	       "TX need_wakeup read clear %u, fill need_wakeup read set %u, zero-copy arrivals %u\n",
+	       s->ifname, s->sent, s->completed, s->cq_disorder, s->kicks, s->rx_wakeups,
+	       s->tx_flag_clear, s->fq_flag_set, s->zero_copies);
 	if (s->completed != s->sent || s->cq_disorder)
 		bad = 1;
-	/* with need_wakeup off the driver must leave the ring flags alone */
-	if (!wakeup && s->flag_seen) {
-		printf("  %s: NEED_WAKEUP set on a ring of a socket bound without it\n", s->ifname);
+	/*
+	 * need_wakeup off: the driver must leave the flags alone. The core sets
+	 * the TX ring's at creation (xsk_setsockopt) and nobody clears it; the
+	 * fill ring's is never set.
+	 */
+	if (!wakeup && (s->tx_flag_clear || s->fq_flag_set)) {
+		printf("  %s: need_wakeup flags changed on a socket bound without it\n", s->ifname);
 		bad = 1;
 	}
 	return bad;
@@ -687,7 +697,7 @@ int shared_umem_run(char **argv)
 	struct xsk_socket_config cfg = {
 		.rx_size = RING, .tx_size = RING, .xdp_flags = XDP_FLAGS_DRV_MODE,
 	};
-	unsigned int n = num(argv[4], "N");
+	unsigned int n = num(argv[4], "N"), nfill = num(argv[6], "FILL");
 	struct side a, b;
 	struct xsk_umem *umem;
 	double t0, deadline;
@@ -700,8 +710,8 @@ int shared_umem_run(char **argv)
 		wakeup = 0;
 	else
 		usage("the last argument must be wakeup or nowakeup");
-	if (n > 1000000)
-		usage("N");
+	if (!nfill || nfill > RING)
+		usage("FILL must be 1 to 1024");
 	cfg.bind_flags = XDP_ZEROCOPY | (wakeup ? XDP_USE_NEED_WAKEUP : 0);
 	side_init(&a, argv[2], 7101, 0, 2 * RING, 1);
 	side_init(&b, argv[3], 7102, RING, 3 * RING, 2);
@@ -728,11 +738,12 @@ int shared_umem_run(char **argv)
 	}
 	b.fqp = &b.fq;
 	b.cqp = &b.cq;
-	printf("shared: %s zerocopy=%d, %s zerocopy=%d, one UMEM of %u frames, need_wakeup %s\n",
-	       a.ifname, xdp_zerocopy(a.xsk), b.ifname, xdp_zerocopy(b.xsk), NFRAMES,
-	       wakeup ? "on" : "off");
-	fill(a.fqp, a.fillbase, RING);
-	fill(b.fqp, b.fillbase, RING);
+	printf("shared: %s zerocopy=%d, %s zerocopy=%d, one UMEM of %u frames, need_wakeup %s, "
+	       "%u fill buffers each\n", a.ifname, xdp_zerocopy(a.xsk), b.ifname,
+	       xdp_zerocopy(b.xsk), NFRAMES, wakeup ? "on" : "off", nfill);
+	/* fewer fill buffers than a TX burst: the fill ring runs dry */
+	fill(a.fqp, a.fillbase, nfill);
+	fill(b.fqp, b.fillbase, nfill);
 	t0 = now();
 	deadline = t0 + 30;
 	while ((a.t.got < n || b.t.got < n || a.completed < n || b.completed < n) &&
@@ -848,7 +859,7 @@ int main(int argc, char **argv)
 		{"udp-send", 6, cmd_udp_send}, {"udp-recv", 5, cmd_udp_recv},
 		{"raw-recv", 7, cmd_raw_recv}, {"xsk-recv", 8, cmd_xsk_recv},
 		{"devmap", 4, cmd_devmap},     {"seen", 3, cmd_seen},
-		{"shared", 6, shared_umem_run}, {"shared-bad", 4, shared_umem_bad},
+		{"shared", 7, shared_umem_run}, {"shared-bad", 4, shared_umem_bad},
 	};
 	size_t i;
 
