@@ -37,7 +37,7 @@ for run in "wakeup 1024" "nowakeup 1024" "wakeup 16" "nowakeup 16"; do
 	read -r w fill <<<"$run"
 	miss0=$(($(cat /sys/class/net/sv0/statistics/rx_missed_errors) +
 		$(cat /sys/class/net/sv1/statistics/rx_missed_errors)))
-	out=$("$C" shared sv0 sv1 "$N" $w "$fill" 2>&1)
+	out=$("$C" shared sv0 sv1 "$N" "$w" "$fill" 2>&1)
 	rc=$?
 	miss=$(($(cat /sys/class/net/sv0/statistics/rx_missed_errors) +
 		$(cat /sys/class/net/sv1/statistics/rx_missed_errors) - miss0))

@@ -166,7 +166,7 @@ run_case() {
 	REDIRECT_XSK_COPY | REDIRECT_XSK_ZC)
 		port=7005
 		local m=copy
-		[ $c = REDIRECT_XSK_ZC ] && m=zc
+		[ "$c" = REDIRECT_XSK_ZC ] && m=zc
 		if ! start xsk inns "$C" xsk-recv a1 $m "$FLOW" $port "$N" 10; then
 			# veth refuses a zero-copy bind (6.1's veth has no ndo_xsk_wakeup)
 			out=$(cat "$tmp/xsk")
@@ -236,10 +236,10 @@ for c in "${cases[@]}"; do
 	if [ "$v" != "$s" ]; then
 		same=NO
 		# ZC on sovnet where veth refuses it is what sovnet is for
-		[ $c = REDIRECT_XSK_ZC ] && [ "$v" = "refused (EOPNOTSUPP)" ] && [ "$s" = ok ] &&
+		[ "$c" = REDIRECT_XSK_ZC ] && [ "$v" = "refused (EOPNOTSUPP)" ] && [ "$s" = ok ] &&
 			same="yes (ZC only on sovnet)"
 	fi
-	[ "$v" = ok ] || [ $c = REDIRECT_XSK_ZC ] || same=NO
+	[ "$v" = ok ] || [ "$c" = REDIRECT_XSK_ZC ] || same=NO
 	printf '%-18s %-22s %-22s %s\n' "$c" "$v" "$s" "$same"
 	case $same in yes*) ;; *) fail=1 ;; esac
 done

@@ -53,6 +53,7 @@
 #define NFRAMES		4096
 #define FSIZE		XSK_UMEM__DEFAULT_FRAME_SIZE
 #define RING		1024
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct flow {
 	unsigned char smac[ETH_ALEN], dmac[ETH_ALEN];
@@ -537,7 +538,8 @@ static int cmd_xsk_recv(char **argv)
 			const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s.rx, idx + i);
 
 			tally_frame(&t, &f, dport, xsk_umem__get_data(s.buf, d->addr), d->len, n);
-			*xsk_ring_prod__fill_addr(&s.fq, fidx + i) = xsk_umem__extract_addr(d->addr);
+			*xsk_ring_prod__fill_addr(&s.fq, fidx + i) =
+				xsk_umem__extract_addr(d->addr);
 		}
 		xsk_ring_prod__submit(&s.fq, got);
 		xsk_ring_cons__release(&s.rx, got);
@@ -838,8 +840,8 @@ int shared_umem_bad(char **argv)
 	fd = xsk_raw(1);
 	bad |= expect("sharing the UMEM of an unbound socket", bind_shared(ib, fd, xsk_raw(0), 0),
 		      -EBADF);
-	bad |= expect("sharing with a UDP socket", bind_shared(ib, fd, socket(AF_INET, SOCK_DGRAM, 0), 0),
-		      -ENOPROTOOPT);
+	bad |= expect("sharing with a UDP socket",
+		      bind_shared(ib, fd, socket(AF_INET, SOCK_DGRAM, 0), 0), -ENOPROTOOPT);
 	bad |= expect("another device with its own fill/completion rings",
 		      bind_shared(ib, fd, owner, 0), 0);
 	close(fd);
@@ -867,7 +869,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
 		usage("no command");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
 		if (argc != cmds[i].argc)
