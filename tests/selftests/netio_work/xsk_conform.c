@@ -52,6 +52,9 @@
 #define FRAME_MAX	2048
 #define NFRAMES		4096
 #define FSIZE		XSK_UMEM__DEFAULT_FRAME_SIZE
+/* ring size; fill and completion rings are twice as big, so that what is
+ * given back always fits however late the kernel publishes its consumption
+ */
 #define RING		1024
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -491,7 +494,7 @@ static void *umem_area(void)
 static int cmd_xsk_recv(char **argv)
 {
 	struct xsk_umem_config ucfg = {
-		.fill_size = RING, .comp_size = RING, .frame_size = FSIZE,
+		.fill_size = 2 * RING, .comp_size = 2 * RING, .frame_size = FSIZE,
 	};
 	struct xsk_socket_config cfg = {
 		.rx_size = RING, .tx_size = RING,
@@ -694,7 +697,7 @@ static int side_report(const char *dir, struct side *s, unsigned int n, int wake
 int shared_umem_run(char **argv)
 {
 	struct xsk_umem_config ucfg = {
-		.fill_size = RING, .comp_size = RING, .frame_size = FSIZE,
+		.fill_size = 2 * RING, .comp_size = 2 * RING, .frame_size = FSIZE,
 	};
 	struct xsk_socket_config cfg = {
 		.rx_size = RING, .tx_size = RING, .xdp_flags = XDP_FLAGS_DRV_MODE,
@@ -808,7 +811,7 @@ static int expect(const char *what, int got, int want)
 int shared_umem_bad(char **argv)
 {
 	struct xsk_umem_config ucfg = {
-		.fill_size = RING, .comp_size = RING, .frame_size = FSIZE,
+		.fill_size = 2 * RING, .comp_size = 2 * RING, .frame_size = FSIZE,
 	};
 	struct xsk_socket_config cfg = {
 		.rx_size = RING, .tx_size = RING, .xdp_flags = XDP_FLAGS_DRV_MODE,
