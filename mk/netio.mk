@@ -53,3 +53,11 @@ $(NETIO_WORK_DIR)/xsk_conform: tests/selftests/netio_work/xsk_conform.c
 check-xskxceiver: kmod netio-work
 	scripts/xskxceiver.sh build
 	scripts/vm/run.sh --out $(BUILD)/vm/xskxceiver --timeout 1500 -- scripts/xskxceiver.sh check
+
+# netio_faults (tests/selftests/netio_faults.sh): malformed TX descriptors and
+# socket churn under traffic
+$(NETIO_WORK_DIR)/xsk_faults: tests/selftests/netio_work/xsk_faults.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(NETIO_XDP_CFLAGS) -o $@ $< \
+		$(NETIO_XDP_LIBS)
+netio-work: $(NETIO_WORK_DIR)/xsk_faults
