@@ -41,12 +41,13 @@ inns() { "$IP" netns exec $ns "$@"; }
 # counters: a1's and t1's (in the netns, one process: the TCG guest pays ~50 ms
 # for each), a0's, and veth's ethtool -S xdp_drops of a1 ("-" where there is none)
 counters() {
-	local a0=/sys/class/net/a0/statistics r0 t0
+	local a0=/sys/class/net/a0/statistics r0 t0 a1rx a1drop a1tx t1rx
 
 	r0=$(<$a0/rx_packets) t0=$(<$a0/tx_packets)
-	read -r a1rx a1drop a1tx t1rx < <(inns bash -c 'cd /sys/class/net &&
+	# (no process substitution: the guest has no /dev/fd)
+	read -r a1rx a1drop a1tx t1rx <<<"$(inns bash -c 'cd /sys/class/net &&
 		echo $(<a1/statistics/rx_packets) $(<a1/statistics/rx_dropped) \
-			$(<a1/statistics/tx_packets) $(<t1/statistics/rx_packets)')
+			$(<a1/statistics/tx_packets) $(<t1/statistics/rx_packets)')"
 	echo "$a1rx $a1drop $a1tx $r0 $t0 $t1rx $(inns ethtool -S a1 2>/dev/null |
 		awk '$1 == "rx_queue_0_xdp_drops:" {print $2; f = 1} END {if (!f) print "-"}')"
 }
