@@ -3,7 +3,9 @@
 # netio faults on a sovnet pair, zero-copy: malformed TX descriptors (past the
 # UMEM, across a chunk, options set) are refused and counted in the socket's
 # tx_invalid_descs while the valid frames between them arrive byte-exact;
-# runts of 0 and 10 bytes do not crash anything (where they go is printed);
+# runts of 0 and 10 bytes (valid to 6.1's core) are completed but never reach
+# the peer (sovnet at 3d18239 delivers them: kmod/netio/xsk.c sovnet_xsk_tx()
+# has no length check -- this step fails on that);
 # the receiving socket bound and closed 5 times under a sender that never
 # pauses; link down/up and an MTU change under zero-copy traffic; after each,
 # 200 frames exact. run_all.sh's leak and dmesg checks run after it.
@@ -43,10 +45,17 @@ done
 
 # --- malformed TX descriptors ---
 run "$F" bad-desc sv0 sv1 500
-[ $rc = 0 ] || ksft_fail "malformed descriptors: exit $rc"
 check_contains "$out" "sent 500 valid frames and 1500 refusable descriptors" "bad-desc"
 check_contains "$out" "tx_invalid_descs 1500" "bad-desc's invalid count"
+check_contains "$out" "completed 1500 of 1500" "bad-desc's completions"
 check_contains "$out" "received 500 of 500, byte-exact 500, out-of-order 0" "bad-desc's valid frames"
+# the runts last, after the other faults have run
+runts=ok
+case $out in
+*"runts delivered to the peer's socket 0,"*) ;;
+*) runts=$(echo "$out" | grep -o "runts delivered to the peer's socket [0-9]*") ;;
+esac
+[ $rc = 0 ] || [ "$runts" != ok ] || ksft_fail "malformed descriptors: exit $rc"
 exact "malformed descriptors"
 
 # --- the receiving socket bound and closed under traffic ---
@@ -74,4 +83,5 @@ quiet <"$tmp"
 check_contains "$(cat "$tmp")" "bench sv0(zc)->sv1(zc)" "the bench's report"
 exact "link down/up and an MTU change"
 
+[ "$runts" = ok ] || ksft_fail "runts of 0 and 10 bytes from a ZC socket reached the peer: $runts"
 ksft_pass "malformed TX descriptors refused and counted, rebinding, link down/up and MTU change under ZC traffic"
