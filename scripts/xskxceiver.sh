@@ -101,8 +101,11 @@ run() {
 	hp=$(cat /proc/sys/vm/nr_hugepages)
 	echo 16 >/proc/sys/vm/nr_hugepages
 	echo "xskxceiver on $type: $e0 <-> $e1 (in $ns), $(cat /proc/sys/vm/nr_hugepages) huge pages"
-	"$out/xskxceiver" -i $e0 -i "$e1,$ns" 2>&1 | tee "$log"
+	# line-buffered, so a hang shows where; a hang is a failure (exit 124)
+	timeout -k 5 "${XSKX_TIMEOUT:-600}" stdbuf -oL -eL "$out/xskxceiver" -i $e0 -i "$e1,$ns" 2>&1 |
+		tee "$log"
 	rc=${PIPESTATUS[0]}
+	[ "$rc" = 124 ] && { echo "xskxceiver on $type: TIMEOUT after ${XSKX_TIMEOUT:-600} s"; dmesg | tail -n 20; }
 	echo "$hp" >/proc/sys/vm/nr_hugepages
 	$IP link del $e0 2>/dev/null
 	$IP netns del $ns
