@@ -54,7 +54,7 @@ check-xskxceiver: kmod netio-work
 	scripts/xskxceiver.sh build
 	scripts/vm/run.sh --out $(BUILD)/vm/xskxceiver --timeout 1500 -- scripts/xskxceiver.sh check
 
-# netio_faults (tests/selftests/netio_faults.sh): malformed TX descriptors and
+# netio_xsk_faults (tests/selftests/netio_xsk_faults.sh): malformed TX descriptors and
 # socket churn under traffic
 $(NETIO_WORK_DIR)/xsk_faults: tests/selftests/netio_work/xsk_faults.c
 	@mkdir -p $(@D)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xsk_faults: the netio_faults selftest's AF_XDP side (libxdp's xsk API).
+ * xsk_faults: the netio_xsk_faults selftest's AF_XDP side (libxdp's xsk API).
  *
  *   bad-desc TX RX N    zero-copy sockets on TX and RX (queue 0); N valid
  *                       frames from TX, each followed by malformed TX

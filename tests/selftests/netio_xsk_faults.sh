@@ -20,7 +20,7 @@ export IP_LIB_DIR=$SOV_ROOT/build/lib/ip
 [ -x "$X" ] || ksft_fail "$X missing (make netio-work)"
 [ -f "$IP_LIB_DIR/link_sovnet.so" ] || ksft_fail "$IP_LIB_DIR/link_sovnet.so missing (make netio-work)"
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
-tmp=$(mktemp /tmp/netio_faults.XXXXXX)
+tmp=$(mktemp /tmp/netio_xsk_faults.XXXXXX)
 on_exit "$IP link del sv0 2>/dev/null; rm -f '$tmp'; true"
 
 quiet() { grep -v '^libbpf: elf'; }
