@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bpf.h>
+#include <linux/bpf_trace.h>
 #include <linux/filter.h>
 #include <net/xdp_sock_drv.h>
 
@@ -37,11 +38,17 @@ static bool sovnet_xdp_act(struct sovnet_queue *q, struct bpf_prog *prog,
 		sovnet_rx_skb(q, xdp->data, xdp->data_end - xdp->data);
 		return true;
 	case XDP_TX:
-		return sovnet_tx_xdp_buff(q, xdp);
+		if (sovnet_tx_xdp_buff(q, xdp))
+			return true;
+		/* veth's too: a failed XDP_TX is an exception, not a drop */
+		trace_xdp_exception(q->priv->dev, prog, act);
+		return false;
 	default:
 		bpf_warn_invalid_xdp_action(q->priv->dev, prog, act);
 		fallthrough;
 	case XDP_ABORTED:
+		trace_xdp_exception(q->priv->dev, prog, act);
+		fallthrough;
 	case XDP_DROP:
 		return false;
 	}
