@@ -212,33 +212,31 @@ static int sovnet_tx_pick(struct sovnet_priv *p, struct net_device *peer,
 	return n;
 }
 
-/* Hand @n picked frames to the peer (TX lock released, RCU read side). */
+/*
+ * Hand @n picked frames to the peer (TX lock released, RCU read side); a run
+ * of descriptors for one peer queue goes under one hold of its rx_lock.
+ */
 static void sovnet_tx_send(struct sovnet_priv *p, struct net_device *peer,
 			   struct sovnet_txpoll *tp, struct sovnet_txf *f, int n)
 {
-	struct sovnet_queue *pq, *locked = NULL;
-	int i;
+	struct sovnet_queue *pq;
+	int i = 0;
 
-	for (i = 0; i < n; i++) {
+	while (i < n) {
 		if (f[i].skb) {
 			sovnet_tx_skb_out(p, f[i].skb);
+			i++;
 			continue;
 		}
 		pq = sovnet_rxq(peer, f[i].qid);
-		if (pq != locked) {
-			if (locked) {
-				xdp_do_flush();
-				spin_unlock(&locked->rx_lock);
-			}
-			spin_lock(&pq->rx_lock);
-			locked = pq;
-		}
-		sovnet_tx_xsk(&p->q[f[i].qid], pq, f[i].pool, &f[i].desc);
-		tp->done[f[i].qid]++;
-	}
-	if (locked) {
+		spin_lock(&pq->rx_lock);
+		do {
+			sovnet_tx_xsk(&p->q[f[i].qid], pq, f[i].pool, &f[i].desc);
+			tp->done[f[i].qid]++;
+			i++;
+		} while (i < n && !f[i].skb && sovnet_rxq(peer, f[i].qid) == pq);
 		xdp_do_flush();
-		spin_unlock(&locked->rx_lock);
+		spin_unlock(&pq->rx_lock);
 	}
 }
 
