@@ -243,7 +243,7 @@ static void quiet_libs(void)
 	libxdp_set_print(quiet_xdp_print);
 }
 
-static void teardown(struct netio_engine *e)
+static void close_all(struct netio_engine *e)
 {
 	unsigned int i;
 
@@ -253,6 +253,13 @@ static void teardown(struct netio_engine *e)
 	}
 	for (i = 0; i < NETIO_SOCKS_MAX; i++)
 		netio_umem_delete(e->umem[i]);
+	memset(e->sock, 0, sizeof(e->sock));
+	memset(e->umem, 0, sizeof(e->umem));
+}
+
+static void teardown(struct netio_engine *e)
+{
+	close_all(e);
 	free(e);
 }
 
@@ -346,7 +353,7 @@ int netio_run(const struct netio_cfg *cfg, struct netio_result *res, struct neti
 	struct netio_engine *e;
 	uint64_t t_stop = 0;
 	unsigned int i;
-	int ret, pass;
+	int ret, pass, tries;
 
 	memset(res, 0, sizeof(*res));
 	e = calloc(1, sizeof(*e));
@@ -364,10 +371,22 @@ int netio_run(const struct netio_cfg *cfg, struct netio_result *res, struct neti
 	/* older kernels charge UMEM and maps to RLIMIT_MEMLOCK */
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
 	quiet_libs();
-	ret = open_all(e, err);
-	if (ret) {
-		teardown(e);
-		return ret;
+	/*
+	 * The kernel releases a queue's previous pool from a workqueue after
+	 * its socket closed: EBUSY right after another run on the same queue
+	 * is that, for a while. Start again from a new UMEM (libxdp's state of
+	 * a half-made socket is not reusable).
+	 */
+	for (tries = 0;; tries++) {
+		ret = open_all(e, err);
+		if (!ret)
+			break;
+		close_all(e);
+		if (ret != -EBUSY || tries >= 40) {
+			free(e);
+			return ret;
+		}
+		sleep_ms(50);
 	}
 	for (i = 0; i < e->cfg.nsocks; i++)
 		if (e->cfg.sock[i].mode == NETIO_MODE_TXONLY)

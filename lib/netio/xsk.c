@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
@@ -39,7 +38,7 @@ int netio_sock_open(struct netio_sock *s, bool first_on_umem, struct netio_err *
 	socklen_t optlen = sizeof(opt);
 	uint64_t first, a;
 	uint32_t n, half, idx, i;
-	int ret, tries;
+	int ret;
 
 	cfg.rx_size = s->u->ring;
 	cfg.tx_size = s->u->ring;
@@ -50,17 +49,8 @@ int netio_sock_open(struct netio_sock *s, bool first_on_umem, struct netio_err *
 	else if (c->bind == NETIO_BIND_COPY)
 		cfg.bind_flags |= XDP_COPY;
 	(void)first_on_umem;
-	/*
-	 * The kernel releases a queue's previous pool from a workqueue after
-	 * its socket closed: EBUSY right after another run is that, for a while.
-	 */
-	for (tries = 0;; tries++) {
-		ret = xsk_socket__create_shared(&s->xsk, s->cfg.ifname, s->cfg.queue, s->u->umem,
-						&s->rx, &s->tx, &s->fq, &s->cq, &cfg);
-		if (ret != -EBUSY || tries >= 40)
-			break;
-		usleep(50000);
-	}
+	ret = xsk_socket__create_shared(&s->xsk, s->cfg.ifname, s->cfg.queue, s->u->umem,
+					&s->rx, &s->tx, &s->fq, &s->cq, &cfg);
 	if (ret) {
 		s->xsk = NULL;
 		netio_err_set(err, ret, "%s queue %u: %s bind failed: %s%s", s->cfg.ifname,

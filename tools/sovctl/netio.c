@@ -102,9 +102,10 @@ int netio_check_ifname(const char *what, const char *s)
 
 static int link_error(const char *what, const char *name, struct sov_nl_err *err)
 {
-	if (err->error == -EOPNOTSUPP && !err->msg[0])
+	if (err->error == -EOPNOTSUPP)
 		return op_error("%s %s: the kernel has no link type \"" SOVNET_KIND
-				"\": %s", what, name, module_not_loaded_msg());
+				"\" (%s): %s", what, name, err->msg[0] ? err->msg :
+				strerror(-err->error), module_not_loaded_msg());
 	if (err->error == -EPERM && !err->msg[0])
 		return op_error("%s %s: permission denied (needs CAP_NET_ADMIN: run as root)",
 				what, name);
