@@ -87,6 +87,7 @@ include mk/tc.mk
 include mk/prof.mk
 include mk/trace.mk
 include mk/netio.mk
+include mk/bench_netio.mk
 
 userspace: $(SOVCTL) $(SOVEREIGND) $(Q_SOV)
 
