@@ -52,6 +52,7 @@ struct netio_engine {
 	struct netio_sock sock[NETIO_SOCKS_MAX];
 	atomic_int stop_tx, stop_rx;
 	atomic_int tx_running;
+	unsigned int ntx;	/* txonly sockets */
 	uint64_t t0;
 };
 

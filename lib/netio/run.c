@@ -324,7 +324,8 @@ static void coordinate(struct netio_engine *e)
 	uint64_t deadline = e->t0 + (uint64_t)e->cfg.duration_ms * 1000000ull, last, now;
 	unsigned int idle = 0, waited = 0;
 
-	while (atomic_load(&e->tx_running) > 0 || (!e->cfg.count && e->cfg.duration_ms)) {
+	/* with senders: until they are done or the time is up; without: the time */
+	while (atomic_load(&e->tx_running) > 0 || !e->ntx) {
 		now = netio_now_ns();
 		if (e->cfg.duration_ms && now >= deadline)
 			break;
@@ -390,7 +391,8 @@ int netio_run(const struct netio_cfg *cfg, struct netio_result *res, struct neti
 	}
 	for (i = 0; i < e->cfg.nsocks; i++)
 		if (e->cfg.sock[i].mode == NETIO_MODE_TXONLY)
-			atomic_fetch_add(&e->tx_running, 1);
+			e->ntx++;
+	atomic_store(&e->tx_running, (int)e->ntx);
 	e->t0 = netio_now_ns();
 	/* receivers first, so that the first frames find them polling */
 	for (pass = 0; pass < 2; pass++) {

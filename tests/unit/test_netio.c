@@ -263,6 +263,25 @@ static void test_duration(void **state)
 	assert_true(netio_pps(&r, r.sock[0].rx_pkts) > 0);
 }
 
+/* one socket, no sender: runs for its duration and counts nothing */
+static void test_rxdrop_alone(void **state)
+{
+	struct netio_result r;
+	struct netio_cfg c;
+
+	(void)state;
+	NEED_VETH();
+	pair_cfg(&c, 64, 0);
+	c.nsocks = 1;
+	c.duration_ms = 200;
+	c.count = 5;	/* a txonly count: no sender here, so the time rules */
+	run_ok(&c, &r);
+	assert_int_equal(r.nsocks, 1);
+	assert_true(r.seconds >= 0.19 && r.seconds < 2.0);
+	assert_int_equal(r.sock[0].rx_pkts, 0);
+	assert_int_equal(r.sock[0].lat.count, 0);
+}
+
 static void test_zc_refused_on_veth(void **state)
 {
 	struct netio_result r;
@@ -359,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_no_need_wakeup),
 		cmocka_unit_test(test_l2fwd),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_rxdrop_alone),
 		cmocka_unit_test(test_zc_refused_on_veth),
 		cmocka_unit_test(test_refusals),
 	};
