@@ -68,7 +68,7 @@ void netio_umem_part(const struct netio_umem *u, unsigned int part, uint64_t *fi
 		     uint32_t *n);
 
 /* xsk.c */
-int netio_sock_open(struct netio_sock *s, bool first_on_umem, struct netio_err *err);
+int netio_sock_open(struct netio_sock *s, struct netio_err *err);
 void netio_sock_close(struct netio_sock *s);
 void netio_sock_kick_tx(struct netio_sock *s);
 void netio_sock_wake_rx(struct netio_sock *s);

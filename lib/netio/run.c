@@ -294,7 +294,7 @@ static int open_all(struct netio_engine *e, struct netio_err *err)
 				return ret;
 			s->u = e->umem[i];
 		}
-		ret = netio_sock_open(s, !c->shared_umem || i == 0, err);
+		ret = netio_sock_open(s, err);
 		if (ret)
 			return ret;
 	}

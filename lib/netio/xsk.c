@@ -16,7 +16,7 @@
 #include "engine.h"
 #include "frame.h"
 
-static const char *bind_hint(int ret, const struct netio_sock *s, enum netio_bind b)
+static const char *bind_hint(int ret, enum netio_bind b)
 {
 	if (ret == -EOPNOTSUPP && b == NETIO_BIND_ZC)
 		return " (the driver has no AF_XDP zero-copy: use copy or auto)";
@@ -26,11 +26,10 @@ static const char *bind_hint(int ret, const struct netio_sock *s, enum netio_bin
 		return " (another socket or XDP program holds this queue)";
 	if (ret == -EPERM)
 		return " (AF_XDP needs CAP_NET_ADMIN and CAP_NET_RAW: run as root)";
-	(void)s;
 	return "";
 }
 
-int netio_sock_open(struct netio_sock *s, bool first_on_umem, struct netio_err *err)
+int netio_sock_open(struct netio_sock *s, struct netio_err *err)
 {
 	const struct netio_cfg *c = &s->e->cfg;
 	struct xsk_socket_config cfg = { 0 };
@@ -48,14 +47,13 @@ int netio_sock_open(struct netio_sock *s, bool first_on_umem, struct netio_err *
 		cfg.bind_flags |= XDP_ZEROCOPY;
 	else if (c->bind == NETIO_BIND_COPY)
 		cfg.bind_flags |= XDP_COPY;
-	(void)first_on_umem;
 	ret = xsk_socket__create_shared(&s->xsk, s->cfg.ifname, s->cfg.queue, s->u->umem,
 					&s->rx, &s->tx, &s->fq, &s->cq, &cfg);
 	if (ret) {
 		s->xsk = NULL;
 		netio_err_set(err, ret, "%s queue %u: %s bind failed: %s%s", s->cfg.ifname,
 			      s->cfg.queue, netio_bind_name(c->bind), strerror(-ret),
-			      bind_hint(ret, s, c->bind));
+			      bind_hint(ret, c->bind));
 		return ret;
 	}
 	s->fd = xsk_socket__fd(s->xsk);

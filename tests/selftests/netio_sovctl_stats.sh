@@ -36,6 +36,11 @@ check_eq "$(j '[f["packets"] >= '"$sent"' for f in d["flows"] if f.get("dst") ==
 	"[True]" "the bench's flow in sv0's table"
 "$SOVCTL" netio set sv0 class 3 rate 10mbit burst 20000 || ksft_fail "netio set class 3 rate 10mbit"
 check_eq "$("$SOVCTL" -j netio stats sv0 | j '[c["rate"] for c in d["classes"] if c["id"] == 3]')" "[1250000]" "class 3 rate"
+"$SOVCTL" netio set sv0 rate 100mbit priomap 0 0 1 1 2 2 3 3 4 4 5 5 6 6 7 7 ||
+	ksft_fail "netio set rate 100mbit priomap ..."
+check_eq "$("$SOVCTL" -j netio stats sv0 | j 'd["rate"], d["priomap"][15]')" "12500000 7" "end rate and priomap"
+out=$("$SOVCTL" netio set sv0 queue 7 class 1 2>&1) && ksft_fail "queue 7 of a one-queue end was accepted"
+check_contains "$out" "Error: netio set sv0" "the kernel's refusal of queue 7"
 "$SOVCTL" netio set sv0 reset || ksft_fail "netio set reset"
 check_eq "$("$SOVCTL" -j netio stats sv0 | j 'd["flows_used"]')" 0 "flows after reset"
 ksft_pass "sovctl netio stats/flows/set on the module's counters"

@@ -168,7 +168,7 @@ static int flow_cb(const struct nlmsghdr *nlh, void *data)
 			case SOV_A_NETIO_FLOW_PROTO: f->proto = (uint8_t)v; break;
 			case SOV_A_NETIO_FLOW_SRC:
 			case SOV_A_NETIO_FLOW_DST:
-				if (len == 4 || len == 16) {
+				if (len == 4 || len == 6 || len == 16) {
 					memcpy(mnl_attr_get_type(b) == SOV_A_NETIO_FLOW_SRC ?
 					       f->src : f->dst, mnl_attr_get_payload(b), len);
 					f->alen = (uint8_t)len;

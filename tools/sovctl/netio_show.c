@@ -34,10 +34,10 @@ static const char *xdp_mode(uint8_t a)
 static void print_link_stats(const struct netio_link *k)
 {
 	print_open_object("link_stats");
-	print_u64("rx_packets", "  rx %llu packets", k->st.rx_packets);
+	print_u64("rx_packets", "  link rx %llu packets", k->st.rx_packets);
 	print_u64("rx_bytes", " %llu bytes", k->st.rx_bytes);
 	print_u64("rx_dropped", " %llu dropped\n", k->st.rx_dropped);
-	print_u64("tx_packets", "  tx %llu packets", k->st.tx_packets);
+	print_u64("tx_packets", "  link tx %llu packets", k->st.tx_packets);
 	print_u64("tx_bytes", " %llu bytes", k->st.tx_bytes);
 	print_u64("tx_dropped", " %llu dropped\n", k->st.tx_dropped);
 	print_close_object();
@@ -125,6 +125,11 @@ static const char *fmt_addr(const uint8_t *a, uint8_t alen, char *buf, size_t si
 {
 	if (!alen)
 		return "-";
+	if (alen == 6) {	/* not IP: the module gives the MACs */
+		snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3],
+			 a[4], a[5]);
+		return buf;
+	}
 	return inet_ntop(alen == 4 ? AF_INET : AF_INET6, a, buf, (socklen_t)size) ? buf : "?";
 }
 
@@ -166,6 +171,35 @@ static int stats_flows(const char *dev)
 	return EXIT_OK;
 }
 
+/*
+ * STATS_GET carries the counters, GET the settings (the end's rate, the
+ * priomap, a class's rate and burst, a queue's class): show both.
+ */
+static void merge_settings(const char *dev, struct netio_dev *d)
+{
+	struct netio_dev g;
+	unsigned int i, j;
+	bool lacks;
+
+	if (netio_genl_get(dev, &g, &lacks, true))
+		return;
+	d->rate = g.rate;
+	d->has_priomap = g.has_priomap;
+	memcpy(d->priomap, g.priomap, sizeof(d->priomap));
+	for (i = 0; i < d->nc; i++) {
+		for (j = 0; j < g.nc; j++) {
+			if (g.c[j].id == d->c[i].id && !d->c[i].rate) {
+				d->c[i].rate = g.c[j].rate;
+				d->c[i].burst = g.c[j].burst;
+			}
+		}
+	}
+	for (i = 0; i < d->nq; i++)
+		for (j = 0; j < g.nq; j++)
+			if (g.q[j].id == d->q[i].id)
+				d->q[i].cls = g.q[j].cls;
+}
+
 int netio_cmd_stats(int argc, char **argv)
 {
 	struct netio_links l;
@@ -196,6 +230,8 @@ int netio_cmd_stats(int argc, char **argv)
 		netio_links_free(&l);
 		return ret;
 	}
+	if (!lacks)
+		merge_settings(argv[0], &d);
 	print_begin(sovctl.json, sovctl.pretty, stdout);
 	print_string("dev", "%s", argv[0]);
 	print_string("source", " (%s)\n", lacks ? "rtnetlink" : "module");
@@ -206,7 +242,15 @@ int netio_cmd_stats(int argc, char **argv)
 	print_u64("flows_used", "  flows used %llu", d.flows_used);
 	print_u64("collisions", " collisions %llu", d.collisions);
 	print_u64("tx_invalid", " tx invalid %llu", d.tx_invalid);
-	print_u64("rate", " rate %llu B/s\n", d.rate);
+	print_u64("rate", " rate %llu B/s", d.rate);
+	if (d.has_priomap) {
+		print_open_array("priomap");
+		print_text(" priomap");
+		for (i = 0; i < SOV_NETIO_PRIOMAP_LEN; i++)
+			print_u64(NULL, " %llu", d.priomap[i]);
+		print_close_array();
+	}
+	print_text("\n");
 	print_open_array("queues");
 	for (i = 0; i < d.nq; i++) {
 		print_open_object(NULL);
