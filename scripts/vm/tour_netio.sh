@@ -14,7 +14,8 @@ step sovctl netio create nv0 peer nv1
 /usr/sbin/ip link set nv1 up
 step sovctl netio status
 step sovctl netio bench nv0 nv1 mode txonly size 64 time 1 zc
-printf '\n\033[1m$ sovctl netio stats nv1\033[0m\n'
-sovctl netio stats nv1 || echo "(exit status $?)"
+# the sender's side: its TX classes and the flow its frames made
+printf '\n\033[1m$ sovctl netio stats nv0\033[0m\n'
+sovctl netio stats nv0 || echo "(exit status $?)"
 step sovctl netio destroy nv0
 sysctl -qw net.ipv6.conf.default.disable_ipv6=0
