@@ -24,7 +24,7 @@ KREL    ?= $(shell ls /lib/modules 2>/dev/null | grep '^6\.1\.' | sort -V | tail
 KDIR    ?= /lib/modules/$(KREL)/build
 
 VERSION := $(shell sed -n 's/^\#define SOV_VERSION "\(.*\)"/\1/p' kmod/version.h)
-PKGS    := libmnl libuv json-c libbpf zlib libdw libcurl
+PKGS    := libmnl libuv json-c libbpf zlib libdw libcurl libxdp
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -87,6 +87,7 @@ include mk/tc.mk
 include mk/prof.mk
 include mk/trace.mk
 include mk/netio.mk
+include mk/bench_netio.mk
 
 userspace: $(SOVCTL) $(SOVEREIGND) $(Q_SOV)
 

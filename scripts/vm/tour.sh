@@ -65,6 +65,9 @@ trap - EXIT
 # shellcheck source=scripts/vm/tour_profile.sh
 . scripts/vm/tour_profile.sh
 
+# shellcheck source=scripts/vm/tour_netio.sh
+. scripts/vm/tour_netio.sh
+
 echo; echo "# unloading the module while the daemon runs:"
 step rmmod sovereign
 sleep 1

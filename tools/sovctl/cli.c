@@ -97,7 +97,7 @@ static void usage(FILE *f)
 	fputs("Usage: sovctl [OPTIONS] OBJECT { COMMAND | help }\n"
 	      "       sovctl help | version | status\n"
 	      "where  OBJECT := { module | memcompress | classes | profile | daemon | lb | raft | trace |\n"
-	      "                   status }\n"
+	      "                   netio | status }\n"
 	      "       OPTIONS := { -j[son] | -p[retty] | -v[erbose] | -s[ocket] PATH |\n"
 	      "                    --trace | --traceparent TRACEPARENT }\n"
 	      "\n"
@@ -110,6 +110,7 @@ static void usage(FILE *f)
 	      "  lb                the XDP load balancer: services, backends, status, monitor\n"
 	      "  raft              a clustered sovereignd: status, nodes, elections, membership\n"
 	      "  trace             sovereignd's traces: list, show, latency, sampling, export\n"
+	      "  netio             sovnet AF_XDP zero-copy pairs: status, stats, create, destroy, set, bench\n"
 	      "  version           print the version of sovctl (and of the module)\n"
 	      "\n"
 	      "--trace makes the requests to sovereignd the start of a new sampled trace and\n"
@@ -154,6 +155,7 @@ static const struct {
 	{ "lb", do_lb },
 	{ "raft", do_raft },
 	{ "trace", do_trace },
+	{ "netio", do_netio },
 };
 
 /* long-only options */

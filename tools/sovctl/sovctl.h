@@ -35,6 +35,7 @@ int do_status(int argc, char **argv);
 int do_lb(int argc, char **argv);
 int do_raft(int argc, char **argv);
 int do_trace(int argc, char **argv);
+int do_netio(int argc, char **argv);
 
 /* Shared helpers (cli.c) */
 bool matches(const char *arg, const char *word);
