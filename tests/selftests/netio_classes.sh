@@ -281,4 +281,28 @@ assert pkts == sent, (pkts, sent)
 EOF
 rm -f /tmp/nc_flows.$$
 $IP link set sq1 xdpdrv off
+
+# held frames: an end at 20 kB/s with an XSK and an skb sender holds frames in
+# both kinds; link down frees/completes them all (every class's backlog 0
+# while down), and the pair is deleted while they are held again
+$NL set sq0 reset rate=20000 >/dev/null
+"$X" -N -q 0 txonly sq0 6 zc $SIZE >/tmp/nc_h.$$ 2>&1 &
+pksend 7 6
+sleep 3
+held=$($NL stats sq0 | python3 -c '
+import json, sys
+print(sum(c["backlog"] for c in json.load(sys.stdin)["class"]))')
+[ "$held" -gt 1 ] || ksft_fail "a 20 kB/s end held $held frames under two senders"
+$IP link set sq0 down
+left=$($NL stats sq0 | python3 -c '
+import json, sys
+print(sum(c["backlog"] for c in json.load(sys.stdin)["class"]))')
+check_eq "$left" 0 "frames held after link down (before: $held)"
+$IP link set sq0 up
+sleep 1
+$IP link del sq0 || ksft_fail "deleting the pair with frames held failed"
+wait
+grep '^txonly' /tmp/nc_h.$$ || ksft_fail "the XSK sender did not survive: $(cat /tmp/nc_h.$$)"
+rm -f /tmp/nc_h.$$
+echo "held frames: $held held; none left after link down; pair deleted with frames held"
 ksft_pass "netio classes: refusals, strict priority (XSK across queues, skbs), shaping, flow table"
