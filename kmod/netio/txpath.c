@@ -43,6 +43,7 @@ struct sovnet_txpoll {
 	struct xsk_buff_pool *pool[SOV_NETIO_QUEUES_MAX];	/* peeked from */
 	u32 done[SOV_NETIO_QUEUES_MAX];				/* to complete */
 	bool blocked[SOV_NETIO_QUEUES_MAX];	/* the peer queue has no buffer */
+	u32 batch[SOV_NETIO_QUEUES_MAX];	/* picked in this batch, not yet sent */
 };
 
 static void sovnet_tx_kick(struct sovnet_tx *t)
@@ -103,14 +104,18 @@ static void sovnet_tx_fill(struct sovnet_priv *p, struct net_device *peer,
 	}
 }
 
-/* Whether the peer queue that queue @qid sends to can take a frame now. */
-static bool sovnet_tx_peer_ready(struct net_device *peer, u32 qid)
+/*
+ * Whether the peer queue that queue @qid sends to can take one more frame
+ * than the @batch already picked for it (they take their buffers only when
+ * the batch is sent).
+ */
+static bool sovnet_tx_peer_ready(struct net_device *peer, u32 qid, u32 batch)
 {
 	struct sovnet_queue *pq = sovnet_rxq(peer, qid);
 	struct xsk_buff_pool *ppool = READ_ONCE(pq->pool);
 
 	if (!ppool || !rcu_access_pointer(pq->priv->xdp_prog) ||
-	    xsk_buff_can_alloc(ppool, 1))
+	    xsk_buff_can_alloc(ppool, batch + 1))
 		return true;
 	if (xsk_uses_need_wakeup(ppool))
 		xsk_set_rx_need_wakeup(ppool);
@@ -139,6 +144,41 @@ static void sovnet_tx_count_flow(struct sovnet_priv *p, struct sovnet_txf *f,
 }
 
 /*
+ * More frames of queue @s's ring after the one just picked into f[@n - 1],
+ * while that slot was the only source with frames and its class and the
+ * end are not shaped: the frames the pick would choose one by one until the
+ * batch is full (strict priority is kept at the batch's granularity, as
+ * before), without refilling every slot and picking each. Returns the new n.
+ */
+static int sovnet_tx_run(struct sovnet_priv *p, struct net_device *peer,
+			 struct sovnet_txpoll *tp, struct sovnet_txf *f,
+			 int n, int max, u32 s, u32 cls, u64 now)
+{
+	struct xsk_buff_pool *pool = f[n - 1].pool;
+	u32 mtu = READ_ONCE(peer->mtu) + ETH_HLEN;
+	struct sovnet_txf *x;
+
+	while (n < max && sovnet_tx_peer_ready(peer, s, tp->batch[s])) {
+		x = &f[n];
+		if (!xsk_tx_peek_desc(pool, &x->desc))
+			break;
+		if (x->desc.len < ETH_HLEN || x->desc.len > mtu) {
+			sovnet_qadd(&p->q[s], SOVNET_QS_TX_INVALID, 1);
+			tp->done[s]++;
+			continue;
+		}
+		x->skb = NULL;
+		x->pool = pool;
+		x->qid = s;
+		tp->batch[s]++;
+		sovnet_tx_count_flow(p, x, cls);
+		sov_txs_charge(&p->tx.s, cls, x->desc.len, now);
+		n++;
+	}
+	return n;
+}
+
+/*
  * Pick up to @max frames in class order into @f (TX lock held). Returns how
  * many; *@res is the last sov_txs_pick() result (-EAGAIN: *@wait set).
  */
@@ -152,12 +192,14 @@ static int sovnet_tx_pick(struct sovnet_priv *p, struct net_device *peer,
 	u8 src[SOV_NETIO_CLASSES], dist[SOV_NETIO_CLASSES];
 	unsigned long backlog;
 	struct sovnet_held *h;
-	int n = 0, cls;
+	int n = 0, cls, srcs;
 	u8 d, s;
 
+	memset(tp->batch, 0, sizeof(tp->batch));
 	while (n < max) {
 		sovnet_tx_fill(p, peer, tp);
 		backlog = 0;
+		srcs = 0;
 		for (i = 0; i < nq; i++) {
 			h = &t->held[i];
 			if (!h->valid || tp->blocked[i] || !READ_ONCE(p->q[i].pool))
@@ -166,10 +208,11 @@ static int sovnet_tx_pick(struct sovnet_priv *p, struct net_device *peer,
 			d = (i + SOVNET_SRCS - t->rr[c]) % SOVNET_SRCS;
 			if (test_bit(c, &backlog) && d >= dist[c])
 				continue;
-			if (!sovnet_tx_peer_ready(peer, i)) {
+			if (!sovnet_tx_peer_ready(peer, i, tp->batch[i])) {
 				tp->blocked[i] = true;
 				continue;
 			}
+			srcs++;
 			__set_bit(c, &backlog);
 			src[c] = i;
 			dist[c] = d;
@@ -178,6 +221,7 @@ static int sovnet_tx_pick(struct sovnet_priv *p, struct net_device *peer,
 		for (c = 0; c < SOV_NETIO_CLASSES; c++) {
 			if (skb_queue_empty(&t->cq[c]))
 				continue;
+			srcs++;
 			d = (SOVNET_SRC_SKB + SOVNET_SRCS - t->rr[c]) % SOVNET_SRCS;
 			if (test_bit(c, &backlog) && d >= dist[c])
 				continue;
@@ -202,12 +246,16 @@ static int sovnet_tx_pick(struct sovnet_priv *p, struct net_device *peer,
 			f[n].desc = t->held[s].desc;
 			f[n].qid = s;
 			t->held[s].valid = false;
+			tp->batch[s]++;
 		}
 		sov_txs_dequeue(&t->s, cls);
 		t->rr[cls] = (s + 1) % SOVNET_SRCS;
 		sovnet_tx_count_flow(p, &f[n], cls);
 		sov_txs_charge(&t->s, cls, lens[cls], now);
 		n++;
+		if (s != SOVNET_SRC_SKB && srcs == 1 &&
+		    !sov_tb_shaped(&t->s.cls[cls].tb) && !sov_tb_shaped(&t->s.link))
+			n = sovnet_tx_run(p, peer, tp, f, n, max, s, cls, now);
 	}
 	return n;
 }
