@@ -93,7 +93,7 @@ LB_BENCH_SKELS := $(BUILD)/bpf/bench_floor.skel.h $(BUILD)/bpf/bench_restore.ske
 
 .PHONY: bench bench-lb bench-raft bench-memcompress bench-classes bench-profile bench-trace
 
-bench: bench-lb bench-raft bench-memcompress bench-classes bench-profile bench-trace
+bench: bench-lb bench-raft bench-memcompress bench-classes bench-profile bench-trace bench-netio
 
 bench-lb: $(LB_BENCH) $(BUILD)/bpf/lb.bpf.o
 	$(LB_BENCH) -o $(BUILD)/bpf/lb.bpf.o $(LB_BENCH_FLAGS)
