@@ -63,8 +63,10 @@ enum {
  *	an entry that another flow holds
  * @SOV_A_NETIO_CARRIER: u8, reply: 1 while both ends are up
  * @SOV_A_NETIO_XDP_PROG_ID: u32, reply: the native XDP program, if any
- * @SOV_A_NETIO_TX_INVALID: u64, STATS_GET reply: AF_XDP TX descriptors
- *	refused (address or length outside the UMEM or above the MTU)
+ * @SOV_A_NETIO_TX_INVALID: u64, STATS_GET reply: TX frames the end refused
+ *	and completed: shorter than an Ethernet header or longer than the
+ *	peer's MTU plus 14 (descriptors outside the UMEM never reach the
+ *	device: the core counts them in the socket's XDP_STATISTICS)
  * @SOV_A_NETIO_THROTTLED: u64, STATS_GET reply: times the end-wide
  *	bucket (RATE) held the next frame back
  */
@@ -139,7 +141,7 @@ enum sov_a_netio_class {
  * @SOV_A_NETIO_QUEUE_XSK_RX: u64, frames put in the XSK RX ring (ZC)
  * @SOV_A_NETIO_QUEUE_RX_NOBUF: u64, times the fill ring was empty
  * @SOV_A_NETIO_QUEUE_RX_DROPS: u64
- * @SOV_A_NETIO_QUEUE_TX_INVALID: u64, XSK TX descriptors refused
+ * @SOV_A_NETIO_QUEUE_TX_INVALID: u64, this queue's share of TX_INVALID
  */
 enum sov_a_netio_queue {
 	SOV_A_NETIO_QUEUE_UNSPEC,
