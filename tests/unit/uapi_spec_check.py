@@ -12,7 +12,8 @@ import yaml
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 HDR = os.path.join(ROOT, "uapi/linux/sovereign.h")
 # headers whose constants the spec must name (sovereign_sched.h is rtnetlink's)
-HDRS = [HDR, os.path.join(ROOT, "uapi/linux/sovereign_prof.h"),
+HDRS = [HDR, os.path.join(ROOT, "uapi/linux/sovereign_mc.h"),
+        os.path.join(ROOT, "uapi/linux/sovereign_prof.h"),
         os.path.join(ROOT, "uapi/linux/sovereign_trace.h"),
         os.path.join(ROOT, "uapi/linux/sovereign_netio.h")]
 SPEC = os.path.join(ROOT, "Documentation/netlink/specs/sovereign.yaml")
