@@ -72,9 +72,25 @@ static u32 sovnet_xsk_priority(struct xsk_buff_pool *pool)
 }
 
 /*
- * Fill the empty slots of @p's queues (TX lock held). A descriptor too short
- * or longer than the peer's MTU is completed at once, counted in tx_invalid.
+ * The next descriptor of queue @qid's ring that the peer can take, in
+ * @desc. One too short or longer than @max (the peer's MTU plus the
+ * Ethernet header) is completed at once, counted in tx_invalid.
  */
+static bool sovnet_tx_peek_valid(struct sovnet_priv *p, u32 qid,
+				 struct xsk_buff_pool *pool, u32 max,
+				 struct sovnet_txpoll *tp, struct xdp_desc *desc)
+{
+	while (xsk_tx_peek_desc(pool, desc)) {
+		tp->pool[qid] = pool;
+		if (desc->len >= ETH_HLEN && desc->len <= max)
+			return true;
+		sovnet_qadd(&p->q[qid], SOVNET_QS_TX_INVALID, 1);
+		tp->done[qid]++;
+	}
+	return false;
+}
+
+/* Fill the empty slots of @p's queues (TX lock held). */
 static void sovnet_tx_fill(struct sovnet_priv *p, struct net_device *peer,
 			   struct sovnet_txpoll *tp)
 {
@@ -89,18 +105,11 @@ static void sovnet_tx_fill(struct sovnet_priv *p, struct net_device *peer,
 		pool = READ_ONCE(p->q[i].pool);
 		if (h->valid || !pool)
 			continue;
-		while (xsk_tx_peek_desc(pool, &h->desc)) {
-			tp->pool[i] = pool;
-			if (h->desc.len >= ETH_HLEN && h->desc.len <= max) {
-				h->valid = true;
-				h->cls = sov_txs_classify_xsk(&t->s, i,
-							      sovnet_xsk_priority(pool));
-				sov_txs_enqueue(&t->s, h->cls);
-				break;
-			}
-			sovnet_qadd(&p->q[i], SOVNET_QS_TX_INVALID, 1);
-			tp->done[i]++;
-		}
+		if (!sovnet_tx_peek_valid(p, i, pool, max, tp, &h->desc))
+			continue;
+		h->valid = true;
+		h->cls = sov_txs_classify_xsk(&t->s, i, sovnet_xsk_priority(pool));
+		sov_txs_enqueue(&t->s, h->cls);
 	}
 }
 
@@ -160,13 +169,8 @@ static int sovnet_tx_run(struct sovnet_priv *p, struct net_device *peer,
 
 	while (n < max && sovnet_tx_peer_ready(peer, s, tp->batch[s])) {
 		x = &f[n];
-		if (!xsk_tx_peek_desc(pool, &x->desc))
+		if (!sovnet_tx_peek_valid(p, s, pool, mtu, tp, &x->desc))
 			break;
-		if (x->desc.len < ETH_HLEN || x->desc.len > mtu) {
-			sovnet_qadd(&p->q[s], SOVNET_QS_TX_INVALID, 1);
-			tp->done[s]++;
-			continue;
-		}
 		x->skb = NULL;
 		x->pool = pool;
 		x->qid = s;
